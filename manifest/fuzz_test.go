@@ -1,0 +1,91 @@
+package manifest
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"unicode/utf8"
+)
+
+// FuzzLoad feeds arbitrary bytes to LoadFS as one manifest file. Whatever
+// the input, LoadFS must not panic, and must return either holdouts that
+// keep the Holdout invariants or a List of well-formed problems.
+func FuzzLoad(f *testing.F) {
+	err := filepath.WalkDir("testdata", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ext := filepath.Ext(p); ext == ".yaml" || ext == ".yml" {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			f.Add(data)
+		}
+		return nil
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte("name: a\nfilters: [{rollout_percentage: 1}]\nprevious_names: [a, b, b]\n---\nname: b\nfilters: [{rollout_percentage: 1}]\n"))
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		hs, err := LoadFS(fstest.MapFS{"dir/f.yaml": {Data: data}}, "fuzz")
+		if err != nil {
+			var list List
+			if !errors.As(err, &list) {
+				t.Fatalf("error is %T, want List: %v", err, err)
+			}
+			if hs != nil {
+				t.Errorf("got %d holdouts along with the error", len(hs))
+			}
+			if len(list) == 0 {
+				t.Fatal("empty List returned as an error")
+			}
+			for _, e := range list {
+				if e.Pos.File != "fuzz/dir/f.yaml" || e.Pos.Line < 1 || e.Pos.Col < 1 || e.Msg == "" {
+					t.Errorf("malformed problem %#v", e)
+				}
+			}
+			return
+		}
+		names := map[string]bool{}
+		for _, h := range hs {
+			if h.Name == "" || strings.TrimSpace(h.Name) != h.Name || utf8.RuneCountInString(h.Name) > MaxNameLength {
+				t.Errorf("invalid name %q", h.Name)
+			}
+			if names[h.Name] {
+				t.Errorf("duplicate name %q", h.Name)
+			}
+			names[h.Name] = true
+			if utf8.RuneCountInString(h.Description) > MaxDescriptionLength || strings.TrimSpace(h.Description) != h.Description {
+				t.Errorf("invalid description %q", h.Description)
+			}
+			if len(h.Filters) == 0 {
+				t.Errorf("holdout %q has no filter group", h.Name)
+			}
+			for _, g := range h.Filters {
+				if p := g.RolloutPercentage; math.IsNaN(p) || p < 0 || p > 100 {
+					t.Errorf("holdout %q: rollout_percentage %v", h.Name, p)
+				}
+				if i := g.AggregationGroupTypeIndex; i != nil && *i < 0 {
+					t.Errorf("holdout %q: aggregation_group_type_index %d", h.Name, *i)
+				}
+				if _, err := json.Marshal(g.Properties); err != nil {
+					t.Errorf("holdout %q: properties are not JSON: %v", h.Name, err)
+				}
+			}
+			for _, p := range h.PreviousNames {
+				if p == h.Name || p == "" || strings.TrimSpace(p) != p || utf8.RuneCountInString(p) > MaxNameLength {
+					t.Errorf("holdout %q: invalid previous name %q", h.Name, p)
+				}
+			}
+		}
+	})
+}
