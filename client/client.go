@@ -1,0 +1,288 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+const (
+	defaultUserAgent = "hogsync/dev"
+	defaultPageSize  = 100
+	// defaultMaxPages stops a list that never ends: at the default page
+	// size that is a million items, far beyond any real project.
+	defaultMaxPages = 10_000
+)
+
+// Client talks to one PostHog project. It is safe for concurrent use once
+// New has returned it.
+//
+// The API key is kept unexported and is sent only in the Authorization
+// header. Formatting a Client with any fmt verb prints its host and project,
+// never the key.
+type Client struct {
+	base    string // scheme://host[:port][/prefix], no trailing slash
+	prefix  string // the escaped path prefix of base ("" or "/posthog")
+	project string // positive integer or "@current"
+	// key is behind a pointer so that reflection-based printing of a
+	// struct that embeds a Client shows an address, not the key.
+	key *secret
+
+	hc        *http.Client
+	userAgent string
+	pageSize  int
+	maxPages  int
+
+	attempts       int           // per request, the first included
+	maxRetryWait   time.Duration // cap on each pause between attempts
+	requestTimeout time.Duration // per attempt; 0 for none
+	rps            float64
+	burst          int
+	limiter        *rate.Limiter
+	observer       func(Attempt)
+	// sleep and jitter are replaced by tests to make waits instant and
+	// backoff exact.
+	sleep  func(ctx context.Context, d time.Duration) error
+	jitter func(time.Duration) time.Duration
+
+	optErrs []error // invalid option values, reported by New
+}
+
+type secret struct{ v string }
+
+// Option configures a Client in New.
+type Option func(*Client)
+
+// WithHTTPClient makes the client send requests with hc (for its transport,
+// proxy or TLS settings). nil keeps the default. The client uses a copy of
+// hc that never follows redirects: Go keeps the Authorization header on a
+// redirect to the same host even from https to http, so a redirect is
+// returned as an *APIError instead.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) {
+		if hc != nil {
+			c.hc = hc
+		}
+	}
+}
+
+// WithUserAgent sets the User-Agent header; the default is "hogsync/dev".
+// An empty ua keeps the default.
+func WithUserAgent(ua string) Option {
+	return func(c *Client) {
+		if ua == "" {
+			return
+		}
+		for i := 0; i < len(ua); i++ {
+			if b := ua[i]; b < 0x20 || b == 0x7f {
+				c.optErrs = append(c.optErrs, fmt.Errorf("user agent %q has a control character", ua))
+				return
+			}
+		}
+		c.userAgent = ua
+	}
+}
+
+// WithPageSize sets the page size that list requests ask for (?limit=);
+// the default is 100.
+func WithPageSize(n int) Option {
+	return func(c *Client) {
+		if n < 1 {
+			c.optErrs = append(c.optErrs, fmt.Errorf("page size %d must be at least 1", n))
+			return
+		}
+		c.pageSize = n
+	}
+}
+
+// New returns a client for project on the PostHog site at host,
+// authenticating with the personal API key apiKey.
+//
+// host is the site's base URL, such as "https://us.posthog.com" or, for a
+// self-hosted PostHog under a path prefix, "https://example.com/posthog". It
+// must be https, or http for a loopback host (localhost, 127.0.0.0/8, ::1).
+// project is the numeric project id or "@current". Every problem with the
+// arguments is reported at once; no error ever contains the key.
+func New(host, project, apiKey string, opts ...Option) (*Client, error) {
+	c := &Client{
+		project:   project,
+		key:       &secret{apiKey},
+		userAgent: defaultUserAgent,
+		pageSize:  defaultPageSize,
+		maxPages:  defaultMaxPages,
+		hc:        &http.Client{},
+
+		attempts:       defaultAttempts,
+		maxRetryWait:   defaultMaxRetryWait,
+		requestTimeout: defaultRequestTimeout,
+		rps:            defaultRPS,
+		burst:          defaultBurst,
+		sleep:          sleepCtx,
+		jitter:         fullJitter,
+	}
+	var errs []error
+	base, prefix, err := parseHost(host)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.base, c.prefix = base, prefix
+	if err := checkProject(project); err != nil {
+		errs = append(errs, err)
+	} else if project != "@current" {
+		c.project = strings.TrimLeft(project, "0") // "007" is project 7
+	}
+	if err := checkKey(apiKey); err != nil {
+		errs = append(errs, err)
+	}
+	for _, opt := range opts {
+		opt(c)
+	}
+	errs = append(errs, c.optErrs...)
+	c.optErrs = nil
+	if len(errs) > 0 {
+		// The arguments are echoed in messages; a key pasted into the
+		// wrong argument must still not be printed.
+		msg := errors.Join(errs...).Error()
+		if apiKey != "" && strings.Contains(msg, apiKey) {
+			return nil, errors.New(strings.ReplaceAll(msg, apiKey, "[redacted]"))
+		}
+		return nil, errors.Join(errs...)
+	}
+
+	c.limiter = newLimiter(c.rps, c.burst)
+	hc := *c.hc
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.hc = &hc
+	return c, nil
+}
+
+// parseHost validates host and returns the normalised base URL and its
+// escaped path prefix.
+func parseHost(host string) (base, prefix string, err error) {
+	const example = "https://us.posthog.com"
+	if host == "" {
+		return "", "", fmt.Errorf("host is empty: use the PostHog site URL, such as %s", example)
+	}
+	if !strings.Contains(host, "://") {
+		return "", "", fmt.Errorf("host %q has no scheme: use %q", host, "https://"+host)
+	}
+	u, err := url.Parse(host)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", "", fmt.Errorf("host %q is not a valid URL: %v", host, err)
+	}
+	if u.User != nil {
+		// Do not echo host: it holds a password.
+		return "", "", fmt.Errorf("host URL for %q must not contain a user name or password: the API key is passed separately", u.Host)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return "", "", fmt.Errorf("host %q has no host name: use a URL such as %s", host, example)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", "", fmt.Errorf("host %q must not have a query or fragment: use the site's base URL, such as %s", host, example)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return "", "", fmt.Errorf("refusing plain http:// for %q: the API key would travel unencrypted; use https:// (http is allowed only for loopback hosts)", u.Hostname())
+		}
+	default:
+		return "", "", fmt.Errorf("host %q has scheme %q: use https:// (http is allowed only for loopback hosts)", host, u.Scheme)
+	}
+	hostport := u.Host
+	if !strings.Contains(hostport, "%") { // leave IPv6 zone names as given
+		hostport = strings.ToLower(hostport)
+	}
+	prefix = strings.TrimRight(u.EscapedPath(), "/")
+	return u.Scheme + "://" + hostport + prefix, prefix, nil
+}
+
+// isLoopback reports whether a URL host name (without port or brackets) is
+// localhost or a loopback IP address.
+func isLoopback(name string) bool {
+	if strings.EqualFold(strings.TrimSuffix(name, "."), "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(name)
+	return err == nil && addr.Zone() == "" && addr.IsLoopback()
+}
+
+func checkProject(project string) error {
+	if project == "@current" {
+		return nil
+	}
+	ok := project != "" && len(project) <= 18 && strings.Trim(project, "0123456789") == "" && strings.Trim(project, "0") != ""
+	if !ok {
+		return fmt.Errorf("project %q is not a project id: use the positive number from the project's URL (/project/N) or %q", project, "@current")
+	}
+	return nil
+}
+
+// checkKey rejects keys that cannot be a PostHog personal API key. Its
+// errors say where the bad byte is but never show the key.
+func checkKey(key string) error {
+	if key == "" {
+		return errors.New("API key is empty: pass a PostHog personal API key (phx_...)")
+	}
+	for i := 0; i < len(key); i++ {
+		switch b := key[i]; {
+		case b == ' ' || b == '\t' || b == '\r' || b == '\n':
+			return fmt.Errorf("API key has whitespace at byte %d of %d: remove stray spaces or newlines where it was read", i+1, len(key))
+		case b < 0x20 || b == 0x7f:
+			return fmt.Errorf("API key has a control character at byte %d of %d", i+1, len(key))
+		case b > 0x7e:
+			return fmt.Errorf("API key has a non-ASCII byte at byte %d of %d", i+1, len(key))
+		}
+	}
+	return nil
+}
+
+// Host returns the normalised base URL, such as "https://us.posthog.com".
+func (c *Client) Host() string { return c.base }
+
+// Project returns the project the client works on: a number or "@current".
+func (c *Client) Project() string { return c.project }
+
+// String describes the client by host and project, without the key.
+func (c Client) String() string {
+	return fmt.Sprintf("PostHog client for %s, project %s", c.base, c.project)
+}
+
+// GoString is like String, for %#v.
+func (c Client) GoString() string {
+	return fmt.Sprintf("client.Client{Host: %q, Project: %q}", c.base, c.project)
+}
+
+// Format prints String (GoString for %#v) for every verb, so no verb can
+// reach the fields and the key.
+func (c Client) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		io.WriteString(f, c.GoString())
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", c.String())
+	default:
+		io.WriteString(f, c.String())
+	}
+}
+
+// redact removes the key from text that came from the server or the
+// network (an error page could echo the request's headers).
+func (c *Client) redact(s string) string {
+	if c.key.v == "" || !strings.Contains(s, c.key.v) {
+		return s
+	}
+	return strings.ReplaceAll(s, c.key.v, "[redacted]")
+}

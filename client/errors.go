@@ -1,0 +1,117 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrNotFound matches (errors.Is) an *APIError with status 404.
+var ErrNotFound = errors.New("not found")
+
+// APIError is every non-2xx answer from PostHog. It carries PostHog's own
+// error fields so callers can show the server's words and decide what to
+// do. It never holds the API key or request headers.
+type APIError struct {
+	Method     string // "GET", "POST", ...
+	Path       string // URL path only, no query string, no host
+	StatusCode int
+
+	// PostHog's error body: {"type","code","detail","attr"}. Detail falls
+	// back to "message" or "error" for bodies (approvals) that lack it.
+	Type   string
+	Code   string
+	Detail string
+	Attr   string
+
+	// ChangeRequestID is set when PostHog turned the write into a change
+	// request waiting for approval (409 approval_required or
+	// change_request_pending).
+	ChangeRequestID string
+
+	// RetryAfter is the server's Retry-After (429), zero when absent.
+	RetryAfter time.Duration
+
+	// Body is the start of a body that was not PostHog's JSON error shape
+	// (a proxy's HTML page, say), at most 512 bytes; empty otherwise.
+	Body string
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		fmt.Fprintf(&b, " (%s)", e.Code)
+	}
+	switch {
+	case e.Detail != "":
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+		if e.Attr != "" {
+			fmt.Fprintf(&b, " [field %s]", e.Attr)
+		}
+	case e.Body != "":
+		b.WriteString(": ")
+		b.WriteString(e.Body)
+	}
+	if e.ChangeRequestID != "" {
+		fmt.Fprintf(&b, " [change request %s]", e.ChangeRequestID)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrNotFound) true for a 404.
+func (e *APIError) Is(target error) bool {
+	return target == ErrNotFound && e.StatusCode == http.StatusNotFound
+}
+
+// PendingApproval reports whether the write was turned into a change
+// request that waits for approval in PostHog, and that request's id.
+func PendingApproval(err error) (changeRequestID string, ok bool) {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.StatusCode == http.StatusConflict && ae.ChangeRequestID != "" {
+		return ae.ChangeRequestID, true
+	}
+	return "", false
+}
+
+// IsAmbiguous reports whether err leaves it unknown if the server carried
+// out the write: the request failed after it could have reached the server
+// (a timeout, a reset connection, a response cut short, a cancel while in
+// flight), or the answer was a 5xx other than 501. Before creating again
+// after such an error, list to see whether the first create took effect.
+//
+// It is false for 4xx answers (429 included: the server did nothing), 501,
+// and failures before anything was sent (a refused connection, a
+// certificate error, a context cancelled before the request went out).
+func IsAmbiguous(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode >= 500 && ae.StatusCode != http.StatusNotImplemented
+	}
+	var te *transportError
+	if errors.As(err, &te) {
+		return te.sent
+	}
+	// Errors not made by this client: judge by the cause. Context errors
+	// come first: context.DeadlineExceeded is also a net.Error timeout.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) ||
+		errors.Is(err, syscall.EPIPE)
+}

@@ -1,0 +1,94 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+func (c *Client) holdoutsPath() string {
+	return "/api/projects/" + c.project + "/experiment_holdouts/"
+}
+
+func (c *Client) holdoutPath(id int64) string {
+	return c.holdoutsPath() + strconv.FormatInt(id, 10) + "/"
+}
+
+// List returns every holdout of the project, each id once, in no
+// particular order.
+func (c *Client) List(ctx context.Context) ([]Holdout, error) {
+	hs, err := listAll(ctx, c, c.holdoutsPath(), func(h Holdout) int64 { return h.ID })
+	if err != nil {
+		return nil, fmt.Errorf("list holdouts: %w", err)
+	}
+	return hs, nil
+}
+
+// Create creates a holdout and returns it as the server stored it.
+//
+// When it fails with IsAmbiguous(err) true the holdout may exist anyway:
+// list again before creating it again.
+func (c *Client) Create(ctx context.Context, in HoldoutInput) (Holdout, error) {
+	h, err := c.write(ctx, http.MethodPost, c.holdoutsPath(), in)
+	if err != nil {
+		return Holdout{}, fmt.Errorf("create holdout %q: %w", in.Name, err)
+	}
+	return h, nil
+}
+
+// Update sets every writable field of holdout id to in (a PATCH with all of
+// in) and returns the holdout as the server stored it. Under an approval
+// policy the change may instead wait as a change request: see
+// PendingApproval.
+func (c *Client) Update(ctx context.Context, id int64, in HoldoutInput) (Holdout, error) {
+	if id <= 0 {
+		return Holdout{}, fmt.Errorf("update holdout %d: the id must be positive", id)
+	}
+	h, err := c.write(ctx, http.MethodPatch, c.holdoutPath(id), in)
+	if err != nil {
+		return Holdout{}, fmt.Errorf("update holdout %d: %w", id, err)
+	}
+	return h, nil
+}
+
+// Delete deletes holdout id. PostHog unlinks it from its experiments. Under
+// an approval policy the delete may instead wait as a change request: see
+// PendingApproval.
+func (c *Client) Delete(ctx context.Context, id int64) error {
+	if id <= 0 {
+		return fmt.Errorf("delete holdout %d: the id must be positive", id)
+	}
+	if err := c.do(ctx, request{method: http.MethodDelete, path: c.holdoutPath(id)}, nil); err != nil {
+		return fmt.Errorf("delete holdout %d: %w", id, err)
+	}
+	return nil
+}
+
+// write sends in to path and decodes the holdout in the response.
+func (c *Client) write(ctx context.Context, method, path string, in HoldoutInput) (Holdout, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return Holdout{}, fmt.Errorf("encode request body: %w", err)
+	}
+	var h Holdout
+	if err := c.do(ctx, request{method: method, path: path, body: body}, &h); err != nil {
+		return Holdout{}, err
+	}
+	if h.ID <= 0 {
+		return Holdout{}, fmt.Errorf("%s %s: response has no holdout id", method, c.prefix+path)
+	}
+	return h, nil
+}
+
+// ListExperiments returns every experiment of the project (each id once,
+// in no particular order), for the holdouts they use.
+func (c *Client) ListExperiments(ctx context.Context) ([]Experiment, error) {
+	path := "/api/projects/" + c.project + "/experiments/"
+	es, err := listAll(ctx, c, path, func(e Experiment) int64 { return e.ID })
+	if err != nil {
+		return nil, fmt.Errorf("list experiments: %w", err)
+	}
+	return es, nil
+}

@@ -1,0 +1,317 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+const (
+	maxBodyBytes      = 64 << 20 // a success body larger than this is refused
+	maxErrorBodyBytes = 1 << 20  // an error body is read up to this for decoding
+	maxErrorTextBytes = 512      // APIError.Body keeps at most this much
+)
+
+// request is one API call: a path under the base URL ("/api/..."), an
+// encoded query without "?", and a body already marshalled to bytes so that
+// every attempt sends it with a Content-Length.
+type request struct {
+	method string
+	path   string
+	query  string
+	body   []byte
+}
+
+// transportError is a failure to get a complete response: no connection, a
+// reset, a timeout, a body cut short. sent records whether the request could
+// have reached the server, which IsAmbiguous needs.
+type transportError struct {
+	err     error
+	sent    bool
+	timeout time.Duration // the per-attempt timeout, when that is what ended it
+}
+
+func (e *transportError) Error() string {
+	if e.timeout > 0 {
+		return fmt.Sprintf("%v (no complete answer within %v)", e.err, e.timeout)
+	}
+	return e.err.Error()
+}
+
+func (e *transportError) Unwrap() error { return e.err }
+
+// do performs r, retrying as WithRetries describes, and decodes a 2xx body
+// into out (nil to ignore the body). Every attempt first waits for the rate
+// limiter and sends the same body bytes. Errors are *APIError, a transport
+// error, a decode error or ctx's error, each saying method and path but not
+// the operation: the caller adds that.
+func (c *Client) do(ctx context.Context, r request, out any) error {
+	var last error     // the previous attempt's error
+	var maybeDone bool // an earlier attempt may have been carried out
+	for n := 1; ; n++ {
+		if err := c.waitTurn(ctx); err != nil {
+			if last != nil {
+				return fmt.Errorf("%w; retry abandoned: %w", last, err)
+			}
+			return err
+		}
+		status, err := c.attempt(ctx, r, out)
+		if err != nil && r.method == http.MethodDelete && status == http.StatusNotFound && maybeDone {
+			err = nil // an earlier attempt did delete it
+		}
+		var wait time.Duration
+		retryable := false
+		if err != nil && ctx.Err() == nil {
+			wait, retryable = c.retryWait(r.method, n, err)
+		}
+		retry := retryable && n < c.attempts
+		if !retry {
+			wait = 0
+		}
+		if c.observer != nil {
+			c.observer(Attempt{Method: r.method, Path: c.prefix + r.path, Attempt: n, Status: status, Err: err, Wait: wait, Retry: retry})
+		}
+		if !retry {
+			if retryable && n > 1 {
+				return fmt.Errorf("%w (gave up after %d attempts)", err, n)
+			}
+			return err
+		}
+		last, maybeDone = err, maybeDone || IsAmbiguous(err)
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return fmt.Errorf("%w; retry abandoned: %w", err, serr)
+		}
+	}
+}
+
+// attempt sends r once and returns the response status (0 when there was
+// none) and the error.
+func (c *Client) attempt(ctx context.Context, r request, out any) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	path := c.prefix + r.path
+	actx := ctx // the attempt's context
+	if c.requestTimeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, c.requestTimeout)
+		defer cancel()
+	}
+	// timedOut is the per-attempt timeout when it, not the caller's
+	// context, ended the attempt.
+	timedOut := func() time.Duration {
+		if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+			return c.requestTimeout
+		}
+		return 0
+	}
+	var sent atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { sent.Store(true) },
+	})
+	target := c.base + r.path
+	if r.query != "" {
+		target += "?" + r.query
+	}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body) // sets ContentLength and GetBody
+	}
+	req, err := http.NewRequestWithContext(actx, r.method, target, body)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %w", r.method, path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key.v)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		// A *url.Error: method, URL (host, path, limit/offset) and cause.
+		// The key is only ever in a header, so none of it is secret.
+		return 0, &transportError{err: err, sent: sent.Load(), timeout: timedOut()}
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// A body cut short still leaves something worth showing.
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+		return resp.StatusCode, c.apiError(r.method, path, resp, b)
+	}
+	if out == nil {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes)) // let the connection be reused
+		return resp.StatusCode, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	if err != nil {
+		return resp.StatusCode, &transportError{
+			err:     fmt.Errorf("%s %s: read %d response: %w", r.method, path, resp.StatusCode, err),
+			sent:    true,
+			timeout: timedOut(),
+		}
+	}
+	if len(b) > maxBodyBytes {
+		return resp.StatusCode, fmt.Errorf("%s %s: %d response is larger than %d MiB", r.method, path, resp.StatusCode, maxBodyBytes>>20)
+	}
+	if err := decodeJSON(b, out); err != nil {
+		ct := resp.Header.Get("Content-Type")
+		if ct == "" {
+			ct = "none"
+		}
+		// %v, not %w: the cause is only text, and an io.EOF inside must
+		// not look like a transport error to IsAmbiguous.
+		return resp.StatusCode, fmt.Errorf("%s %s: decode %d response (Content-Type %s): %v", r.method, path, resp.StatusCode, c.redact(clean(ct)), err)
+	}
+	return resp.StatusCode, nil
+}
+
+// decodeJSON decodes b into out with numbers kept as json.Number, and
+// refuses empty bodies and trailing data.
+func decodeJSON(b []byte, out any) error {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return errors.New("empty body, expected JSON")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(out); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
+}
+
+// apiError builds the *APIError for a non-2xx response with body b.
+func (c *Client) apiError(method, path string, resp *http.Response, b []byte) *APIError {
+	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(b, &fields) == nil && fields != nil {
+		e.Type = jsonText(fields["type"])
+		e.Code = jsonText(fields["code"])
+		// Approval bodies carry "message" (delete has no "detail"); the
+		// pending-delete and policy-conflict bodies carry "error".
+		for _, k := range []string{"detail", "message", "error"} {
+			if e.Detail = jsonText(fields[k]); e.Detail != "" {
+				break
+			}
+		}
+		e.Attr = jsonText(fields["attr"])
+		e.ChangeRequestID = jsonString(fields["change_request_id"])
+		if e.ChangeRequestID == "" {
+			// A repeated delete while one is pending names the existing
+			// request instead.
+			var existing struct {
+				ID json.RawMessage `json:"id"`
+			}
+			if json.Unmarshal(fields["existing_change_request"], &existing) == nil {
+				e.ChangeRequestID = jsonString(existing.ID)
+			}
+		}
+	}
+	if e.Type == "" && e.Code == "" && e.Detail == "" {
+		e.Body = oneLine(b, maxErrorTextBytes)
+		if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" {
+			loc = oneLine([]byte(loc), maxErrorTextBytes)
+			e.Body = fmt.Sprintf("redirect to %q not followed (the client never follows redirects; check the host URL)", loc)
+		}
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	for _, s := range []*string{&e.Type, &e.Code, &e.Detail, &e.Attr, &e.ChangeRequestID, &e.Body} {
+		*s = c.redact(clean(*s))
+	}
+	return e
+}
+
+// jsonText is a JSON string's value, "" for null or absent, and the
+// compact JSON text of anything else (a list attr, a number).
+func jsonText(raw json.RawMessage) string {
+	if s := jsonString(raw); s != "" {
+		return s
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" || raw[0] == '"' {
+		return ""
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
+		return ""
+	}
+	return buf.String()
+}
+
+// jsonString is a JSON string's or number's text, "" for anything else.
+func jsonString(raw json.RawMessage) string {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	switch v := v.(type) {
+	case string:
+		return v
+	case float64:
+		return string(bytes.TrimSpace(raw))
+	}
+	return ""
+}
+
+// oneLine is the start of b (at most max bytes, whole runes) as one
+// trimmed line.
+func oneLine(b []byte, max int) string {
+	if len(b) > max {
+		b = b[:max]
+		for len(b) > 0 && !utf8.Valid(b) {
+			b = b[:len(b)-1]
+		}
+	}
+	return strings.Join(strings.Fields(string(b)), " ")
+}
+
+// clean replaces control characters in server-provided text, so an error
+// message cannot move the terminal's cursor or span lines.
+func clean(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// parseRetryAfter reads a Retry-After value: seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if math.IsNaN(secs) || secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, 1e9) * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}

@@ -1,0 +1,208 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+const (
+	defaultAttempts       = 4
+	defaultMaxRetryWait   = 60 * time.Second
+	defaultRequestTimeout = 30 * time.Second
+	// PostHog allows 480 requests a minute and 4800 an hour per key; 6 a
+	// second with bursts of 10 stays under the first, and a whole sync
+	// run rarely comes near the second.
+	defaultRPS   = 6
+	defaultBurst = 10
+
+	backoffBase = 250 * time.Millisecond
+	backoffCap  = 10 * time.Second
+)
+
+// Attempt describes one HTTP attempt of a request, for WithObserver. It
+// never holds the API key.
+type Attempt struct {
+	Method  string
+	Path    string        // URL path only, as in APIError
+	Attempt int           // 1 for the first try
+	Status  int           // HTTP status; 0 when no response arrived
+	Err     error         // nil when the attempt succeeded
+	Wait    time.Duration // pause before the next attempt; 0 when none follows
+	Retry   bool          // another attempt follows after Wait (Wait may be 0)
+}
+
+// WithRetries sets how many attempts a request gets at most, the first
+// included (default 4; 1 turns retries off). Retried are: 429 for every
+// method, after the server's Retry-After; and 5xx other than 501 and
+// transport failures for GET, PATCH and DELETE only, with exponential
+// backoff and full jitter. POST is never retried after a 5xx or a transport
+// failure, as the holdout may have been created: see IsAmbiguous.
+func WithRetries(n int) Option {
+	return func(c *Client) {
+		if n < 1 {
+			c.optErrs = append(c.optErrs, fmt.Errorf("retries %d: a request needs at least 1 attempt", n))
+			return
+		}
+		c.attempts = n
+	}
+}
+
+// WithMaxRetryWait caps each pause between attempts, including a 429's
+// Retry-After (default 60s).
+func WithMaxRetryWait(d time.Duration) Option {
+	return func(c *Client) {
+		if d <= 0 {
+			c.optErrs = append(c.optErrs, fmt.Errorf("max retry wait %v must be positive", d))
+			return
+		}
+		c.maxRetryWait = d
+	}
+}
+
+// WithRateLimit limits the client to rps requests a second with bursts of
+// burst (default 6 and 10, under PostHog's 480 a minute). Every attempt,
+// retries and list pages included, waits its turn. math.Inf(1) turns the
+// limit off.
+func WithRateLimit(rps float64, burst int) Option {
+	return func(c *Client) {
+		if !(rps > 0) || burst < 1 {
+			c.optErrs = append(c.optErrs, fmt.Errorf("rate limit %g/s with burst %d: both must be positive", rps, burst))
+			return
+		}
+		c.rps, c.burst = rps, burst
+	}
+}
+
+// WithRequestTimeout bounds each attempt, from sending to reading the
+// whole answer (default 30s). d <= 0 leaves attempts bounded only by the
+// caller's context.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *Client) { c.requestTimeout = max(d, 0) }
+}
+
+// WithObserver calls f after every attempt, for diagnostics such as
+// "retrying in 2s". f runs on the request's goroutine, so it must be quick
+// and, if the client is shared, safe for concurrent use.
+func WithObserver(f func(Attempt)) Option {
+	return func(c *Client) { c.observer = f }
+}
+
+func newLimiter(rps float64, burst int) *rate.Limiter {
+	if math.IsInf(rps, 1) || rps >= float64(rate.Inf) {
+		return rate.NewLimiter(rate.Inf, burst)
+	}
+	return rate.NewLimiter(rate.Limit(rps), burst)
+}
+
+// waitTurn waits for the rate limiter.
+func (c *Client) waitTurn(ctx context.Context) error {
+	if err := c.limiter.Wait(ctx); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		// The limiter refuses at once when its next slot comes after the
+		// context's deadline.
+		return fmt.Errorf("client-side rate limit of %g requests/s: the next slot comes after the context deadline: %w", c.rps, context.DeadlineExceeded)
+	}
+	return nil
+}
+
+// retryWait says whether err may be retried on method, and after how long.
+func (c *Client) retryWait(method string, n int, err error) (time.Duration, bool) {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		switch {
+		case ae.StatusCode == http.StatusTooManyRequests:
+			// The server did not process the request: safe for POST too.
+			d := ae.RetryAfter
+			if d <= 0 {
+				d = retryAfterFromDetail(ae.Detail)
+			}
+			if d <= 0 {
+				d = c.backoff(n)
+			}
+			return min(d, c.maxRetryWait), true
+		case ae.StatusCode >= 500 && ae.StatusCode != http.StatusNotImplemented && idempotent(method):
+			return min(c.backoff(n), c.maxRetryWait), true
+		}
+		return 0, false
+	}
+	var te *transportError
+	if errors.As(err, &te) && idempotent(method) && !permanent(te) {
+		return min(c.backoff(n), c.maxRetryWait), true
+	}
+	return 0, false
+}
+
+// idempotent reports whether repeating method is harmless. PATCH is, here,
+// because Update always sends every writable field.
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodPatch, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// permanent reports transport failures that another attempt cannot fix.
+func permanent(err error) bool {
+	var cert *tls.CertificateVerificationError
+	var rec tls.RecordHeaderError
+	return errors.As(err, &cert) || errors.As(err, &rec)
+}
+
+// backoff is the full-jitter exponential backoff before attempt n+1.
+func (c *Client) backoff(n int) time.Duration {
+	d := backoffBase
+	for i := 1; i < n && d < backoffCap; i++ {
+		d *= 2
+	}
+	return c.jitter(min(d, backoffCap))
+}
+
+func fullJitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return rand.N(d + 1)
+}
+
+var availableIn = regexp.MustCompile(`(?i)available in (\d+(?:\.\d+)?) seconds?`)
+
+// retryAfterFromDetail reads PostHog's "Expected available in N seconds."
+func retryAfterFromDetail(detail string) time.Duration {
+	m := availableIn.FindStringSubmatch(detail)
+	if m == nil {
+		return 0
+	}
+	secs, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(min(secs, 1e9) * float64(time.Second))
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

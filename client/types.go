@@ -1,0 +1,76 @@
+package client
+
+// Holdout is an experiment holdout as PostHog returns it. Read-only fields
+// the reconciler does not use (created_by, user_access_level) are not kept.
+type Holdout struct {
+	ID          int64   `json:"id"`
+	Name        string  `json:"name"`
+	Description *string `json:"description"`
+	// Filters are the release-condition groups exactly as the server sent
+	// them, decoded with json.Decoder.UseNumber: numbers are json.Number,
+	// and the server-managed "variant" key is still present.
+	Filters   []map[string]any `json:"filters"`
+	CreatedAt string           `json:"created_at,omitempty"`
+	UpdatedAt string           `json:"updated_at,omitempty"`
+}
+
+// HoldoutInput is the body of a create (POST) or a full update (PATCH with
+// every writable field). It never carries "variant": the server owns it.
+type HoldoutInput struct {
+	Name        string           `json:"name"`
+	Description string           `json:"description"`
+	Filters     []map[string]any `json:"filters"`
+}
+
+// Experiment is the part of an experiments-list item the blast radius needs.
+type Experiment struct {
+	ID        int64   `json:"id"`
+	Name      string  `json:"name"`
+	StartDate *string `json:"start_date"`
+	EndDate   *string `json:"end_date"`
+	Archived  bool    `json:"archived"`
+	Deleted   bool    `json:"deleted"`
+	// Status is "draft", "running" or "stopped" on newer servers, "" on
+	// older ones; use State, which derives it from the dates when absent.
+	Status         string             `json:"status"`
+	FeatureFlagKey string             `json:"feature_flag_key"`
+	Holdout        *ExperimentHoldout `json:"holdout"`
+}
+
+// ExperimentHoldout is the nested holdout object of an experiments-list item.
+type ExperimentHoldout struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Experiment states returned by Experiment.State.
+const (
+	ExperimentDraft   = "draft"
+	ExperimentRunning = "running"
+	ExperimentStopped = "stopped"
+)
+
+// State is the experiment's status: the server's when it sends one,
+// otherwise derived from the dates as PostHog does (draft = not started,
+// running = started and not ended, stopped = ended).
+func (e Experiment) State() string {
+	if e.Status != "" {
+		return e.Status
+	}
+	switch {
+	case e.StartDate == nil || *e.StartDate == "":
+		return ExperimentDraft
+	case e.EndDate == nil || *e.EndDate == "":
+		return ExperimentRunning
+	default:
+		return ExperimentStopped
+	}
+}
+
+// HoldoutID is the id of the holdout the experiment uses, if any.
+func (e Experiment) HoldoutID() (int64, bool) {
+	if e.Holdout == nil {
+		return 0, false
+	}
+	return e.Holdout.ID, true
+}
