@@ -1,0 +1,128 @@
+package sync
+
+import "github.com/hogsync/hogsync/manifest"
+
+// Action is what a Change does to one remote holdout. Its value is the
+// symbol the text plan shows in front of the change.
+type Action rune
+
+const (
+	Create Action = '+'
+	Update Action = '~'
+	Delete Action = '-'
+)
+
+// String is the action's verb, as JSON output and apply events name it.
+func (a Action) String() string {
+	switch a {
+	case Create:
+		return "create"
+	case Update:
+		return "update"
+	case Delete:
+		return "delete"
+	}
+	return "unknown"
+}
+
+// State is the managed part of a holdout in normalised form: the form two
+// holdouts are compared in and the plan shows. Filters never hold the
+// server-managed "variant", null-valued keys or an empty "properties" list;
+// numbers are json.Number in canonical text (10.0 and 10 both read "10");
+// description has no surrounding white space (PostHog trims it).
+type State struct {
+	Name        string
+	Description string
+	Filters     []map[string]any
+}
+
+// Experiment is one experiment that uses a holdout: the blast radius of a
+// change to it.
+type Experiment struct {
+	ID    int64
+	Name  string
+	State string // draft, running or stopped
+}
+
+// Change is one create, update or delete the plan will make.
+type Change struct {
+	Action Action
+	// Name is the holdout's name after the change; for a delete, its
+	// current name.
+	Name string
+	// ID is the remote holdout's id; 0 for a create.
+	ID int64
+	// Before is the remote state; nil for a create.
+	Before *State
+	// After is the desired state; nil for a delete.
+	After *State
+	// Source is where the manifest declares the holdout; zero for a delete.
+	Source manifest.Pos
+	// Experiments use the holdout and are rewritten (update) or lose their
+	// exclusion (delete) when the change is applied; sorted by name, id.
+	Experiments []Experiment
+	// RemoteUpdatedAt is the remote holdout's updated_at when the plan was
+	// computed; empty for a create.
+	RemoteUpdatedAt string
+}
+
+// IsRename reports whether an update changes the holdout's name.
+func (c Change) IsRename() bool {
+	return c.Action == Update && c.Before != nil && c.After != nil && c.Before.Name != c.After.Name
+}
+
+// Conflict is a manifest the plan cannot act on: PostHog has more than one
+// holdout it could mean. Nothing is done to any of them.
+type Conflict struct {
+	// Name is the manifest's name.
+	Name string
+	// IDs are the remote holdouts that match, ascending.
+	IDs []int64
+	// Names are those holdouts' names, in the order of IDs.
+	Names []string
+	// Source is where the manifest declares the holdout.
+	Source manifest.Pos
+}
+
+// Remote is a remote holdout the plan leaves alone because no manifest
+// names it and pruning is off.
+type Remote struct {
+	ID          int64
+	Name        string
+	Experiments []Experiment
+}
+
+// Plan is everything one sync would do, computed once. It is plain data:
+// renderers format it, Apply executes it, and neither changes it.
+//
+// Invariants: Changes are in apply order — creates, then updates with
+// renames first, then deletes — and within each group sorted by name, then
+// id. A remote holdout appears in at most one Change, Conflict or Unmanaged
+// entry. Delete changes exist only when pruning was asked for.
+type Plan struct {
+	Changes   []Change
+	Conflicts []Conflict
+	// Unmanaged is sorted by name, then id.
+	Unmanaged []Remote
+	// BlastRadiusKnown is false when the experiments could not be read, so
+	// Change.Experiments is empty for want of data, not because none exist.
+	BlastRadiusKnown bool
+}
+
+// Counts returns how many holdouts the plan creates, updates and deletes.
+func (p Plan) Counts() (create, update, del int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			create++
+		case Update:
+			update++
+		case Delete:
+			del++
+		}
+	}
+	return create, update, del
+}
+
+// HasChanges reports whether applying the plan would change anything.
+func (p Plan) HasChanges() bool { return len(p.Changes) > 0 }

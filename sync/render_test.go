@@ -1,0 +1,141 @@
+package sync
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/manifest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./sync -update to create it)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, d)
+	}
+}
+
+// samplePlan has one of everything a text plan can show.
+func samplePlan(t *testing.T) Plan {
+	t.Helper()
+	country := map[string]any{"key": "country", "type": "person", "operator": "exact", "value": []any{"US", "CA"}}
+	manifests := []manifest.Holdout{
+		desired("checkout-q4", 10, withDescription("Held out of checkout tests in Q4"), withProperties(country)),
+		desired("pricing", 20, withDescription("Pricing page holdout")),
+		desired("search-v2", 5.5, withPrevious("search")),
+		desired("dup", 10),
+	}
+	remotes := []client.Holdout{
+		func() client.Holdout {
+			r := remote(2, "pricing", "10")
+			r.Description = str("Pricing page holdout")
+			return r
+		}(),
+		remote(3, "legacy", "15", map[string]any{"properties": []any{map[string]any{"key": "email", "type": "person", "operator": "icontains", "value": "@example.com"}}}),
+		remote(4, "search", "5.5"),
+		remote(5, "dup", "10"),
+		remote(6, "dup", "10"),
+	}
+	exps := []client.Experiment{
+		{ID: 7, Name: "new-pricing-page", StartDate: str("2026-11-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 2}},
+		{ID: 8, Name: "annual-plan-banner", Holdout: &client.ExperimentHoldout{ID: 2}},
+		{ID: 9, Name: "legacy-signup", StartDate: str("2026-01-01T00:00:00Z"), EndDate: str("2026-03-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 3}},
+	}
+	p, err := Compute(manifests, remotes, exps, Options{Prune: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRenderTextGolden(t *testing.T) {
+	unmanaged, err := Compute([]manifest.Holdout{desired("a", 10)}, []client.Holdout{remote(1, "a", "10"), remote(2, "manual", "3")}, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		golden string
+		plan   Plan
+		opts   TextOptions
+	}{
+		{"plan.golden", samplePlan(t), TextOptions{}},
+		{"plan-color.golden", samplePlan(t), TextOptions{Color: true}},
+		{"no-changes.golden", Plan{BlastRadiusKnown: true}, TextOptions{}},
+		{"unmanaged-unknown-blast-radius.golden", unmanaged, TextOptions{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderText(&buf, tt.plan, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.golden, buf.Bytes())
+		})
+	}
+}
+
+// The same inputs give the same bytes, whatever order PostHog lists in.
+func TestRenderTextDeterministic(t *testing.T) {
+	first := samplePlan(t)
+	var want bytes.Buffer
+	if err := RenderText(&want, first, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		var got bytes.Buffer
+		if err := RenderText(&got, samplePlan(t), TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(want.Bytes(), got.Bytes()) {
+			t.Fatalf("render %d differs from the first", i)
+		}
+	}
+}
+
+func TestCanonicalYAML(t *testing.T) {
+	s := State{
+		Name:        "10",
+		Description: "two\nlines",
+		Filters: []map[string]any{normalizeGroup(map[string]any{
+			"zeta": true, "rollout_percentage": 10.0, "aggregation_group_type_index": 0,
+			"properties": []any{map[string]any{"value": []any{"true", 1.5}, "operator": "exact", "key": "k", "type": "person", "extra": nil}},
+		})},
+	}
+	want := `name: "10"
+description: |-
+  two
+  lines
+filters:
+  - rollout_percentage: 10
+    properties:
+      - key: k
+        type: person
+        operator: exact
+        value: ["true", 1.5]
+        extra: null
+    aggregation_group_type_index: 0
+    zeta: true
+`
+	if d := cmp.Diff(want, CanonicalYAML(s)); d != "" {
+		t.Errorf("CanonicalYAML (-want +got):\n%s", d)
+	}
+}

@@ -1,0 +1,176 @@
+package sync
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// TextOptions shape the human-readable plan.
+type TextOptions struct {
+	// Color adds ANSI colours: green for creates and added lines, yellow
+	// for updates, red for deletes and removed lines, magenta for conflicts.
+	Color bool
+	// Hint, when set, says what to do about a failed change's error; its
+	// answer follows the error on the same line.
+	Hint func(error) string
+}
+
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiMagenta = "\x1b[35m"
+)
+
+type painter bool
+
+func (p painter) paint(color, s string) string {
+	if !p || s == "" {
+		return s
+	}
+	return color + s + ansiReset
+}
+
+func actionColor(a Action) string {
+	switch a {
+	case Create:
+		return ansiGreen
+	case Update:
+		return ansiYellow
+	}
+	return ansiRed
+}
+
+// RenderText writes the plan the way terraform shows one: a block per
+// change with the line diff of the holdout's canonical YAML, the
+// experiments it affects, conflicts, unmanaged holdouts, and a closing
+// "Plan: N to create, M to update, K to delete." or "No changes.".
+// The same plan always gives the same bytes.
+func RenderText(w io.Writer, p Plan, opts TextOptions) error {
+	bw := bufio.NewWriter(w)
+	pt := painter(opts.Color)
+	for _, c := range p.Changes {
+		writeChange(bw, pt, c, p.BlastRadiusKnown)
+		bw.WriteByte('\n')
+	}
+	for _, c := range p.Conflicts {
+		writeConflict(bw, pt, c)
+		bw.WriteByte('\n')
+	}
+	if len(p.Unmanaged) > 0 {
+		n := len(p.Unmanaged)
+		fmt.Fprintf(bw, "%d %s in PostHog %s not in any manifest; %s left alone (--prune would delete %s):\n",
+			n, plural(n, "holdout", "holdouts"), plural(n, "is", "are"), plural(n, "it is", "they are"), plural(n, "it", "them"))
+		for _, r := range p.Unmanaged {
+			fmt.Fprintf(bw, "  %q (id %d)%s\n", r.Name, r.ID, usedBySuffix(r.Experiments))
+		}
+		bw.WriteByte('\n')
+	}
+	bw.WriteString(Summary(p))
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// Summary is the plan's closing line.
+func Summary(p Plan) string {
+	if !p.HasChanges() {
+		if len(p.Conflicts) > 0 {
+			return fmt.Sprintf("No changes, but %d %s to be resolved.", len(p.Conflicts), plural(len(p.Conflicts), "conflict needs", "conflicts need"))
+		}
+		return "No changes."
+	}
+	c, u, d := p.Counts()
+	s := fmt.Sprintf("Plan: %d to create, %d to update, %d to delete.", c, u, d)
+	if n := len(p.Conflicts); n > 0 {
+		s += fmt.Sprintf(" %d %s.", n, plural(n, "conflict is left untouched", "conflicts are left untouched"))
+	}
+	return s
+}
+
+// Headline says in words what a change does, e.g.
+// `update holdout "pricing" (id 12)`.
+func Headline(c Change) string {
+	switch {
+	case c.Action == Create:
+		return fmt.Sprintf("create holdout %q", c.Name)
+	case c.IsRename():
+		return fmt.Sprintf("rename holdout %q to %q (id %d)", c.Before.Name, c.After.Name, c.ID)
+	case c.Action == Update:
+		return fmt.Sprintf("update holdout %q (id %d)", c.Name, c.ID)
+	default:
+		return fmt.Sprintf("delete holdout %q (id %d)", c.Name, c.ID)
+	}
+}
+
+func writeChange(w *bufio.Writer, pt painter, c Change, blastKnown bool) {
+	head := string(rune(c.Action)) + " " + Headline(c)
+	fmt.Fprint(w, pt.paint(ansiBold+actionColor(c.Action), head))
+	if c.Source.File != "" {
+		fmt.Fprintf(w, "  [%s]", c.Source)
+	}
+	w.WriteByte('\n')
+	for _, l := range ChangeDiff(c) {
+		line := "    " + string(l.Op) + " " + l.Text
+		switch l.Op {
+		case '+':
+			line = pt.paint(ansiGreen, line)
+		case '-':
+			line = pt.paint(ansiRed, line)
+		}
+		w.WriteString(strings.TrimRight(line, " "))
+		w.WriteByte('\n')
+	}
+	if c.Action == Create {
+		return
+	}
+	switch {
+	case len(c.Experiments) > 0:
+		verb := plural(len(c.Experiments), "its feature flag is rewritten", "their feature flags are rewritten")
+		if c.Action == Delete {
+			verb = plural(len(c.Experiments), "it loses this exclusion", "they lose this exclusion")
+		}
+		fmt.Fprintf(w, "    # used by %d %s (%s):\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"), verb)
+		for _, e := range c.Experiments {
+			fmt.Fprintf(w, "    #   %q (id %d, %s)\n", e.Name, e.ID, e.State)
+		}
+	case !blastKnown:
+		fmt.Fprintf(w, "    # experiments using it: unknown (they could not be read)\n")
+	default:
+		fmt.Fprintf(w, "    # used by no experiment\n")
+	}
+}
+
+func writeConflict(w *bufio.Writer, pt painter, c Conflict) {
+	head := fmt.Sprintf("! conflict: holdout %q matches %d holdouts in PostHog; none is touched", c.Name, len(c.IDs))
+	fmt.Fprint(w, pt.paint(ansiBold+ansiMagenta, head))
+	if c.Source.File != "" {
+		fmt.Fprintf(w, "  [%s]", c.Source)
+	}
+	w.WriteByte('\n')
+	for i, id := range c.IDs {
+		fmt.Fprintf(w, "    id %d named %q\n", id, c.Names[i])
+	}
+	fmt.Fprintf(w, "    # keep one: rename or delete the others in PostHog, then sync again\n")
+}
+
+func usedBySuffix(es []Experiment) string {
+	if len(es) == 0 {
+		return ""
+	}
+	names := make([]string, len(es))
+	for i, e := range es {
+		names[i] = fmt.Sprintf("%q (%s)", e.Name, e.State)
+	}
+	return ", used by " + strings.Join(names, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
