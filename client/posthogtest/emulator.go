@@ -1,0 +1,429 @@
+package posthogtest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultKey is the personal API key that New registers: all scopes ("*"),
+// every project, current project DefaultProject, user DefaultUser().
+const DefaultKey = "phx_posthogtest_0000000000000000000000000000000000000000"
+
+// DefaultProject is the project that New creates.
+const DefaultProject int64 = 1
+
+// User is a PostHog user, as it appears in created_by.
+type User struct {
+	ID         int64
+	UUID       string
+	DistinctID string
+	FirstName  string
+	LastName   string
+	Email      string
+}
+
+// DefaultUser is the user behind DefaultKey (the one in the wire examples).
+// Keys registered with a zero User act as this user too.
+func DefaultUser() User {
+	return User{
+		ID:         1,
+		UUID:       "0191a3c2-5e7b-7000-8000-00000000e001",
+		DistinctID: "018f2a4c-distinct-id",
+		FirstName:  "Jane",
+		LastName:   "Doe",
+		Email:      "jane@example.com",
+	}
+}
+
+// Key describes a personal API key.
+type Key struct {
+	// Scopes such as "experiment_holdout:read", "experiment:write" or "*".
+	// nil or empty is an unscoped legacy key, allowed everything.
+	Scopes []string
+	// Projects the key may access; nil or empty means all (PostHog treats
+	// an empty scoped_teams the same way).
+	Projects []int64
+	// CurrentProject is what "@current" resolves to.
+	CurrentProject int64
+	// User becomes created_by of what the key creates; the zero User means
+	// DefaultUser().
+	User User
+}
+
+// Holdout is a stored experiment holdout.
+type Holdout struct {
+	ID          int64
+	Name        string
+	Description *string
+	// Filters are the release-condition groups as stored, including the
+	// server-managed "variant". Holdouts and Holdout return numbers as
+	// json.Number holding the text PostHog prints (10 stays 10, 10.0 stays
+	// 10.0); Seed accepts any value encoding/json can marshal.
+	Filters   []map[string]any
+	CreatedBy *User // nil when the creator was deleted (created_by null)
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Request is one request the emulator served. It never holds the
+// Authorization header, the body, or the value of a personal_api_key
+// query parameter.
+type Request struct {
+	Method   string
+	Path     string
+	RawQuery string // with personal_api_key values replaced by "REDACTED"
+	// Status is the status sent; 0 when the connection was dropped without
+	// a response (a fault, or the client went away during injected latency).
+	Status int
+}
+
+// Emulator is an in-memory PostHog serving the experiment-holdouts API and
+// the experiments list over HTTP. It is an http.Handler; all methods are
+// safe for concurrent use. See the package documentation for the contract.
+type Emulator struct {
+	mu sync.Mutex
+
+	now         func() time.Time
+	scopeObject string
+	shuffleSeed int64
+	rng         *rand.Rand // change-request uuids, deterministic
+
+	projects    map[int64]bool
+	keys        map[string]Key
+	holdouts    map[int64]*holdoutRow // by id; ids are global, like a Postgres sequence
+	experiments map[int64]*experimentRow
+	lastHoldout int64
+	lastExp     int64
+	lastFlag    int64
+
+	requests []Request
+	stats    Stats
+
+	approvalsOn    bool
+	changeRequests []*changeRequest
+	throttle       throttleState
+	faults         faultState
+}
+
+type holdoutRow struct {
+	id          int64
+	project     int64
+	name        string
+	description *string
+	filters     any // as read back from jsonb: []any of *object in jsonb key order
+	createdBy   *User
+	createdAt   time.Time
+	updatedAt   time.Time
+}
+
+// New returns an emulator with project DefaultProject, DefaultKey
+// registered, scope object "experiment_holdout", id-ordered lists and the
+// real clock.
+func New() *Emulator {
+	e := &Emulator{
+		now:         time.Now,
+		scopeObject: "experiment_holdout",
+		rng:         rand.New(rand.NewPCG(0x706f7374, 0x686f67)),
+		projects:    map[int64]bool{DefaultProject: true},
+		keys:        map[string]Key{},
+		holdouts:    map[int64]*holdoutRow{},
+		experiments: map[int64]*experimentRow{},
+	}
+	e.keys[DefaultKey] = Key{Scopes: []string{"*"}, CurrentProject: DefaultProject, User: DefaultUser()}
+	return e
+}
+
+// AddProject makes project id exist. Adding an existing project does
+// nothing.
+func (e *Emulator) AddProject(id int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.projects[id] = true
+}
+
+// AddKey registers (or replaces) a personal API key.
+func (e *Emulator) AddKey(key string, k Key) {
+	k.Scopes = slices.Clone(k.Scopes)
+	k.Projects = slices.Clone(k.Projects)
+	if k.User == (User{}) {
+		k.User = DefaultUser()
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.keys[key] = k
+}
+
+// SetScopeObject sets the scope object the holdout endpoints require:
+// "experiment_holdout" (the default, newest PostHog) or "experiment"
+// (older deploys). The experiments list always requires experiment:read.
+func (e *Emulator) SetScopeObject(obj string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.scopeObject = obj
+}
+
+// SetShuffle makes lists return rows in a pseudo-random order derived
+// from seed and each row's id: deterministic, the same on every request,
+// so offset pagination sees every row exactly once. A new row lands at
+// its own place in that order. Seed 0 restores id order.
+func (e *Emulator) SetShuffle(seed int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.shuffleSeed = seed
+}
+
+// SetClock sets the clock used for timestamps and throttling; nil
+// restores time.Now.
+func (e *Emulator) SetClock(now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.now = now
+}
+
+// Seed stores h in project as if it had been created through the API and
+// returns the stored copy. The project is created if missing.
+//
+//   - ID 0 takes the next id; a positive ID is used as is (later ids
+//     continue after it). Seed panics if that id is taken.
+//   - Every filter group gets variant "holdout-{id}", as create does.
+//   - CreatedBy nil means DefaultUser(); a pointer to the zero User means
+//     a deleted creator (created_by null).
+//   - Zero CreatedAt means now; zero UpdatedAt means CreatedAt.
+//   - Name and Description are stored as given, without validation.
+//
+// Seed panics if h.Filters cannot be marshalled as JSON.
+func (e *Emulator) Seed(project int64, h Holdout) Holdout {
+	fv, err := fromGo(h.Filters)
+	if err != nil {
+		panic(fmt.Sprintf("posthogtest: Seed: filters: %v", err))
+	}
+	groups, _ := fv.([]any)
+	if groups == nil {
+		groups = []any{}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	id := h.ID
+	switch {
+	case id == 0:
+		e.lastHoldout++
+		id = e.lastHoldout
+	case e.holdouts[id] != nil:
+		panic(fmt.Sprintf("posthogtest: Seed: holdout id %d is taken", id))
+	case id < 0:
+		panic(fmt.Sprintf("posthogtest: Seed: negative holdout id %d", id))
+	default:
+		e.lastHoldout = max(e.lastHoldout, id)
+	}
+	e.projects[project] = true
+	for i, g := range groups {
+		o, ok := g.(*object)
+		if !ok {
+			o = newObject()
+			groups[i] = o
+		}
+		o.set("variant", fmt.Sprintf("holdout-%d", id))
+	}
+	row := &holdoutRow{
+		id:        id,
+		project:   project,
+		name:      h.Name,
+		filters:   toJSONB(groups),
+		createdAt: h.CreatedAt,
+		updatedAt: h.UpdatedAt,
+	}
+	if h.Description != nil {
+		d := *h.Description
+		row.description = &d
+	}
+	switch {
+	case h.CreatedBy == nil:
+		u := DefaultUser()
+		row.createdBy = &u
+	case *h.CreatedBy != (User{}):
+		u := *h.CreatedBy
+		row.createdBy = &u
+	}
+	if row.createdAt.IsZero() {
+		row.createdAt = e.now()
+	}
+	if row.updatedAt.IsZero() {
+		row.updatedAt = row.createdAt
+	}
+	row.createdAt, row.updatedAt = dbTime(row.createdAt), dbTime(row.updatedAt)
+	e.holdouts[id] = row
+	return row.public()
+}
+
+// Holdouts returns deep copies of project's holdouts, sorted by id.
+func (e *Emulator) Holdouts(project int64) []Holdout {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rows := e.projectHoldouts(project, false)
+	out := make([]Holdout, len(rows))
+	for i, r := range rows {
+		out[i] = r.public()
+	}
+	return out
+}
+
+// Holdout returns a deep copy of holdout id in project.
+func (e *Emulator) Holdout(project, id int64) (Holdout, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := e.holdouts[id]
+	if r == nil || r.project != project {
+		return Holdout{}, false
+	}
+	return r.public(), true
+}
+
+// Requests returns every request served since New or ResetRequests, in
+// order.
+func (e *Emulator) Requests() []Request {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.requests)
+}
+
+// ResetRequests empties the request log (Stats keeps counting).
+func (e *Emulator) ResetRequests() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.requests = nil
+}
+
+func (r *holdoutRow) public() Holdout {
+	h := Holdout{ID: r.id, Name: r.name, CreatedAt: r.createdAt, UpdatedAt: r.updatedAt}
+	if r.description != nil {
+		d := *r.description
+		h.Description = &d
+	}
+	if r.createdBy != nil {
+		u := *r.createdBy
+		h.CreatedBy = &u
+	}
+	if groups, ok := r.filters.([]any); ok {
+		h.Filters = make([]map[string]any, 0, len(groups))
+		for _, g := range groups {
+			m, _ := toGo(g).(map[string]any)
+			h.Filters = append(h.Filters, m)
+		}
+	}
+	return h
+}
+
+// projectHoldouts lists project's holdouts in id order, or in list order
+// (shuffled when SetShuffle is on) if listOrder.
+func (e *Emulator) projectHoldouts(project int64, listOrder bool) []*holdoutRow {
+	var rows []*holdoutRow
+	for _, r := range e.holdouts {
+		if r.project == project {
+			rows = append(rows, r)
+		}
+	}
+	sortRows(e, rows, func(r *holdoutRow) int64 { return r.id }, listOrder)
+	return rows
+}
+
+// sortRows sorts rows by id, or in list order (shuffled when SetShuffle is
+// on) if listOrder.
+func sortRows[T any](e *Emulator, rows []T, id func(T) int64, listOrder bool) {
+	seed := e.shuffleSeed
+	if !listOrder {
+		seed = 0
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := id(rows[i]), id(rows[j])
+		if seed != 0 {
+			ka, kb := mix(uint64(seed), uint64(a)), mix(uint64(seed), uint64(b))
+			if ka != kb {
+				return ka < kb
+			}
+		}
+		return a < b
+	})
+}
+
+// mix is a splitmix64 finaliser of seed and id.
+func mix(seed, id uint64) uint64 {
+	z := seed ^ (id * 0x9E3779B97F4A7C15)
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
+}
+
+// dbTime truncates t to Postgres' microsecond precision, in UTC.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// pyTime formats t as DRF's DateTimeField does: Python's isoformat in UTC
+// with "Z"; the fraction is omitted when the microseconds are zero.
+func pyTime(t time.Time) string {
+	t = dbTime(t)
+	s := t.Format("2006-01-02T15:04:05")
+	if us := t.Nanosecond() / 1000; us != 0 {
+		s += fmt.Sprintf(".%06d", us)
+	}
+	return s + "Z"
+}
+
+// newUUID returns a version-4 UUID from the emulator's seeded generator,
+// so runs are reproducible.
+func (e *Emulator) newUUID() string {
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(e.rng.Uint32())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// logRequest appends to the request log; the caller holds e.mu.
+func (e *Emulator) logRequest(r *http.Request, status int) {
+	e.stats.Requests++
+	e.requests = append(e.requests, Request{
+		Method:   r.Method,
+		Path:     e.redact(r.URL.Path),
+		RawQuery: e.redact(redactQuery(r.URL.RawQuery)),
+		Status:   status,
+	})
+}
+
+// redactQuery replaces the value of every personal_api_key parameter.
+func redactQuery(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		name, _, _ := strings.Cut(p, "=")
+		if pyUnquotePlus(name) == "personal_api_key" {
+			parts[i] = name + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// redact removes any registered key (of 8 or more characters) that
+// appears in s, raw or percent-encoded; the caller holds e.mu.
+func (e *Emulator) redact(s string) string {
+	for k := range e.keys {
+		if len(k) < 8 {
+			continue
+		}
+		for _, form := range []string{k, queryEscape(k)} {
+			s = strings.ReplaceAll(s, form, "REDACTED")
+		}
+	}
+	return s
+}

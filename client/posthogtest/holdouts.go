@@ -1,0 +1,359 @@
+package posthogtest
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// userJSON is PostHog's UserBasicSerializer, or null.
+func userJSON(u *User) any {
+	if u == nil {
+		return nil
+	}
+	return obj(
+		"id", u.ID,
+		"uuid", u.UUID,
+		"distinct_id", u.DistinctID,
+		"first_name", u.FirstName,
+		"last_name", u.LastName,
+		"email", u.Email,
+		"is_email_verified", true,
+		"hedgehog_config", nil,
+		"role_at_organization", nil,
+	)
+}
+
+// json is ExperimentHoldoutSerializer's output for the row, with filters
+// as given: the stored (jsonb-ordered) value for rows read from the
+// database, or the in-memory value right after a create or update.
+func (r *holdoutRow) json(filters any) *object {
+	var desc any
+	if r.description != nil {
+		desc = *r.description
+	}
+	return obj(
+		"id", r.id,
+		"name", r.name,
+		"description", desc,
+		"filters", filters,
+		"created_by", userJSON(r.createdBy),
+		"created_at", pyTime(r.createdAt),
+		"updated_at", pyTime(r.updatedAt),
+		"user_access_level", "manager",
+	)
+}
+
+func (q *apiRequest) listHoldouts() *response {
+	rows := q.e.projectHoldouts(q.project, true)
+	p := paginate(q.r, len(rows))
+	results := make([]any, 0, p.hi-p.lo)
+	for _, row := range rows[p.lo:p.hi] {
+		results = append(results, row.json(row.filters))
+	}
+	return jsonResponse(http.StatusOK, obj("count", len(rows), "next", p.next, "previous", p.previous, "results", results))
+}
+
+// lookup is get_object(): the holdout named by the {id} segment, if it is
+// in the request's project.
+func (q *apiRequest) lookup() *holdoutRow {
+	n, ok := pyParseInt(q.route.id)
+	if !ok || !n.IsInt64() {
+		return nil
+	}
+	row := q.e.holdouts[n.Int64()]
+	if row == nil || row.project != q.project {
+		return nil
+	}
+	return row
+}
+
+func (q *apiRequest) retrieveHoldout() *response {
+	row := q.lookup()
+	if row == nil {
+		return notFound()
+	}
+	return jsonResponse(http.StatusOK, row.json(row.filters))
+}
+
+func (q *apiRequest) createHoldout() *response {
+	e := q.e
+	data, resp := q.parse()
+	if resp != nil {
+		return resp
+	}
+	v, resp := validateHoldout(data, false)
+	if resp != nil {
+		return resp
+	}
+	if !v.hasFilters {
+		return validationError("invalid_input", "Filters are required to create an holdout group", nil)
+	}
+	// The id comes from a sequence: a failed insert still uses one up.
+	e.lastHoldout++
+	id := e.lastHoldout
+	if dbError(v.filters) {
+		return serverError()
+	}
+	filters := withVariant(v.filters, id)
+	user := q.key.User
+	row := &holdoutRow{
+		id:        id,
+		project:   q.project,
+		name:      v.name,
+		filters:   toJSONB(filters),
+		createdBy: &user,
+		createdAt: dbTime(e.now()),
+	}
+	if v.hasDesc && v.desc != nil {
+		d := *v.desc
+		row.description = &d
+	}
+	row.updatedAt = dbTime(e.now()) // the second save, which writes the variant
+	e.holdouts[id] = row
+	resp = jsonResponse(http.StatusCreated, row.json(filters))
+	if e.faults.loseCreates > 0 {
+		e.faults.loseCreates--
+		e.stats.Faults++
+		resp.drop = true
+	}
+	return resp
+}
+
+func (q *apiRequest) updateHoldout(partial bool) *response {
+	e := q.e
+	row := q.lookup()
+	if row == nil {
+		return notFound()
+	}
+	data, resp := q.parse()
+	if resp != nil {
+		return resp
+	}
+	v, resp := validateHoldout(data, partial)
+	if resp != nil {
+		return resp
+	}
+	if resp := e.gateUpdate(q, row, v); resp != nil {
+		return resp
+	}
+	filters, ok := e.applyUpdate(row, v)
+	if !ok {
+		return serverError()
+	}
+	return jsonResponse(http.StatusOK, row.json(filters))
+}
+
+// applyUpdate is ExperimentHoldoutSerializer.update and save: only the
+// given fields change, the variant is re-normalised only when the filters
+// differ from the stored ones, and updated_at always moves. It returns
+// the filters as the response shows them (in memory: as sent, or as
+// stored when not sent), and false when the database would refuse them.
+func (e *Emulator) applyUpdate(row *holdoutRow, v validated) (any, bool) {
+	filters := row.filters
+	if v.hasFilters {
+		filters = v.filters
+		if !pyEqual(row.filters, v.filters) {
+			filters = withVariant(v.filters, row.id)
+		}
+		if dbError(filters) {
+			return nil, false
+		}
+		row.filters = toJSONB(filters)
+	}
+	if v.hasName {
+		row.name = v.name
+	}
+	if v.hasDesc {
+		row.description = nil
+		if v.desc != nil {
+			d := *v.desc
+			row.description = &d
+		}
+	}
+	row.updatedAt = dbTime(e.now())
+	return filters, true
+}
+
+func (q *apiRequest) destroyHoldout() *response {
+	e := q.e
+	row := q.lookup()
+	if row == nil {
+		return notFound()
+	}
+	if resp := e.gateDelete(q, row); resp != nil {
+		return resp
+	}
+	e.deleteHoldout(row)
+	return &response{status: http.StatusNoContent, header: http.Header{}}
+}
+
+// deleteHoldout removes row; experiments that used it lose it (SET_NULL)
+// and their flags' holdout is cleared.
+func (e *Emulator) deleteHoldout(row *holdoutRow) {
+	for _, x := range e.experiments {
+		if x.HoldoutID == row.id {
+			x.HoldoutID = 0
+			x.holdoutCleared = true
+		}
+	}
+	delete(e.holdouts, row.id)
+}
+
+// withVariant is _get_filters_with_holdout_id: a copy of each group with
+// "variant" set to holdout-{id} (a new key goes last, an existing one keeps
+// its place).
+func withVariant(filters any, id int64) any {
+	groups, _ := filters.([]any)
+	out := make([]any, len(groups))
+	for i, g := range groups {
+		o, ok := clone(g).(*object)
+		if !ok {
+			o = newObject()
+		}
+		o.set("variant", fmt.Sprintf("holdout-%d", id))
+		out[i] = o
+	}
+	return out
+}
+
+// validated holds the fields that passed ExperimentHoldoutSerializer's
+// validation; the has* flags tell which the request carried.
+type validated struct {
+	hasName    bool
+	name       string
+	hasDesc    bool
+	desc       *string
+	hasFilters bool
+	filters    any // a non-empty []any of *object
+}
+
+// validateHoldout runs the serializer's field validation on data. DRF
+// validates every field and reports the first error in field order
+// (name, description, filters); a crash in validate_filters is a 500
+// whatever the other fields hold. partial is PATCH: nothing is required.
+func validateHoldout(data any, partial bool) (validated, *response) {
+	var v validated
+	o, ok := data.(*object)
+	if !ok {
+		if data == nil {
+			return v, validationError("null", "No data provided", nil)
+		}
+		return v, validationError("invalid_input", fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", pyTypeName(data)), nil)
+	}
+	var first *response
+	note := func(r *response) {
+		if first == nil {
+			first = r
+		}
+	}
+
+	if raw, ok := o.get("name"); !ok {
+		if !partial {
+			note(validationError("required", "This field is required.", "name"))
+		}
+	} else if s, err := charField(raw, false); err != nil {
+		note(err.response("name"))
+	} else {
+		v.hasName, v.name = true, *s
+	}
+
+	if raw, ok := o.get("description"); ok {
+		if s, err := charField(raw, true); err != nil {
+			note(err.response("description"))
+		} else {
+			v.hasDesc, v.desc = true, s
+		}
+	}
+
+	if raw, ok := o.get("filters"); ok {
+		if raw == nil {
+			note(validationError("null", "This field may not be null.", "filters"))
+		} else {
+			msg, crash := validateFilters(raw)
+			switch {
+			case crash:
+				return v, serverError()
+			case msg != "":
+				note(validationError("invalid_input", msg, "filters"))
+			default:
+				v.hasFilters, v.filters = true, raw
+			}
+		}
+	}
+	return v, first
+}
+
+// fieldError is one DRF field error.
+type fieldError struct{ code, detail string }
+
+func (f *fieldError) response(attr string) *response { return validationError(f.code, f.detail, attr) }
+
+// maxCharLength is max_length of name and description.
+const maxCharLength = 400
+
+// charField is DRF's CharField(max_length=400, trim_whitespace=True) with
+// allow_blank and allow_null both set to nullable. It returns the
+// validated value (nil for null).
+func charField(raw any, nullable bool) (*string, *fieldError) {
+	if s, ok := raw.(string); ok && pyStrip(s) == "" {
+		if !nullable {
+			return nil, &fieldError{"blank", "This field may not be blank."}
+		}
+		empty := ""
+		return &empty, nil
+	}
+	switch raw.(type) {
+	case nil:
+		if nullable {
+			return nil, nil
+		}
+		return nil, &fieldError{"null", "This field may not be null."}
+	case string, pyInt, float64:
+	default:
+		return nil, &fieldError{"invalid_input", "Not a valid string."}
+	}
+	s := pyStrip(pyStr(raw))
+	switch {
+	case len(pyRunes(s)) > maxCharLength:
+		return nil, &fieldError{"max_length", fmt.Sprintf("Ensure this field has no more than %d characters.", maxCharLength)}
+	case strings.ContainsRune(s, 0):
+		return nil, &fieldError{"null_characters_not_allowed", "Null characters are not allowed."}
+	}
+	if r, ok := firstSurrogate(s); ok {
+		return nil, &fieldError{"surrogate_characters_not_allowed", fmt.Sprintf("Surrogate characters are not allowed: U+%X.", r)}
+	}
+	return &s, nil
+}
+
+// validateFilters is validate_filters. It returns the validation message,
+// or crash when Python would raise (filters not a list, a group not an
+// object, a percentage that is not a number).
+func validateFilters(raw any) (msg string, crash bool) {
+	if !pyTruthy(raw) {
+		return "Filters must not be empty.", false
+	}
+	groups, ok := raw.([]any)
+	if !ok {
+		return "", true
+	}
+	for _, g := range groups {
+		o, ok := g.(*object)
+		if !ok {
+			return "", true
+		}
+		rp, _ := o.get("rollout_percentage")
+		if rp == nil {
+			return "Rollout percentage must be present.", false
+		}
+		lo, ok := pyCompare(rp, pyInt("0"))
+		if !ok {
+			return "", true
+		}
+		hi, _ := pyCompare(rp, pyInt("100"))
+		if lo < 0 || hi > 0 {
+			return "Rollout percentage must be between 0 and 100.", false
+		}
+	}
+	return "", false
+}
