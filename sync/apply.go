@@ -6,12 +6,17 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	stdsync "sync"
+	"time"
 
 	"github.com/hogsync/hogsync/client"
 )
 
 // API is what Apply needs of PostHog. *client.Client satisfies it.
 type API interface {
+	// List is used only after a create whose answer was lost, to learn
+	// whether PostHog made the holdout before trying again.
+	List(ctx context.Context) ([]client.Holdout, error)
 	Create(ctx context.Context, in client.HoldoutInput) (client.Holdout, error)
 	Update(ctx context.Context, id int64, in client.HoldoutInput) (client.Holdout, error)
 	Delete(ctx context.Context, id int64) error
@@ -73,48 +78,101 @@ func (r Report) Count(s Status) int {
 // ApplyOptions shape an apply.
 type ApplyOptions struct {
 	// OnResult, when set, is called with each change's result as soon as it
-	// is known, so progress can be shown while the apply runs.
+	// is known, one call at a time, so progress can be shown while the
+	// apply runs.
 	OnResult func(Result)
+	// Parallelism is how many changes may be in flight at once (default
+	// 1). The API's own rate limit still paces the requests.
+	Parallelism int
+	// CreateAttempts bounds how often one create is sent when PostHog's
+	// answers are lost (default 4). Each new attempt follows a listing that
+	// shows the holdout was not made.
+	CreateAttempts int
+	// sleep waits between create attempts; tests replace it.
+	sleep func(context.Context, time.Duration) error
 }
 
-// Apply executes the plan's changes in order: creates, updates (renames
-// first), deletes. A failed change does not stop the others: each is
-// independent. Once ctx is done no new change is started, and the rest are
-// reported NotAttempted. Every change ends up in the Report exactly once.
+// Apply executes the plan's changes in phases: creates, then renames, then
+// other updates, then deletes. A phase starts only when the one before has
+// finished; within a phase up to Parallelism changes run at once. A failed
+// change does not stop the others: each is independent.
+//
+// When ctx is done (an interrupt, a deadline) no new change is started and
+// the rest are reported NotAttempted; changes already sent are allowed to
+// finish, bounded by the API's own request timeout, so that what is
+// reported done is done. Every change ends up in the Report exactly once.
 func Apply(ctx context.Context, api API, p Plan, opts ApplyOptions) Report {
-	rep := Report{Results: make([]Result, 0, len(p.Changes))}
-	for _, c := range p.Changes {
-		var res Result
-		if err := ctx.Err(); err != nil {
-			res = Result{Change: c, Status: NotAttempted, ID: c.ID, Err: err}
-		} else {
-			res = applyOne(ctx, api, c)
-		}
-		rep.Results = append(rep.Results, res)
+	par := max(opts.Parallelism, 1)
+	if opts.CreateAttempts < 1 {
+		opts.CreateAttempts = 4
+	}
+	if opts.sleep == nil {
+		opts.sleep = sleepCtx
+	}
+	// In-flight requests outlive ctx: cutting one off would leave its
+	// outcome unknown.
+	flight := context.WithoutCancel(ctx)
+	results := make([]Result, len(p.Changes))
+	var mu stdsync.Mutex // serialises OnResult
+	emit := func(r Result) {
 		if opts.OnResult != nil {
-			opts.OnResult(res)
+			mu.Lock()
+			defer mu.Unlock()
+			opts.OnResult(r)
 		}
 	}
-	return rep
+	for start := 0; start < len(p.Changes); {
+		end := start + 1
+		for end < len(p.Changes) && phase(p.Changes[end]) == phase(p.Changes[start]) {
+			end++
+		}
+		sem := make(chan struct{}, par)
+		var wg stdsync.WaitGroup
+		for i := start; i < end; i++ {
+			c := p.Changes[i]
+			select {
+			case <-ctx.Done():
+			case sem <- struct{}{}:
+			}
+			if err := ctx.Err(); err != nil {
+				results[i] = Result{Change: c, Status: NotAttempted, ID: c.ID, Err: err}
+				emit(results[i])
+				continue
+			}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				results[i] = applyOne(ctx, flight, api, c, opts)
+				emit(results[i])
+			})
+		}
+		wg.Wait()
+		start = end
+	}
+	return Report{Results: results}
 }
 
-func applyOne(ctx context.Context, api API, c Change) Result {
+// applyOne makes one change. ctx says whether to start anything new;
+// flight carries the requests.
+func applyOne(ctx, flight context.Context, api API, c Change, opts ApplyOptions) Result {
 	res := Result{Change: c, ID: c.ID}
 	var err error
 	switch c.Action {
 	case Create:
-		var h client.Holdout
-		h, err = api.Create(ctx, c.After.input())
-		res.ID = h.ID
+		return create(ctx, flight, api, c, opts)
 	case Update:
-		_, err = api.Update(ctx, c.ID, c.After.input())
+		_, err = api.Update(flight, c.ID, c.After.input())
 	case Delete:
-		err = api.Delete(ctx, c.ID)
+		err = api.Delete(flight, c.ID)
 		if errors.Is(err, client.ErrNotFound) {
 			// Someone deleted it since the plan was made: the goal holds.
 			err, res.Note = nil, "it was already gone"
 		}
 	}
+	return settle(res, err)
+}
+
+// settle sorts an API answer into done, pending approval or failed.
+func settle(res Result, err error) Result {
 	if cr, ok := client.PendingApproval(err); ok {
 		res.Status, res.ChangeRequestID = Pending, cr
 		return res
@@ -125,6 +183,84 @@ func applyOne(ctx context.Context, api API, c Change) Result {
 	}
 	res.Status = Done
 	return res
+}
+
+// create sends a create, never blindly twice: when PostHog's answer is
+// lost (a timeout, a reset, a 5xx after sending), the holdout may exist, so
+// it lists the holdouts and looks for the name before sending again. The
+// plan only creates names PostHog did not have, so a holdout found with
+// the name is the one this create made (or one made meanwhile with the same
+// purpose): it is adopted, and brought to the desired state if it differs.
+func create(ctx, flight context.Context, api API, c Change, opts ApplyOptions) Result {
+	res := Result{Change: c}
+	for attempt := 1; ; attempt++ {
+		h, err := api.Create(flight, c.After.input())
+		if err == nil {
+			res.ID = h.ID
+			return settle(res, nil)
+		}
+		if !client.IsAmbiguous(err) {
+			return settle(res, err)
+		}
+		found, lerr := findByName(flight, api, c.Name)
+		if lerr != nil {
+			return settle(res, fmt.Errorf("%w; whether PostHog made it is unknown, as listing failed too (%v): run sync again to find out", err, lerr))
+		}
+		switch len(found) {
+		case 0:
+			// Not made: sending again cannot duplicate it.
+		case 1:
+			res.ID = found[0].ID
+			res.Note = "PostHog's answer was lost; a listing confirmed it was made"
+			if have := remoteState(found[0]); !equal(have, *c.After) {
+				_, uerr := api.Update(flight, found[0].ID, c.After.input())
+				res.Note = "PostHog's answer was lost; a listing found it, and it was updated to match"
+				return settle(res, uerr)
+			}
+			return settle(res, nil)
+		default:
+			ids := make([]string, len(found))
+			for i, f := range found {
+				ids[i] = fmt.Sprint(f.ID)
+			}
+			return settle(res, fmt.Errorf("%w; PostHog now has %d holdouts named %q (ids %s): keep one and delete the others, then sync again",
+				err, len(found), c.Name, strings.Join(ids, ", ")))
+		}
+		if attempt >= opts.CreateAttempts {
+			return settle(res, fmt.Errorf("%w (not made after %d attempts)", err, attempt))
+		}
+		if ctx.Err() != nil {
+			return settle(res, fmt.Errorf("%w; not sent again: %w", err, ctx.Err()))
+		}
+		if serr := opts.sleep(ctx, time.Duration(attempt)*250*time.Millisecond); serr != nil {
+			return settle(res, fmt.Errorf("%w; not sent again: %w", err, serr))
+		}
+	}
+}
+
+func findByName(ctx context.Context, api API, name string) ([]client.Holdout, error) {
+	all, err := api.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []client.Holdout
+	for _, h := range all {
+		if h.Name == name {
+			found = append(found, h)
+		}
+	}
+	return found, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // RenderResult writes one line saying what happened to a change.

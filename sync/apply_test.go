@@ -7,46 +7,80 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	stdsync "sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/manifest"
 )
 
-// fakeAPI records calls and answers from a per-call script.
+// fakeAPI records calls and answers from a per-call script. It keeps the
+// holdouts it created, so List after a lost answer can find them.
 type fakeAPI struct {
+	mu     stdsync.Mutex
 	calls  []string
 	errs   map[string]error // by call, e.g. "update 2"
 	nextID int64
-	// onCall runs after each call is recorded (to cancel a context, say).
-	onCall func(call string)
+	// onCall runs after each call is recorded and before its scripted
+	// error is looked up (to cancel a context, or change the script).
+	onCall func(ctx context.Context, call string)
+	// lose lists creates whose holdout is made but whose answer is lost
+	// (the error returned instead), by name, once each.
+	lose    map[string]error
+	created []client.Holdout
 }
 
 var _ API = (*fakeAPI)(nil)
 
-func (f *fakeAPI) record(call string) error {
+func (f *fakeAPI) record(ctx context.Context, call string) error {
+	f.mu.Lock()
 	f.calls = append(f.calls, call)
+	f.mu.Unlock()
 	if f.onCall != nil {
-		f.onCall(call)
+		f.onCall(ctx, call)
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	return f.errs[call]
 }
 
-func (f *fakeAPI) Create(_ context.Context, in client.HoldoutInput) (client.Holdout, error) {
-	if err := f.record("create " + in.Name); err != nil {
+func (f *fakeAPI) List(ctx context.Context) ([]client.Holdout, error) {
+	if err := f.record(ctx, "list"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]client.Holdout(nil), f.created...), nil
+}
+
+func (f *fakeAPI) Create(ctx context.Context, in client.HoldoutInput) (client.Holdout, error) {
+	if err := f.record(ctx, "create "+in.Name); err != nil {
 		return client.Holdout{}, err
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.nextID++
-	return client.Holdout{ID: f.nextID, Name: in.Name}, nil
+	h := client.Holdout{ID: f.nextID, Name: in.Name, Filters: in.Filters}
+	if in.Description != "" {
+		h.Description = &in.Description
+	}
+	f.created = append(f.created, h)
+	if err, ok := f.lose[in.Name]; ok {
+		delete(f.lose, in.Name)
+		return client.Holdout{}, err
+	}
+	return h, nil
 }
 
-func (f *fakeAPI) Update(_ context.Context, id int64, in client.HoldoutInput) (client.Holdout, error) {
-	return client.Holdout{ID: id, Name: in.Name}, f.record(fmt.Sprintf("update %d", id))
+func (f *fakeAPI) Update(ctx context.Context, id int64, in client.HoldoutInput) (client.Holdout, error) {
+	return client.Holdout{ID: id, Name: in.Name}, f.record(ctx, fmt.Sprintf("update %d", id))
 }
 
-func (f *fakeAPI) Delete(_ context.Context, id int64) error {
-	return f.record(fmt.Sprintf("delete %d", id))
+func (f *fakeAPI) Delete(ctx context.Context, id int64) error {
+	return f.record(ctx, fmt.Sprintf("delete %d", id))
 }
 
 func statuses(r Report) []string {
@@ -108,8 +142,15 @@ func TestApplyStopsStartingChangesWhenCancelled(t *testing.T) {
 	p := samplePlan(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	api := &fakeAPI{onCall: func(string) { cancel() }} // interrupted during the first change
-	rep := Apply(ctx, api, p, ApplyOptions{})
+	var inflightErr error
+	api := &fakeAPI{onCall: func(reqCtx context.Context, _ string) {
+		cancel() // interrupted during the first change...
+		inflightErr = reqCtx.Err()
+	}}
+	rep := Apply(ctx, api, p, ApplyOptions{Parallelism: 4})
+	if inflightErr != nil {
+		t.Errorf("the in-flight request's context was cancelled (%v): its outcome would be unknown", inflightErr)
+	}
 	if len(api.calls) != 1 {
 		t.Errorf("calls after cancel = %v, want only the first", api.calls)
 	}
@@ -129,5 +170,134 @@ func TestApplySummaryComplete(t *testing.T) {
 	rep := Apply(context.Background(), &fakeAPI{}, p, ApplyOptions{})
 	if got := ApplySummary(rep); got != "Apply complete: 1 created, 2 updated, 1 deleted." {
 		t.Errorf("summary = %q", got)
+	}
+}
+
+// lostAnswer is what the client returns when a create's response is lost.
+var lostAnswer = &client.APIError{Method: "POST", Path: "/x", StatusCode: http.StatusBadGateway, Detail: "bad gateway"}
+
+func TestApplyCreateWithLostAnswerIsNotDuplicated(t *testing.T) {
+	p := samplePlan(t)
+	api := &fakeAPI{lose: map[string]error{"checkout-q4": lostAnswer}}
+	rep := Apply(context.Background(), api, p, ApplyOptions{})
+	r := rep.Results[0]
+	if r.Status != Done || r.ID != 1 || !strings.Contains(r.Note, "answer was lost") {
+		t.Fatalf("result = %+v", r)
+	}
+	creates := 0
+	for _, c := range api.calls {
+		if c == "create checkout-q4" {
+			creates++
+		}
+	}
+	if creates != 1 || len(api.created) != 1 {
+		t.Errorf("create sent %d times, %d holdouts made; want 1 and 1 (calls %v)", creates, len(api.created), api.calls)
+	}
+}
+
+func TestApplyCreateRetriedWhenListingShowsItWasNotMade(t *testing.T) {
+	p := samplePlan(t)
+	api := &fakeAPI{errs: map[string]error{}}
+	n := 0
+	api.onCall = func(_ context.Context, call string) {
+		if call == "create checkout-q4" {
+			n++
+			api.mu.Lock()
+			if n < 3 {
+				api.errs[call] = lostAnswer // 502 before anything was made
+			} else {
+				delete(api.errs, call)
+			}
+			api.mu.Unlock()
+		}
+	}
+	var slept []time.Duration
+	rep := Apply(context.Background(), api, p, ApplyOptions{sleep: func(_ context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		return nil
+	}})
+	if r := rep.Results[0]; r.Status != Done || len(api.created) != 1 {
+		t.Fatalf("result = %+v, made %d", r, len(api.created))
+	}
+	want := []string{"create checkout-q4", "list", "create checkout-q4", "list", "create checkout-q4"}
+	if d := cmp.Diff(want, api.calls[:5]); d != "" {
+		t.Errorf("calls (-want +got):\n%s", d)
+	}
+	if len(slept) != 2 {
+		t.Errorf("slept %v between attempts, want 2 pauses", slept)
+	}
+}
+
+func TestApplyCreateGivesUpAfterAttempts(t *testing.T) {
+	p := samplePlan(t)
+	api := &fakeAPI{errs: map[string]error{"create checkout-q4": lostAnswer}}
+	rep := Apply(context.Background(), api, p, ApplyOptions{CreateAttempts: 2, sleep: func(context.Context, time.Duration) error { return nil }})
+	r := rep.Results[0]
+	if r.Status != Failed || !strings.Contains(r.Err.Error(), "not made after 2 attempts") {
+		t.Fatalf("result = %+v", r)
+	}
+}
+
+func TestApplyCreateNotRetriedOnClientError(t *testing.T) {
+	p := samplePlan(t)
+	bad := &client.APIError{Method: "POST", Path: "/x", StatusCode: 400, Detail: "Filters must not be empty."}
+	api := &fakeAPI{errs: map[string]error{"create checkout-q4": bad}}
+	rep := Apply(context.Background(), api, p, ApplyOptions{})
+	if rep.Results[0].Status != Failed || api.calls[0] != "create checkout-q4" || api.calls[1] == "list" {
+		t.Errorf("calls = %v, result %+v", api.calls, rep.Results[0])
+	}
+}
+
+// Phases never overlap, whatever the parallelism: no update starts before
+// every create has finished, no delete before every update.
+func TestApplyParallelKeepsPhaseOrder(t *testing.T) {
+	var ms []manifest.Holdout
+	var rs []client.Holdout
+	for i := 0; i < 20; i++ {
+		ms = append(ms, desired(fmt.Sprintf("new-%02d", i), 1))
+		ms = append(ms, desired(fmt.Sprintf("upd-%02d", i), 2))
+		rs = append(rs, remote(int64(100+i), fmt.Sprintf("upd-%02d", i), "1"))
+		rs = append(rs, remote(int64(200+i), fmt.Sprintf("del-%02d", i), "1"))
+	}
+	p, err := Compute(ms, rs, nil, Options{Prune: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inFlight, maxInFlight int
+	var mu stdsync.Mutex
+	api := &fakeAPI{}
+	api.onCall = func(context.Context, string) {
+		mu.Lock()
+		inFlight++
+		maxInFlight = max(maxInFlight, inFlight)
+		mu.Unlock()
+		time.Sleep(time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+	}
+	rep := Apply(context.Background(), api, p, ApplyOptions{Parallelism: 4})
+	if n := rep.Count(Done); n != 60 {
+		t.Fatalf("done = %d, want 60", n)
+	}
+	last := map[byte]int{}
+	first := map[byte]int{}
+	for i, c := range api.calls {
+		k := c[0]
+		if _, ok := first[k]; !ok {
+			first[k] = i
+		}
+		last[k] = i
+	}
+	if last['c'] > first['u'] || last['u'] > first['d'] {
+		t.Errorf("phases overlap: %v", api.calls)
+	}
+	if maxInFlight < 2 || maxInFlight > 4 {
+		t.Errorf("max in flight = %d, want 2..4", maxInFlight)
+	}
+	for i, r := range rep.Results {
+		if r.Change.Name != p.Changes[i].Name {
+			t.Fatalf("result %d is %q, want plan order (%q)", i, r.Change.Name, p.Changes[i].Name)
+		}
 	}
 }
