@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hogsync/hogsync/client/posthogtest"
+	"github.com/hogsync/hogsync/examples"
+)
+
+type demoCmd struct{}
+
+// Run starts the PostHog emulator on loopback, seeds it with holdouts that
+// drifted from the built-in example manifests, and runs sync three times:
+// dry, applied with --prune, and dry again, which must find nothing to do.
+func (demoCmd) Run(e *env) error {
+	emu := posthogtest.New()
+	seedDemo(emu)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: listen on loopback: %w", err)
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	host := "http://" + ln.Addr().String()
+
+	const dir = "examples/manifests"
+	holdouts, err := loadManifests(e, examples.Manifests(), dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "hogsync demo: a PostHog emulator listens on %s (project %d).\n", host, posthogtest.DefaultProject)
+	fmt.Fprintf(e.stdout, "Its holdouts have drifted from the %d example manifests built into hogsync (%s).\n", len(holdouts), dir)
+
+	base := syncParams{host: host, project: fmt.Sprint(posthogtest.DefaultProject), key: posthogtest.DefaultKey, maxDeletes: -1, prune: true,
+		// One change at a time, so the demo prints the same every run.
+		applyFlags: applyFlags{Parallelism: 1, Rate: 100, Timeout: time.Minute}}
+	e.secret.set(base.key)
+	steps := []struct {
+		title, command string
+		apply, detail  bool
+	}{
+		{"1. Dry run: what would change", "hogsync sync --prune " + dir, false, false},
+		{"2. Apply the plan", "hogsync sync --apply --prune " + dir, true, false},
+		{"3. Dry run again: PostHog now matches the manifests", "hogsync sync --prune --detailed-exitcode " + dir, false, true},
+	}
+	for i, s := range steps {
+		fmt.Fprintf(e.stdout, "\n=== %s ===\n$ %s\n\n", s.title, s.command)
+		p := base
+		p.apply, p.detailedExitcode = s.apply, s.detail
+		if err := runSync(e, holdouts, p); err != nil {
+			var ee *exitError
+			if errors.As(err, &ee) && ee.code == exitChanges {
+				return fmt.Errorf("demo step %d: the last dry run still found changes; sync did not converge", i+1)
+			}
+			return fmt.Errorf("demo step %d: %w", i+1, err)
+		}
+	}
+	fmt.Fprintf(e.stdout, "\nTry it on your own project: export POSTHOG_PERSONAL_API_KEY=phx_... and run\n  hogsync sync --project <id> <your manifests dir>\n")
+	return nil
+}
+
+// seedDemo gives the emulator a project that drifted from the examples:
+// one holdout to update, one to rename, two to create, one to delete and
+// one already right, with experiments using some of them.
+func seedDemo(emu *posthogtest.Emulator) {
+	const p = posthogtest.DefaultProject
+	str := func(s string) *string { return &s }
+	started := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	oldStart := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	ended := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+
+	checkout := emu.Seed(p, posthogtest.Holdout{
+		Name:        "checkout-q4",
+		Description: str("Held out of all checkout experiments in Q4 2026 (US and CA only)"),
+		Filters: []map[string]any{{
+			"rollout_percentage": 5,
+			"properties": []any{map[string]any{
+				"key": "$geoip_country_code", "type": "person", "operator": "exact", "value": []any{"US"},
+			}},
+		}},
+	})
+	emu.AddExperiment(p, posthogtest.Experiment{Name: "one-page-checkout", StartDate: &started, HoldoutID: checkout.ID})
+	search := emu.Seed(p, posthogtest.Holdout{
+		Name:    "search-holdout",
+		Filters: []map[string]any{{"rollout_percentage": 7.5}},
+	})
+	emu.AddExperiment(p, posthogtest.Experiment{Name: "semantic-search", HoldoutID: search.ID})
+	emu.Seed(p, posthogtest.Holdout{
+		Name:        "onboarding-2026",
+		Description: str("Onboarding flow experiments"),
+		Filters: []map[string]any{{
+			"rollout_percentage": 5.0,
+			"properties": []any{map[string]any{
+				"value": []any{"free"}, "operator": "exact", "type": "person", "key": "plan",
+			}},
+		}},
+	})
+	legacy := emu.Seed(p, posthogtest.Holdout{
+		Name:        "signup-2025",
+		Description: str("Made by hand in the PostHog UI last year"),
+		Filters:     []map[string]any{{"rollout_percentage": 15}},
+	})
+	emu.AddExperiment(p, posthogtest.Experiment{Name: "signup-wizard", StartDate: &oldStart, EndDate: &ended, HoldoutID: legacy.ID})
+}

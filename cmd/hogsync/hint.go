@@ -1,0 +1,46 @@
+package main
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/hogsync/hogsync/client"
+)
+
+// hint says what a user can do about an error, or "" when there is
+// nothing useful to add to the message itself.
+func hint(err error) string {
+	var ae *client.APIError
+	if errors.As(err, &ae) {
+		return apiHint(ae)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return "PostHog could not be reached; check --host/POSTHOG_HOST and your network, then run again"
+	}
+	return ""
+}
+
+func apiHint(ae *client.APIError) string {
+	switch {
+	case ae.StatusCode == http.StatusUnauthorized:
+		return "check that POSTHOG_PERSONAL_API_KEY (or --api-key-file) holds a valid personal API key (phx_...) from PostHog, Settings, Personal API keys, and that --host is the instance it belongs to"
+	case ae.StatusCode == http.StatusForbidden && strings.Contains(ae.Detail, "scope"):
+		return "edit the personal API key in PostHog, Settings, Personal API keys, and grant the scope named above (older PostHog versions name it experiment:read / experiment:write)"
+	case ae.StatusCode == http.StatusForbidden:
+		return "the key cannot reach this project; check --project/POSTHOG_PROJECT_ID and the key's project access"
+	case ae.StatusCode == http.StatusNotFound && strings.Contains(ae.Detail, "Project"):
+		return "check --project/POSTHOG_PROJECT_ID (the number after /project/ in PostHog's URL, or @current) and --host (https://us.posthog.com, https://eu.posthog.com or your own)"
+	case ae.StatusCode == http.StatusNotFound:
+		return "check --host: it should be PostHog's app URL, not its ingestion URL"
+	case ae.StatusCode == http.StatusBadRequest:
+		return "PostHog rejected the holdout; fix the field named above in its manifest and run again"
+	case ae.StatusCode == http.StatusTooManyRequests:
+		return "PostHog is rate limiting this key; wait a minute and run again: sync picks up where it stopped"
+	case ae.StatusCode >= 500:
+		return "PostHog failed on its side; run again later: sync picks up where it stopped"
+	}
+	return ""
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	stdsync "sync"
+)
+
+// secret holds the API key once it is read, so every byte hogsync writes
+// can be checked against it. The client never puts the key in an error;
+// this is the last line of defence should some future message do so.
+type secret struct {
+	mu  stdsync.Mutex
+	key []byte
+}
+
+// minSecret is the shortest key worth redacting: replacing a one-letter
+// "key" would garble every line, and no real key is that short (PostHog's
+// are phx_ and 43 more characters).
+const minSecret = 8
+
+func (s *secret) set(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(key) >= minSecret {
+		s.key = []byte(key)
+	}
+}
+
+func (s *secret) redact(p []byte) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.key) == 0 || !bytes.Contains(p, s.key) {
+		return p
+	}
+	return bytes.ReplaceAll(p, s.key, []byte("[REDACTED]"))
+}
+
+// redactingWriter replaces the API key in whatever passes through it.
+// hogsync writes whole lines, so a key is never split across two writes.
+// It also serialises writes: during an apply, results and retry notes are
+// written from several goroutines.
+type redactingWriter struct {
+	mu     stdsync.Mutex
+	w      io.Writer
+	secret *secret
+}
+
+func (r *redactingWriter) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, err := r.w.Write(r.secret.redact(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
