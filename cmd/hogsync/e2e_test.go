@@ -341,3 +341,12 @@ func TestDemo(t *testing.T) {
 	}
 	h.golden("e2e/demo.golden", r.stdout)
 }
+
+func TestValidateMissingDirectory(t *testing.T) {
+	h := newHarness(t)
+	r := h.run("validate", h.dir+"/nope").must(t, exitFailure)
+	r.contains(t, `no such file or directory`)
+	if strings.Contains(r.stderr, "Hint") {
+		t.Errorf("a missing directory got a network hint:\n%s", r.stderr)
+	}
+}

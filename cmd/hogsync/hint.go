@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/hogsync/hogsync/client"
@@ -16,8 +17,11 @@ func hint(err error) string {
 	if errors.As(err, &ae) {
 		return apiHint(ae)
 	}
-	var ne net.Error
-	if errors.As(err, &ne) {
+	// Only network errors: *fs.PathError also has a Timeout method, so
+	// matching net.Error would blame the network for a missing directory.
+	var ue *url.Error
+	var oe *net.OpError
+	if errors.As(err, &ue) || errors.As(err, &oe) {
 		return "PostHog could not be reached; check --host/POSTHOG_HOST and your network, then run again"
 	}
 	return ""
