@@ -1,0 +1,192 @@
+package sync
+
+import (
+	"encoding/json"
+	"io"
+)
+
+// FormatVersion is the version of the JSON document RenderJSON writes.
+// Fields are only ever added within a version; a rename or removal bumps it.
+const FormatVersion = "1"
+
+// Meta is what a rendered plan says about where it was made.
+type Meta struct {
+	Version string // hogsync's version
+	Host    string
+	Project string
+	Prune   bool
+	Apply   bool
+}
+
+// jsonDoc is the machine-readable plan (and apply report). Documented field
+// by field in docs/json-format.md; keep the two in step.
+type jsonDoc struct {
+	FormatVersion    string         `json:"format_version"`
+	HogsyncVersion   string         `json:"hogsync_version"`
+	Host             string         `json:"host"`
+	Project          string         `json:"project"`
+	Prune            bool           `json:"prune"`
+	Apply            bool           `json:"apply"`
+	BlastRadiusKnown bool           `json:"blast_radius_known"`
+	Changes          []jsonChange   `json:"changes"`
+	Conflicts        []jsonConflict `json:"conflicts"`
+	Unmanaged        []jsonRemote   `json:"unmanaged"`
+	Summary          jsonSummary    `json:"summary"`
+	Results          []jsonResult   `json:"results,omitempty"`
+	ApplySummary     *jsonApplySum  `json:"apply_summary,omitempty"`
+}
+
+type jsonChange struct {
+	Action      string           `json:"action"`
+	Name        string           `json:"name"`
+	ID          *int64           `json:"id"`
+	Rename      bool             `json:"rename"`
+	Source      *jsonPos         `json:"source"`
+	Before      *jsonState       `json:"before"`
+	After       *jsonState       `json:"after"`
+	Experiments []jsonExperiment `json:"experiments"`
+	Diff        string           `json:"diff"`
+}
+
+type jsonPos struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+}
+
+type jsonState struct {
+	Name        string           `json:"name"`
+	Description string           `json:"description"`
+	Filters     []map[string]any `json:"filters"`
+}
+
+type jsonExperiment struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+type jsonConflict struct {
+	Name   string   `json:"name"`
+	IDs    []int64  `json:"ids"`
+	Names  []string `json:"names"`
+	Source *jsonPos `json:"source"`
+}
+
+type jsonRemote struct {
+	ID          int64            `json:"id"`
+	Name        string           `json:"name"`
+	Experiments []jsonExperiment `json:"experiments"`
+}
+
+type jsonSummary struct {
+	Create     int  `json:"create"`
+	Update     int  `json:"update"`
+	Delete     int  `json:"delete"`
+	Conflicts  int  `json:"conflicts"`
+	Unmanaged  int  `json:"unmanaged"`
+	HasChanges bool `json:"has_changes"`
+}
+
+type jsonResult struct {
+	Action          string `json:"action"`
+	Name            string `json:"name"`
+	ID              *int64 `json:"id"`
+	Status          string `json:"status"`
+	ChangeRequestID string `json:"change_request_id,omitempty"`
+	Error           string `json:"error,omitempty"`
+	Note            string `json:"note,omitempty"`
+}
+
+type jsonApplySum struct {
+	Done         int `json:"done"`
+	Failed       int `json:"failed"`
+	Pending      int `json:"pending_approval"`
+	NotAttempted int `json:"not_attempted"`
+}
+
+// RenderJSON writes the plan, and the apply report when rep is not nil, as
+// one versioned JSON document.
+func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
+	c, u, d := p.Counts()
+	doc := jsonDoc{
+		FormatVersion: FormatVersion, HogsyncVersion: meta.Version,
+		Host: meta.Host, Project: meta.Project, Prune: meta.Prune, Apply: meta.Apply,
+		BlastRadiusKnown: p.BlastRadiusKnown,
+		Changes:          []jsonChange{}, Conflicts: []jsonConflict{}, Unmanaged: []jsonRemote{},
+		Summary: jsonSummary{Create: c, Update: u, Delete: d, Conflicts: len(p.Conflicts),
+			Unmanaged: len(p.Unmanaged), HasChanges: p.HasChanges()},
+	}
+	for _, ch := range p.Changes {
+		doc.Changes = append(doc.Changes, jsonChange{
+			Action: ch.Action.String(), Name: ch.Name, ID: idOrNil(ch.ID), Rename: ch.IsRename(),
+			Source: posOrNil(ch.Source.File, ch.Source.Line, ch.Source.Col),
+			Before: stateOrNil(ch.Before), After: stateOrNil(ch.After),
+			Experiments: jsonExperiments(ch.Experiments), Diff: unifiedText(ChangeDiff(ch)),
+		})
+	}
+	for _, cf := range p.Conflicts {
+		doc.Conflicts = append(doc.Conflicts, jsonConflict{Name: cf.Name, IDs: cf.IDs, Names: cf.Names,
+			Source: posOrNil(cf.Source.File, cf.Source.Line, cf.Source.Col)})
+	}
+	for _, r := range p.Unmanaged {
+		doc.Unmanaged = append(doc.Unmanaged, jsonRemote{ID: r.ID, Name: r.Name, Experiments: jsonExperiments(r.Experiments)})
+	}
+	if rep != nil {
+		doc.Results = []jsonResult{}
+		for _, r := range rep.Results {
+			jr := jsonResult{Action: r.Change.Action.String(), Name: r.Change.Name, ID: idOrNil(r.ID),
+				Status: r.Status.String(), ChangeRequestID: r.ChangeRequestID, Note: r.Note}
+			if r.Err != nil {
+				jr.Error = r.Err.Error()
+			}
+			doc.Results = append(doc.Results, jr)
+		}
+		doc.ApplySummary = &jsonApplySum{Done: rep.Count(Done), Failed: rep.Count(Failed),
+			Pending: rep.Count(Pending), NotAttempted: rep.Count(NotAttempted)}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+func idOrNil(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func posOrNil(file string, line, col int) *jsonPos {
+	if file == "" {
+		return nil
+	}
+	return &jsonPos{File: file, Line: line, Col: col}
+}
+
+func stateOrNil(s *State) *jsonState {
+	if s == nil {
+		return nil
+	}
+	return &jsonState{Name: s.Name, Description: s.Description, Filters: s.Filters}
+}
+
+func jsonExperiments(es []Experiment) []jsonExperiment {
+	out := make([]jsonExperiment, 0, len(es))
+	for _, e := range es {
+		out = append(out, jsonExperiment{ID: e.ID, Name: e.Name, Status: e.State})
+	}
+	return out
+}
+
+// unifiedText is a line diff as text: each line prefixed "+", "-" or " ".
+func unifiedText(lines []Line) string {
+	var b []byte
+	for _, l := range lines {
+		b = append(b, l.Op)
+		b = append(b, l.Text...)
+		b = append(b, '\n')
+	}
+	return string(b)
+}

@@ -1,0 +1,231 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/manifest"
+)
+
+var sampleMeta = Meta{Version: "v0.0.0-test", Host: "https://us.posthog.com", Project: "12345", Prune: true}
+
+func TestRenderJSONGolden(t *testing.T) {
+	p := samplePlan(t)
+	var plan bytes.Buffer
+	if err := RenderJSON(&plan, p, sampleMeta, nil); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan.json.golden", plan.Bytes())
+
+	rep := Apply(context.Background(), &fakeAPI{nextID: 100, errs: map[string]error{
+		"update 2": &client.APIError{Method: "PATCH", Path: "/api/projects/12345/experiment_holdouts/2/", StatusCode: 409, Code: "approval_required", Detail: "A change request has been created and is pending approval.", ChangeRequestID: "4ab016da-9064-4395-9155-8f3f9fc711e2"},
+	}}, p, ApplyOptions{})
+	meta := sampleMeta
+	meta.Apply = true
+	var applied bytes.Buffer
+	if err := RenderJSON(&applied, p, meta, &rep); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "apply.json.golden", applied.Bytes())
+}
+
+// The JSON document is a contract: these fields must stay where they are.
+func TestRenderJSONContract(t *testing.T) {
+	var buf bytes.Buffer
+	if err := RenderJSON(&buf, samplePlan(t), sampleMeta, nil); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		FormatVersion string `json:"format_version"`
+		Changes       []struct {
+			Action      string `json:"action"`
+			Name        string `json:"name"`
+			ID          *int64 `json:"id"`
+			Experiments []struct {
+				Name string `json:"name"`
+			} `json:"experiments"`
+			After *struct {
+				Filters []map[string]any `json:"filters"`
+			} `json:"after"`
+		} `json:"changes"`
+		Summary struct {
+			Create, Update, Delete int
+			HasChanges             bool `json:"has_changes"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.FormatVersion != "1" {
+		t.Errorf("format_version = %q", doc.FormatVersion)
+	}
+	var got []string
+	for _, c := range doc.Changes {
+		id := "null"
+		if c.ID != nil {
+			id = fmt.Sprint(*c.ID)
+		}
+		got = append(got, c.Action+" "+c.Name+" "+id)
+	}
+	want := []string{"create checkout-q4 null", "update search-v2 4", "update pricing 2", "delete legacy 3"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("changes (-want +got):\n%s", d)
+	}
+	if doc.Summary.Create != 1 || doc.Summary.Update != 2 || doc.Summary.Delete != 1 || !doc.Summary.HasChanges {
+		t.Errorf("summary = %+v", doc.Summary)
+	}
+	if n := len(doc.Changes[2].Experiments); n != 2 {
+		t.Errorf("pricing experiments = %d, want 2", n)
+	}
+	if _, ok := doc.Changes[0].After.Filters[0]["variant"]; ok {
+		t.Error("variant in the JSON plan")
+	}
+}
+
+func TestRenderMarkdownGolden(t *testing.T) {
+	var buf bytes.Buffer
+	if err := RenderMarkdown(&buf, samplePlan(t), sampleMeta, nil, MarkdownOptions{Marker: "hogsync-plan:test"}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan.md.golden", buf.Bytes())
+	if !strings.HasPrefix(buf.String(), "<!-- hogsync-plan:test -->\n") {
+		t.Error("marker is not the first line")
+	}
+	if i, j := strings.Index(buf.String(), "[!CAUTION]"), strings.Index(buf.String(), "<details>"); i < 0 || i > j {
+		t.Error("deletion warning is not above the changes")
+	}
+}
+
+// bigPlan has n creates with long descriptions and properties.
+func bigPlan(t testing.TB, n int) Plan {
+	t.Helper()
+	var ms []manifest.Holdout
+	for i := 0; i < n; i++ {
+		ms = append(ms, desired(fmt.Sprintf("holdout-%05d", i), float64(i%100),
+			withDescription(strings.Repeat("words ", 30)),
+			withProperties(map[string]any{"key": "email", "type": "person", "operator": "icontains", "value": []any{"@example.com", "@example.org"}})))
+	}
+	p, err := Compute(ms, nil, []client.Experiment{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRenderMarkdownTruncates(t *testing.T) {
+	p := bigPlan(t, 2000)
+	var buf bytes.Buffer
+	if err := RenderMarkdown(&buf, p, sampleMeta, nil, MarkdownOptions{Marker: "hogsync-plan:test"}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if n := len([]rune(out)); n > 65000 {
+		t.Fatalf("markdown is %d characters, limit 65000", n)
+	}
+	shown := strings.Count(out, "<details>")
+	m := regexp.MustCompile(`\*\*(\d+) more sections are not shown\*\*`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no truncation marker in:\n%s", out[len(out)-500:])
+	}
+	if want := fmt.Sprint(2000 - shown); m[1] != want {
+		t.Errorf("marker says %s left out; %d of 2000 shown, so want %s", m[1], shown, want)
+	}
+	if shown < 50 {
+		t.Errorf("only %d changes shown: truncation is too eager", shown)
+	}
+	if !strings.HasSuffix(out, "**Plan: 2000 to create, 0 to update, 0 to delete.**\n") {
+		t.Errorf("closing line missing: %q", out[len(out)-100:])
+	}
+	if strings.Count(out, "<details>") != strings.Count(out, "</details>") {
+		t.Error("unbalanced <details>")
+	}
+}
+
+// Names, descriptions and property values are the author's text: none of it
+// may end a code block or a <details>, start an HTML comment, or pass for
+// the hidden marker.
+func TestRenderMarkdownHostileText(t *testing.T) {
+	const marker = "hogsync-plan:test"
+	hostile := "x` </details> <!-- " + marker + " --> ``` ```` **bold** [link](https://evil) | col <script>"
+	ms := []manifest.Holdout{
+		desired(hostile, 10, withDescription("```\n</details>\n<!-- "+marker+" -->\n````"),
+			withProperties(map[string]any{"key": "k", "type": "person", "operator": "exact", "value": "````` </summary>"})),
+	}
+	rs := []client.Holdout{remote(9, "<!-- "+marker+" --> `unmanaged`", "1")}
+	p, err := Compute(ms, rs, []client.Experiment{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := RenderMarkdown(&buf, p, sampleMeta, nil, MarkdownOptions{Marker: marker}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	golden(t, "hostile.md.golden", buf.Bytes())
+
+	// Outside code blocks, no raw tag from the text survives. (Inside one,
+	// text is shown as written; the marker is looked for on the first line
+	// only.)
+	outside := stripFences(t, out)
+	if n := strings.Count(outside, MarkerComment(marker)); n != 1 {
+		t.Errorf("marker comment appears %d times outside code, want once (the real one)", n)
+	}
+	if strings.Count(outside, "<!--") != 1 {
+		t.Errorf("an HTML comment was opened by manifest text:\n%s", outside)
+	}
+	if !strings.HasPrefix(out, MarkerComment(marker)+"\n") {
+		t.Error("the marker is not the first line")
+	}
+	for _, bad := range []string{"<script>", "</summary> ", "[link](https://evil)", "**bold**", "`"} {
+		if strings.Contains(outside, bad) {
+			t.Errorf("%q left unescaped outside code blocks:\n%s", bad, outside)
+		}
+	}
+	if strings.Count(outside, "<details>") != strings.Count(outside, "</details>") {
+		t.Errorf("text closed a <details>:\n%s", outside)
+	}
+}
+
+// stripFences removes fenced code blocks as CommonMark reads them: a
+// block closes only at a fence of the same character at least as long.
+func stripFences(t *testing.T, s string) string {
+	t.Helper()
+	var out []string
+	open := ""
+	for _, l := range strings.Split(s, "\n") {
+		trim := strings.TrimRight(l, " ")
+		if open == "" {
+			if n := len(trim) - len(strings.TrimLeft(trim, "`")); n >= 3 {
+				open = strings.Repeat("`", n)
+				continue
+			}
+			out = append(out, l)
+			continue
+		}
+		if strings.HasPrefix(trim, open) && strings.Trim(trim, "`") == "" {
+			open = ""
+		}
+	}
+	if open != "" {
+		t.Fatalf("code block never closed:\n%s", s)
+	}
+	return strings.Join(out, "\n")
+}
+
+func BenchmarkRenderMarkdown2000(b *testing.B) {
+	p := bigPlan(b, 2000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := RenderMarkdown(&bytes.Buffer{}, p, sampleMeta, nil, MarkdownOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,217 @@
+package sync
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// MaxMarkdown is the most RenderMarkdown writes, in bytes: below GitHub's
+// 65,536-character limit for a comment (bytes never undercount characters).
+const MaxMarkdown = 65000
+
+// MarkdownOptions shape the markdown plan.
+type MarkdownOptions struct {
+	// Marker, when set, is written first as a hidden HTML comment so the
+	// PR comment can be found and updated. It must be the caller's own
+	// constant text, never manifest content.
+	Marker string
+	// Limit overrides MaxMarkdown when positive.
+	Limit int
+}
+
+// MarkerComment is how RenderMarkdown writes a marker: on the first line,
+// so a search for it must look only there (manifest text further down can
+// never be taken for it).
+func MarkerComment(marker string) string { return "<!-- " + marker + " -->" }
+
+// RenderMarkdown writes the plan for a pull request comment or a job
+// summary: a deletion warning first when anything is deleted, a summary
+// table, then one collapsible diff per change. Text from manifests and
+// from PostHog is escaped: it can neither close a code block or a
+// <details>, nor open an HTML comment. The output never exceeds the limit;
+// changes that do not fit are counted in a closing marker.
+func RenderMarkdown(w io.Writer, p Plan, meta Meta, rep *Report, opts MarkdownOptions) error {
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = MaxMarkdown
+	}
+	var head strings.Builder
+	if opts.Marker != "" {
+		head.WriteString(MarkerComment(opts.Marker) + "\n")
+	}
+	fmt.Fprintf(&head, "### hogsync plan for project %s\n\n", code(meta.Project))
+	c, u, d := p.Counts()
+	if d > 0 {
+		names := make([]string, 0, d)
+		for _, ch := range p.Changes {
+			if ch.Action == Delete {
+				names = append(names, code(ch.Name))
+			}
+		}
+		shown := names
+		if len(shown) > 20 {
+			shown = append(shown[:20:20], fmt.Sprintf("and %d more", len(names)-20))
+		}
+		fmt.Fprintf(&head, "> [!CAUTION]\n> This plan **deletes %d %s**: %s. Experiments that use %s lose %s exclusion.\n\n",
+			d, plural(d, "holdout", "holdouts"), strings.Join(shown, ", "), plural(d, "it", "them"), plural(d, "its", "their"))
+	}
+	if len(p.Conflicts) > 0 {
+		fmt.Fprintf(&head, "> [!WARNING]\n> %d %s: PostHog has more than one holdout a manifest could mean; %s untouched.\n\n",
+			len(p.Conflicts), plural(len(p.Conflicts), "conflict", "conflicts"), plural(len(p.Conflicts), "it is", "they are"))
+	}
+	if !p.BlastRadiusKnown {
+		head.WriteString("> [!NOTE]\n> Experiments could not be read with this API key, so the plan cannot show which experiments each change affects.\n\n")
+	}
+	head.WriteString("| Create | Update | Delete | Conflicts | Unmanaged |\n|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&head, "| %d | %d | %d | %d | %d |\n\n", c, u, d, len(p.Conflicts), len(p.Unmanaged))
+	if rep != nil {
+		fmt.Fprintf(&head, "**%s**\n\n", ApplySummary(*rep))
+	}
+
+	var sections []string
+	results := map[int]Result{}
+	if rep != nil {
+		for i, r := range rep.Results {
+			results[i] = r
+		}
+	}
+	for i, ch := range p.Changes {
+		var r *Result
+		if res, ok := results[i]; ok && rep != nil {
+			r = &res
+		}
+		sections = append(sections, changeSection(ch, r))
+	}
+	for _, cf := range p.Conflicts {
+		sections = append(sections, conflictSection(cf))
+	}
+	if len(p.Unmanaged) > 0 {
+		sections = append(sections, unmanagedSection(p.Unmanaged))
+	}
+	tail := "**" + Summary(p) + "**\n" // counts only: no text from manifests
+
+	var out strings.Builder
+	out.WriteString(head.String())
+	left := 0
+	for i, s := range sections {
+		// Keep room for the truncation note and the closing line.
+		if out.Len()+len(s)+len(tail)+200 > limit {
+			left = len(sections) - i
+			break
+		}
+		out.WriteString(s)
+	}
+	if left > 0 {
+		fmt.Fprintf(&out, "> [!IMPORTANT]\n> **%d more %s not shown**: the plan is too long for one comment. Run `hogsync sync` locally or read the job log for the full plan.\n\n",
+			left, plural(left, "section is", "sections are"))
+	}
+	out.WriteString(tail)
+	s := out.String()
+	if len(s) > limit { // a head alone over the limit: cut hard, still valid
+		s = s[:limit-len("\n…\n")] + "\n…\n"
+	}
+	_, err := io.WriteString(w, s)
+	return err
+}
+
+func changeSection(c Change, r *Result) string {
+	var b strings.Builder
+	title := string(rune(c.Action)) + " " + Headline(c)
+	if r != nil {
+		title += ": " + r.Status.String()
+	}
+	fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n", escapeText(title))
+	if c.Source.File != "" {
+		fmt.Fprintf(&b, "Declared at %s.\n\n", code(c.Source.String()))
+	}
+	b.WriteString(fence("diff", unifiedText(ChangeDiff(c))))
+	if c.Action != Create {
+		switch {
+		case len(c.Experiments) > 0:
+			fmt.Fprintf(&b, "\nUsed by %d %s:\n\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"))
+			for _, e := range c.Experiments {
+				fmt.Fprintf(&b, "- %s (id %d, %s)\n", escapeText(e.Name), e.ID, escapeText(e.State))
+			}
+		default:
+			b.WriteString("\nUsed by no experiment.\n")
+		}
+	}
+	if r != nil && r.Err != nil {
+		fmt.Fprintf(&b, "\n%s\n", fence("text", r.Err.Error()))
+	}
+	if r != nil && r.ChangeRequestID != "" {
+		fmt.Fprintf(&b, "\nChange request %s waits for approval in PostHog.\n", code(r.ChangeRequestID))
+	}
+	b.WriteString("\n</details>\n\n")
+	return b.String()
+}
+
+func conflictSection(c Conflict) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<details><summary>%s</summary>\n\n", escapeText(fmt.Sprintf("! conflict: holdout %q matches %d holdouts in PostHog", c.Name, len(c.IDs))))
+	for i, id := range c.IDs {
+		fmt.Fprintf(&b, "- id %d named %s\n", id, code(c.Names[i]))
+	}
+	b.WriteString("\nNone is touched. Keep one: rename or delete the others in PostHog, then sync again.\n\n</details>\n\n")
+	return b.String()
+}
+
+func unmanagedSection(rs []Remote) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<details><summary>%d %s in PostHog but in no manifest (left alone; --prune would delete %s)</summary>\n\n",
+		len(rs), plural(len(rs), "holdout", "holdouts"), plural(len(rs), "it", "them"))
+	for _, r := range rs {
+		fmt.Fprintf(&b, "- %s (id %d)\n", code(r.Name), r.ID)
+	}
+	b.WriteString("\n</details>\n\n")
+	return b.String()
+}
+
+// fence wraps text in a code block whose fence is longer than any run of
+// backticks in the text, so the text cannot end the block early.
+func fence(lang, text string) string {
+	n := max(3, longestRun(text, '`')+1)
+	f := strings.Repeat("`", n)
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	return f + lang + "\n" + text + f + "\n"
+}
+
+func longestRun(s string, c byte) int {
+	best, cur := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			cur++
+			best = max(best, cur)
+		} else {
+			cur = 0
+		}
+	}
+	return best
+}
+
+// code is inline code that survives any content: HTML-escaped inside
+// <code>, since backticks in the text would end a markdown code span.
+func code(s string) string {
+	return "<code>" + escapeText(s) + "</code>"
+}
+
+// mdEntities turns every character that HTML or markdown could read as
+// syntax into a numeric character reference. GitHub shows the character;
+// nothing in the text can open a tag or comment, start emphasis or a link,
+// end a code span or a table cell.
+var mdEntities = func() *strings.Replacer {
+	var pairs []string
+	for _, r := range "&<>\"'`*_[]()#|~!{}\\:" {
+		pairs = append(pairs, string(r), fmt.Sprintf("&#%d;", r))
+	}
+	// A blank line would end an HTML block such as <details> early.
+	pairs = append(pairs, "\r", " ", "\n", " ")
+	return strings.NewReplacer(pairs...)
+}()
+
+// escapeText makes text from manifests or PostHog inert in markdown and in
+// HTML blocks alike.
+func escapeText(s string) string { return mdEntities.Replace(s) }
