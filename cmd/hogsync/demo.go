@@ -36,10 +36,10 @@ func (demoCmd) Run(e *env) error {
 	fmt.Fprintf(e.stdout, "hogsync demo: a PostHog emulator listens on %s (project %d).\n", host, posthogtest.DefaultProject)
 	fmt.Fprintf(e.stdout, "Its holdouts have drifted from the %d example manifests built into hogsync (%s).\n", len(holdouts), dir)
 
-	base := syncParams{host: host, project: fmt.Sprint(posthogtest.DefaultProject), key: posthogtest.DefaultKey, maxDeletes: -1, prune: true,
+	base := syncParams{host: host, project: fmt.Sprint(posthogtest.DefaultProject), key: posthogtest.DefaultKey, maxDeletes: -1, prune: true, output: "text",
 		// One change at a time, so the demo prints the same every run.
 		applyFlags: applyFlags{Parallelism: 1, Rate: 100, Timeout: time.Minute}}
-	e.secret.set(base.key)
+	e.secret.add(base.key)
 	steps := []struct {
 		title, command string
 		apply, detail  bool

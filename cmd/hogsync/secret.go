@@ -6,12 +6,12 @@ import (
 	stdsync "sync"
 )
 
-// secret holds the API key once it is read, so every byte hogsync writes
-// can be checked against it. The client never puts the key in an error;
+// secret holds the API key (and the GitHub token, when one is used) once
+// read, so every byte hogsync writes can be checked against them. The client never puts the key in an error;
 // this is the last line of defence should some future message do so.
 type secret struct {
-	mu  stdsync.Mutex
-	key []byte
+	mu   stdsync.Mutex
+	keys [][]byte
 }
 
 // minSecret is the shortest key worth redacting: replacing a one-letter
@@ -19,21 +19,23 @@ type secret struct {
 // are phx_ and 43 more characters).
 const minSecret = 8
 
-func (s *secret) set(key string) {
+func (s *secret) add(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(key) >= minSecret {
-		s.key = []byte(key)
+		s.keys = append(s.keys, []byte(key))
 	}
 }
 
 func (s *secret) redact(p []byte) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.key) == 0 || !bytes.Contains(p, s.key) {
-		return p
+	for _, k := range s.keys {
+		if bytes.Contains(p, k) {
+			p = bytes.ReplaceAll(p, k, []byte("[REDACTED]"))
+		}
 	}
-	return bytes.ReplaceAll(p, s.key, []byte("[REDACTED]"))
+	return p
 }
 
 // redactingWriter replaces the API key in whatever passes through it.

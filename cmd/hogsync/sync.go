@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,9 @@ type syncCmd struct {
 	DetailedExitcode bool     `name:"detailed-exitcode" help:"On a dry run, exit 2 when there are changes (0: none, 1: error)."`
 	MaxDeletes       int      `name:"max-deletes" default:"-1" placeholder:"N" help:"Refuse a plan that deletes more than N holdouts (-1: no limit)."`
 	Target           []string `placeholder:"NAME" help:"Only plan for the holdout with this name (repeatable)."`
+	Output           string   `short:"o" enum:"text,json,markdown" default:"text" help:"Plan format: text, json (a versioned document, see docs/json-format.md) or markdown."`
+	PlanOut          string   `name:"plan-out" placeholder:"FILE" help:"Also save the plan (and results) as JSON in FILE."`
+	Comment          bool     `help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
 
 	applyFlags
 }
@@ -72,6 +76,7 @@ func (c *syncCmd) Run(e *env) error {
 		host: c.Host, project: c.Project, key: key,
 		apply: c.Apply, prune: c.Prune, detailedExitcode: c.DetailedExitcode,
 		maxDeletes: c.MaxDeletes, targets: c.Target, applyFlags: c.applyFlags,
+		output: c.Output, planOut: c.PlanOut, comment: c.Comment, dir: c.Dir,
 	})
 }
 
@@ -81,6 +86,10 @@ type syncParams struct {
 	detailedExitcode   bool
 	maxDeletes         int
 	targets            []string
+	output             string
+	planOut            string
+	comment            bool
+	dir                string // for the comment's marker
 	applyFlags
 }
 
@@ -88,7 +97,8 @@ type syncParams struct {
 const hourlyBudget = 4800
 
 // runSync plans, prints the plan, and applies it when asked. It is shared
-// by `sync` and `demo`.
+// by `sync` and `demo`. Text output streams (the plan, then each result as
+// it completes); JSON and markdown are one document written at the end.
 func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 	ctx, cancel := context.WithTimeout(e.ctx, p.Timeout)
 	defer cancel()
@@ -100,15 +110,48 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 	if err != nil {
 		return err
 	}
-	remote, err := api.List(ctx)
+	plan, err := makePlan(ctx, e, api, desired, p)
 	if err != nil {
 		return err
+	}
+	out := &outcome{plan: plan, meta: hsync.Meta{Version: version, Host: api.Host(), Project: p.project, Prune: p.prune, Apply: p.apply}}
+	if p.output == "text" {
+		if err := hsync.RenderText(e.stdout, plan, hsync.TextOptions{Color: e.color}); err != nil {
+			return err
+		}
+	}
+	if err := plan.CheckMaxDeletes(p.maxDeletes); err != nil {
+		out.refused = fmt.Errorf("%w. Nothing was changed", err)
+	} else if p.apply && plan.HasChanges() {
+		rep := apply(ctx, e, api, plan, p)
+		out.report = &rep
+	}
+	if err := finish(e, p, out); err != nil {
+		return err
+	}
+	return out.verdict(e, p)
+}
+
+// outcome is everything a sync run ends with, for the final documents and
+// the exit code.
+type outcome struct {
+	plan    hsync.Plan
+	meta    hsync.Meta
+	report  *hsync.Report // nil when nothing was applied
+	refused error         // a plan over --max-deletes
+}
+
+// makePlan lists what PostHog has and computes the plan.
+func makePlan(ctx context.Context, e *env, api *client.Client, desired []manifest.Holdout, p syncParams) (hsync.Plan, error) {
+	remote, err := api.List(ctx)
+	if err != nil {
+		return hsync.Plan{}, err
 	}
 	experiments, err := api.ListExperiments(ctx)
 	if err != nil {
 		var ae *client.APIError
 		if !errors.As(err, &ae) || (ae.StatusCode != http.StatusForbidden && ae.StatusCode != http.StatusNotFound) {
-			return err
+			return hsync.Plan{}, err
 		}
 		// A key without experiment:read still manages holdouts; the plan
 		// says the blast radius is unknown.
@@ -117,48 +160,18 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 	} else if experiments == nil {
 		experiments = []client.Experiment{}
 	}
-
 	plan, err := hsync.Compute(desired, remote, experiments, hsync.Options{Prune: p.prune, Targets: p.targets})
 	if errors.Is(err, hsync.ErrPruneEverything) {
-		return fmt.Errorf("%w; no manifests were loaded. Check the directory, or drop --prune", err)
+		return hsync.Plan{}, fmt.Errorf("%w; no manifests were loaded. Check the directory, or drop --prune", err)
 	}
-	if err != nil {
-		return err
-	}
-	if err := hsync.RenderText(e.stdout, plan, hsync.TextOptions{Color: e.color}); err != nil {
-		return err
-	}
-	if err := plan.CheckMaxDeletes(p.maxDeletes); err != nil {
-		return fmt.Errorf("%w. Nothing was changed", err)
-	}
-	conflicts := len(plan.Conflicts) > 0
-	if conflicts {
-		fmt.Fprintf(e.stderr, "hogsync: error: %d %s: PostHog has more than one holdout a manifest could mean; see the ! blocks above\n",
-			len(plan.Conflicts), plural(len(plan.Conflicts), "conflict", "conflicts"))
-	}
+	return plan, err
+}
 
-	if !p.apply {
-		switch {
-		case conflicts:
-			return quiet(exitFailure)
-		case plan.HasChanges() && p.detailedExitcode:
-			return quiet(exitChanges)
-		case plan.HasChanges():
-			fmt.Fprintln(e.stderr, "This was a dry run: nothing was changed. Run again with --apply to make these changes.")
-		}
-		return nil
-	}
-	if !plan.HasChanges() {
-		if conflicts {
-			return quiet(exitFailure)
-		}
-		return nil
-	}
-
+// apply executes the plan, streaming each result in text mode.
+func apply(ctx context.Context, e *env, api *client.Client, plan hsync.Plan, p syncParams) hsync.Report {
 	if n := len(plan.Changes); n > hourlyBudget {
 		fmt.Fprintf(e.stderr, "hogsync: warning: this plan makes %d changes, more than the %d requests an hour PostHog allows one API key: expect throttling and a long apply, or split it with --target\n", n, hourlyBudget)
 	}
-	fmt.Fprintln(e.stdout)
 	// Say at once that an interrupt was heard; Apply then starts nothing
 	// new and lets the changes in flight finish.
 	stopNote := context.AfterFunc(ctx, func() {
@@ -169,22 +182,74 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 		fmt.Fprintln(e.stderr, "hogsync: interrupted: finishing the changes in flight, starting no new ones")
 	})
 	defer stopNote()
+	text := p.output == "text"
+	if text {
+		fmt.Fprintln(e.stdout)
+	}
 	rep := hsync.Apply(ctx, api, plan, hsync.ApplyOptions{
 		Parallelism: p.Parallelism,
 		OnResult: func(r hsync.Result) {
-			_ = hsync.RenderResult(e.stdout, r, hsync.TextOptions{Color: e.color, Hint: hint})
+			if text {
+				_ = hsync.RenderResult(e.stdout, r, hsync.TextOptions{Color: e.color, Hint: hint})
+			}
 		},
 	})
-	fmt.Fprintln(e.stdout, hsync.ApplySummary(rep))
+	if text {
+		fmt.Fprintln(e.stdout, hsync.ApplySummary(rep))
+	}
+	return rep
+}
+
+// finish writes what goes out once the run is over: the JSON or markdown
+// document, the saved plan, and on GitHub Actions the job summary, step
+// outputs and pull request comment.
+func finish(e *env, p syncParams, o *outcome) error {
+	switch p.output {
+	case "json":
+		if err := hsync.RenderJSON(e.stdout, o.plan, o.meta, o.report); err != nil {
+			return err
+		}
+	case "markdown":
+		if err := hsync.RenderMarkdown(e.stdout, o.plan, o.meta, o.report, hsync.MarkdownOptions{}); err != nil {
+			return err
+		}
+	}
+	if p.planOut != "" {
+		var buf bytes.Buffer
+		if err := hsync.RenderJSON(&buf, o.plan, o.meta, o.report); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p.planOut, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("--plan-out: %w", err)
+		}
+	}
+	return publishToGitHub(e, p, o)
+}
+
+// verdict prints the closing diagnostics and returns the exit code's error.
+func (o *outcome) verdict(e *env, p syncParams) error {
+	if o.refused != nil {
+		return o.refused
+	}
+	conflicts := len(o.plan.Conflicts) > 0
+	if conflicts {
+		fmt.Fprintf(e.stderr, "hogsync: error: %d %s: PostHog has more than one holdout a manifest could mean; see the plan\n",
+			len(o.plan.Conflicts), plural(len(o.plan.Conflicts), "conflict", "conflicts"))
+	}
+	rep := o.report
 	switch {
-	case rep.Count(hsync.Failed) > 0 || rep.Count(hsync.NotAttempted) > 0:
+	case rep != nil && (rep.Count(hsync.Failed) > 0 || rep.Count(hsync.NotAttempted) > 0):
 		fmt.Fprintln(e.stderr, "hogsync: error: not every change was applied; fix what is reported above and run again: sync picks up where it stopped")
 		return quiet(exitFailure)
 	case conflicts:
 		return quiet(exitFailure)
-	case rep.Count(hsync.Pending) > 0:
+	case rep != nil && rep.Count(hsync.Pending) > 0:
 		fmt.Fprintln(e.stderr, "hogsync: some changes wait for approval in PostHog; once approved, run sync again to confirm")
 		return quiet(exitPending)
+	case !p.apply && o.plan.HasChanges() && p.detailedExitcode:
+		return quiet(exitChanges)
+	case !p.apply && o.plan.HasChanges():
+		fmt.Fprintln(e.stderr, "This was a dry run: nothing was changed. Run again with --apply to make these changes.")
 	}
 	return nil
 }
@@ -227,6 +292,7 @@ func loadManifests(e *env, fsys fs.FS, prefix string) ([]manifest.Holdout, error
 		for _, p := range list {
 			fmt.Fprintln(e.stderr, p.Error())
 		}
+		annotate(e, list)
 		return nil, &exitError{code: exitFailure, err: fmt.Errorf("%d %s in manifests; nothing was sent to PostHog",
 			len(list), plural(len(list), "problem", "problems"))}
 	}
@@ -255,7 +321,7 @@ func apiKey(e *env, file string) (string, error) {
 			return "", errors.New("no API key: set POSTHOG_PERSONAL_API_KEY to a personal API key (PostHog, Settings, Personal API keys; scopes experiment_holdout:read, plus :write to apply, and experiment:read for the blast radius), or pass --api-key-file")
 		}
 	}
-	e.secret.set(key)
+	e.secret.add(key)
 	return key, nil
 }
 

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Run hogsync for the action. Inputs arrive only as environment variables,
+# and every use is quoted: no input is ever run as code.
+set -uo pipefail
+
+fail() { echo "::error::$1"; exit 1; }
+
+bool() { # name value -> exits on anything but true/false
+  case "$2" in
+    true|false) ;;
+    *) fail "input $1 must be true or false, not '$2'" ;;
+  esac
+}
+bool apply "$HOGSYNC_APPLY"
+bool prune "$HOGSYNC_PRUNE"
+bool comment "$HOGSYNC_COMMENT"
+[[ "$HOGSYNC_MAX_DELETES" =~ ^-?[0-9]+$ ]] || fail "input max-deletes must be a whole number, not '$HOGSYNC_MAX_DELETES'"
+
+out() { printf '%s=%s\n' "$1" "$2" >> "$GITHUB_OUTPUT"; }
+
+# A pull request from a fork gets no secrets. Check the manifests offline
+# and say so, rather than failing for want of a key.
+if [[ -z "${POSTHOG_PERSONAL_API_KEY:-}" ]]; then
+  echo "::notice::No POSTHOG_PERSONAL_API_KEY (pull requests from forks get no secrets): validating the manifests offline; no plan was made."
+  hogsync validate -- "$HOGSYNC_PATH"
+  code=$?
+  {
+    echo "### hogsync"
+    echo
+    echo "No PostHog API key was available to this run (pull requests from forks get no secrets), so the manifests were validated offline and no plan was made."
+  } >> "$GITHUB_STEP_SUMMARY"
+  out exit-code "$code"
+  out has-changes false
+  out summary "Validated offline; no plan (no API key)."
+  exit "$code"
+fi
+
+plan_json="${RUNNER_TEMP:-/tmp}/hogsync-plan.json"
+args=(sync "--plan-out=$plan_json" "--max-deletes=$HOGSYNC_MAX_DELETES")
+[[ "$HOGSYNC_APPLY" == true ]] && args+=(--apply)
+[[ "$HOGSYNC_PRUNE" == true ]] && args+=(--prune)
+[[ "$HOGSYNC_COMMENT" == true ]] && args+=(--comment)
+args+=(-- "$HOGSYNC_PATH")
+
+hogsync "${args[@]}"
+code=$?
+out exit-code "$code"
+
+case "$code" in
+  0) exit 0 ;;
+  3) echo "::warning::hogsync: some changes wait for approval in PostHog; run the workflow again once they are approved"
+     exit 0 ;;
+  *) exit "$code" ;;
+esac

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSyncOutputJSON(t *testing.T) {
+	h := newHarness(t)
+	h.write("checkout.yaml", checkoutYAML)
+	legacy := seed(h, "legacy", nil, map[string]any{"rollout_percentage": 3})
+	planOut := filepath.Join(t.TempDir(), "plan.json")
+
+	r := h.sync("--output", "json", "--prune", "--plan-out", planOut).must(t, exitOK)
+	var doc struct {
+		FormatVersion string `json:"format_version"`
+		Project       string `json:"project"`
+		Changes       []struct {
+			Action string `json:"action"`
+			Name   string `json:"name"`
+			ID     *int64 `json:"id"`
+		} `json:"changes"`
+		Summary struct {
+			Create, Delete int
+			HasChanges     bool `json:"has_changes"`
+		} `json:"summary"`
+		Results []any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, r.stdout)
+	}
+	if doc.FormatVersion != "1" || doc.Project != "1" || len(doc.Changes) != 2 || !doc.Summary.HasChanges || doc.Results != nil {
+		t.Errorf("plan document: %+v", doc)
+	}
+	if doc.Changes[1].Action != "delete" || doc.Changes[1].ID == nil || *doc.Changes[1].ID != legacy.ID {
+		t.Errorf("delete change: %+v", doc.Changes[1])
+	}
+	saved, err := os.ReadFile(planOut)
+	if err != nil || string(saved) != r.stdout {
+		t.Errorf("--plan-out differs from stdout (%v)", err)
+	}
+
+	ap := h.sync("--output", "json", "--prune", "--apply").must(t, exitOK)
+	var applied struct {
+		Results []struct {
+			Action, Name, Status string
+			ID                   *int64 `json:"id"`
+		} `json:"results"`
+		ApplySummary struct{ Done, Failed int } `json:"apply_summary"`
+	}
+	if err := json.Unmarshal([]byte(ap.stdout), &applied); err != nil {
+		t.Fatalf("apply stdout is not one JSON document: %v\n%s", err, ap.stdout)
+	}
+	if len(applied.Results) != 2 || applied.ApplySummary.Done != 2 || applied.Results[0].ID == nil {
+		t.Errorf("apply document: %+v", applied)
+	}
+}
+
+func TestSyncOutputMarkdown(t *testing.T) {
+	h := newHarness(t)
+	h.write("checkout.yaml", checkoutYAML)
+	r := h.sync("--output", "markdown").must(t, exitOK)
+	for _, want := range []string{"### hogsync plan for project <code>1</code>", "| 1 | 0 | 0 | 0 | 0 |", "```diff\n+name: checkout-q4", "**Plan: 1 to create, 0 to update, 0 to delete.**"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "<!--") {
+		t.Error("a marker outside GitHub Actions")
+	}
+}
+
+func TestCommentOutsideGitHubActionsWarns(t *testing.T) {
+	h := newHarness(t)
+	h.write("checkout.yaml", checkoutYAML)
+	h.sync("--comment").must(t, exitOK).contains(t, "--comment works only on GitHub Actions")
+}
+
+// On GitHub Actions, manifest problems become annotations on the lines.
+func TestAnnotationsOnGitHubActions(t *testing.T) {
+	h := newHarness(t)
+	h.env["GITHUB_ACTIONS"] = "true"
+	h.write("bad.yaml", "name: bad\nfilters:\n  - rollout_percentage: 150\n")
+	r := h.run("validate", h.dir).must(t, exitFailure)
+	want := "::error file=" + h.dir + "/bad.yaml,line=3,col=25::rollout_percentage is 150; it must be between 0 and 100 (the share of users excluded)\n"
+	if r.stdout != want {
+		t.Errorf("stdout = %q\nwant     %q", r.stdout, want)
+	}
+}
