@@ -38,10 +38,13 @@ const (
 	// NotAttempted: the run stopped (interrupt, timeout) before this change
 	// was sent.
 	NotAttempted
+	// Blocked: running experiments use the holdout and --force was not
+	// given; nothing was sent.
+	Blocked
 )
 
 func (s Status) String() string {
-	return [...]string{"done", "failed", "pending approval", "not attempted"}[s]
+	return [...]string{"done", "failed", "pending approval", "not attempted", "blocked"}[s]
 }
 
 // Result is what happened to one change.
@@ -136,6 +139,12 @@ func Apply(ctx context.Context, api API, p Plan, opts ApplyOptions) Report {
 			}
 			if err := ctx.Err(); err != nil {
 				results[i] = Result{Change: c, Status: NotAttempted, ID: c.ID, Err: err}
+				emit(results[i])
+				continue
+			}
+			if c.Blocked() {
+				<-sem
+				results[i] = Result{Change: c, Status: Blocked, ID: c.ID, Err: errors.New(BlockedReason(c))}
 				emit(results[i])
 				continue
 			}
@@ -290,6 +299,8 @@ func RenderResult(w io.Writer, r Result, opts TextOptions) error {
 		if r.Err != nil {
 			line += ": " + r.Err.Error()
 		}
+	case Blocked:
+		line = pt.paint(ansiMagenta, "! "+Headline(c)+" was not applied") + ": " + BlockedReason(c)
 	}
 	_, err := io.WriteString(w, line+"\n")
 	return err
@@ -335,6 +346,9 @@ func ApplySummary(r Report) string {
 	}
 	if n := r.Count(NotAttempted); n > 0 {
 		extra = append(extra, fmt.Sprintf("%d not attempted", n))
+	}
+	if n := r.Count(Blocked); n > 0 {
+		extra = append(extra, fmt.Sprintf("%d blocked by running experiments", n))
 	}
 	if len(extra) == 0 {
 		return "Apply complete: " + s + "."

@@ -301,3 +301,27 @@ func TestApplyParallelKeepsPhaseOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestApplySkipsBlockedChanges(t *testing.T) {
+	p := blockedPlan(t)
+	api := &fakeAPI{}
+	rep := Apply(context.Background(), api, p, ApplyOptions{Parallelism: 2})
+	for _, c := range api.calls {
+		if c == "update 2" {
+			t.Fatal("a blocked change was sent")
+		}
+	}
+	if rep.Count(Blocked) != 1 || rep.Count(Done) != 3 {
+		t.Errorf("results: %v", statuses(rep))
+	}
+	if got := ApplySummary(rep); got != "Apply incomplete: 1 created, 1 updated, 1 deleted; 1 blocked by running experiments." {
+		t.Errorf("summary = %q", got)
+	}
+	var buf bytes.Buffer
+	if err := RenderResult(&buf, rep.Results[2], TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `! update holdout "pricing" (id 2) was not applied: blocked: running experiment "new-pricing-page" (id 7) uses this holdout; it will not be applied without --force` + "\n"; buf.String() != want {
+		t.Errorf("result line = %q", buf.String())
+	}
+}

@@ -18,6 +18,8 @@ type Options struct {
 	// Targets, when not empty, limit the plan to the holdouts with these
 	// names (a manifest's name or previous name, or a remote name).
 	Targets []string
+	// Force allows changes that running experiments would otherwise block.
+	Force bool
 }
 
 // ErrPruneEverything refuses a prune when no manifest was loaded: an empty
@@ -95,8 +97,31 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 			return Plan{}, err
 		}
 	}
+	if !opts.Force {
+		for i := range plan.Changes {
+			plan.Changes[i].BlockedBy = blockers(plan.Changes[i])
+		}
+	}
 	plan.sort()
 	return plan, nil
+}
+
+// blockers are the running experiments a change would disturb. Deleting a
+// holdout removes the exclusion from their flags, and changing its filters
+// rewrites their flags mid-run, skewing results; a new name or description
+// touches no flag, so it is never blocked (PostHog's approval gate draws
+// the same line).
+func blockers(c Change) []Experiment {
+	if c.Action == Create || (c.Action == Update && equalFilters(*c.Before, *c.After)) {
+		return nil
+	}
+	var running []Experiment
+	for _, e := range c.Experiments {
+		if e.State == client.ExperimentRunning {
+			running = append(running, e)
+		}
+	}
+	return running
 }
 
 // MaxDeletesError refuses a plan that deletes more holdouts than allowed.

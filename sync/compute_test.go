@@ -321,3 +321,49 @@ func TestCanonicalNumber(t *testing.T) {
 		}
 	}
 }
+
+// A running experiment blocks a change to its holdout's filters and its
+// deletion, not a rename or a new description; Force lifts the block.
+func TestComputeBlocksChangesUnderRunningExperiments(t *testing.T) {
+	running := client.Experiment{ID: 7, Name: "live", StartDate: str("2026-11-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 1}}
+	stopped := client.Experiment{ID: 8, Name: "done", StartDate: str("2026-01-01T00:00:00Z"), EndDate: str("2026-02-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 1}}
+	draft := client.Experiment{ID: 9, Name: "later", Holdout: &client.ExperimentHoldout{ID: 1}}
+	tests := []struct {
+		name    string
+		desired []manifest.Holdout
+		exps    []client.Experiment
+		force   bool
+		blocked bool
+	}{
+		{"filters under a running experiment", []manifest.Holdout{desired("a", 20)}, []client.Experiment{running}, false, true},
+		{"filters with --force", []manifest.Holdout{desired("a", 20)}, []client.Experiment{running}, true, false},
+		{"delete under a running experiment", []manifest.Holdout{desired("other", 1)}, []client.Experiment{running}, false, true},
+		{"delete with --force", []manifest.Holdout{desired("other", 1)}, []client.Experiment{running}, true, false},
+		{"description only", []manifest.Holdout{desired("a", 10, withDescription("new words"))}, []client.Experiment{running}, false, false},
+		{"rename only", []manifest.Holdout{desired("b", 10, withPrevious("a"))}, []client.Experiment{running}, false, false},
+		{"stopped and draft experiments", []manifest.Holdout{desired("a", 20)}, []client.Experiment{stopped, draft}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Compute(tt.desired, []client.Holdout{remote(1, "a", "10")}, tt.exps, Options{Prune: true, Force: tt.force})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var c *Change
+			for i := range p.Changes {
+				if p.Changes[i].ID == 1 {
+					c = &p.Changes[i]
+				}
+			}
+			if c == nil {
+				t.Fatalf("no change to holdout 1: %+v", p.Changes)
+			}
+			if c.Blocked() != tt.blocked {
+				t.Errorf("blocked = %v (by %v), want %v", c.Blocked(), c.BlockedBy, tt.blocked)
+			}
+			if tt.blocked && (len(c.BlockedBy) != 1 || c.BlockedBy[0].Name != "live") {
+				t.Errorf("blocked by %v, want the running experiment", c.BlockedBy)
+			}
+		})
+	}
+}

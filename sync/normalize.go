@@ -126,9 +126,10 @@ func canonicalFloat(f float64) json.Number {
 // content. Canonical JSON (sorted keys, canonical numbers) makes key order
 // irrelevant.
 func equal(a, b State) bool {
-	if a.Name != b.Name || a.Description != b.Description {
-		return false
-	}
+	return a.Name == b.Name && a.Description == b.Description && equalFilters(a, b)
+}
+
+func equalFilters(a, b State) bool {
 	return bytes.Equal(mustJSON(a.Filters), mustJSON(b.Filters))
 }
 

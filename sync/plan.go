@@ -64,7 +64,16 @@ type Change struct {
 	// RemoteUpdatedAt is the remote holdout's updated_at when the plan was
 	// computed; empty for a create.
 	RemoteUpdatedAt string
+	// BlockedBy are the running experiments that keep this change from
+	// being applied: an update of the filters or a delete of a holdout a
+	// running experiment uses needs Options.Force. Empty when nothing
+	// blocks it.
+	BlockedBy []Experiment
 }
+
+// Blocked reports whether running experiments keep the change from being
+// applied.
+func (c Change) Blocked() bool { return len(c.BlockedBy) > 0 }
 
 // IsRename reports whether an update changes the holdout's name.
 func (c Change) IsRename() bool {
@@ -107,6 +116,17 @@ type Plan struct {
 	// BlastRadiusKnown is false when the experiments could not be read, so
 	// Change.Experiments is empty for want of data, not because none exist.
 	BlastRadiusKnown bool
+}
+
+// Blocked returns how many changes running experiments block.
+func (p Plan) Blocked() int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Blocked() {
+			n++
+		}
+	}
+	return n
 }
 
 // Counts returns how many holdouts the plan creates, updates and deletes.

@@ -45,6 +45,7 @@ type jsonChange struct {
 	Before      *jsonState       `json:"before"`
 	After       *jsonState       `json:"after"`
 	Experiments []jsonExperiment `json:"experiments"`
+	BlockedBy   []jsonExperiment `json:"blocked_by"`
 	Diff        string           `json:"diff"`
 }
 
@@ -83,6 +84,7 @@ type jsonSummary struct {
 	Create     int  `json:"create"`
 	Update     int  `json:"update"`
 	Delete     int  `json:"delete"`
+	Blocked    int  `json:"blocked"`
 	Conflicts  int  `json:"conflicts"`
 	Unmanaged  int  `json:"unmanaged"`
 	HasChanges bool `json:"has_changes"`
@@ -103,6 +105,7 @@ type jsonApplySum struct {
 	Failed       int `json:"failed"`
 	Pending      int `json:"pending_approval"`
 	NotAttempted int `json:"not_attempted"`
+	Blocked      int `json:"blocked"`
 }
 
 // RenderJSON writes the plan, and the apply report when rep is not nil, as
@@ -114,7 +117,7 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 		Host: meta.Host, Project: meta.Project, Prune: meta.Prune, Apply: meta.Apply,
 		BlastRadiusKnown: p.BlastRadiusKnown,
 		Changes:          []jsonChange{}, Conflicts: []jsonConflict{}, Unmanaged: []jsonRemote{},
-		Summary: jsonSummary{Create: c, Update: u, Delete: d, Conflicts: len(p.Conflicts),
+		Summary: jsonSummary{Create: c, Update: u, Delete: d, Blocked: p.Blocked(), Conflicts: len(p.Conflicts),
 			Unmanaged: len(p.Unmanaged), HasChanges: p.HasChanges()},
 	}
 	for _, ch := range p.Changes {
@@ -122,7 +125,8 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 			Action: ch.Action.String(), Name: ch.Name, ID: idOrNil(ch.ID), Rename: ch.IsRename(),
 			Source: posOrNil(ch.Source.File, ch.Source.Line, ch.Source.Col),
 			Before: stateOrNil(ch.Before), After: stateOrNil(ch.After),
-			Experiments: jsonExperiments(ch.Experiments), Diff: unifiedText(ChangeDiff(ch)),
+			Experiments: jsonExperiments(ch.Experiments), BlockedBy: jsonExperiments(ch.BlockedBy),
+			Diff: unifiedText(ChangeDiff(ch)),
 		})
 	}
 	for _, cf := range p.Conflicts {
@@ -143,7 +147,7 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 			doc.Results = append(doc.Results, jr)
 		}
 		doc.ApplySummary = &jsonApplySum{Done: rep.Count(Done), Failed: rep.Count(Failed),
-			Pending: rep.Count(Pending), NotAttempted: rep.Count(NotAttempted)}
+			Pending: rep.Count(Pending), NotAttempted: rep.Count(NotAttempted), Blocked: rep.Count(Blocked)}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

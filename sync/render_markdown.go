@@ -137,7 +137,10 @@ func changeSection(c Change, r *Result) string {
 			b.WriteString("\nUsed by no experiment.\n")
 		}
 	}
-	if r != nil && r.Err != nil {
+	if c.Blocked() {
+		fmt.Fprintf(&b, "\n> [!WARNING]\n> %s\n", escapeText(BlockedReason(c)))
+	}
+	if r != nil && r.Err != nil && r.Status != Blocked {
 		fmt.Fprintf(&b, "\n%s\n", fence("text", r.Err.Error()))
 	}
 	if r != nil && r.ChangeRequestID != "" {

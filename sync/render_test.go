@@ -34,8 +34,16 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// samplePlan has one of everything a text plan can show.
-func samplePlan(t *testing.T) Plan {
+// samplePlan has one of everything a text plan can show. It is computed
+// with Force, so the running experiment's holdout is not blocked; see
+// blockedPlan.
+func samplePlan(t *testing.T) Plan { return samplePlanWith(t, Options{Prune: true, Force: true}) }
+
+// blockedPlan is samplePlan without Force: the update of "pricing", which
+// a running experiment uses, is blocked.
+func blockedPlan(t *testing.T) Plan { return samplePlanWith(t, Options{Prune: true}) }
+
+func samplePlanWith(t *testing.T, opts Options) Plan {
 	t.Helper()
 	country := map[string]any{"key": "country", "type": "person", "operator": "exact", "value": []any{"US", "CA"}}
 	manifests := []manifest.Holdout{
@@ -60,7 +68,7 @@ func samplePlan(t *testing.T) Plan {
 		{ID: 8, Name: "annual-plan-banner", Holdout: &client.ExperimentHoldout{ID: 2}},
 		{ID: 9, Name: "legacy-signup", StartDate: str("2026-01-01T00:00:00Z"), EndDate: str("2026-03-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 3}},
 	}
-	p, err := Compute(manifests, remotes, exps, Options{Prune: true})
+	p, err := Compute(manifests, remotes, exps, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +88,7 @@ func TestRenderTextGolden(t *testing.T) {
 		{"plan.golden", samplePlan(t), TextOptions{}},
 		{"plan-color.golden", samplePlan(t), TextOptions{Color: true}},
 		{"no-changes.golden", Plan{BlastRadiusKnown: true}, TextOptions{}},
+		{"plan-blocked.golden", blockedPlan(t), TextOptions{}},
 		{"unmanaged-unknown-blast-radius.golden", unmanaged, TextOptions{}},
 	}
 	for _, tt := range tests {

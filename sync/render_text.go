@@ -85,6 +85,9 @@ func Summary(p Plan) string {
 	}
 	c, u, d := p.Counts()
 	s := fmt.Sprintf("Plan: %d to create, %d to update, %d to delete.", c, u, d)
+	if n := p.Blocked(); n > 0 {
+		s += fmt.Sprintf(" %d blocked by running experiments (--force applies %s).", n, plural(n, "it", "them"))
+	}
 	if n := len(p.Conflicts); n > 0 {
 		s += fmt.Sprintf(" %d %s.", n, plural(n, "conflict is left untouched", "conflicts are left untouched"))
 	}
@@ -142,6 +145,21 @@ func writeChange(w *bufio.Writer, pt painter, c Change, blastKnown bool) {
 	default:
 		fmt.Fprintf(w, "    # used by no experiment\n")
 	}
+	if c.Blocked() {
+		fmt.Fprint(w, pt.paint(ansiBold+ansiMagenta, "    ! "+BlockedReason(c)))
+		w.WriteByte('\n')
+	}
+}
+
+// BlockedReason says which running experiments block a change and how to
+// go ahead anyway.
+func BlockedReason(c Change) string {
+	names := make([]string, len(c.BlockedBy))
+	for i, e := range c.BlockedBy {
+		names[i] = fmt.Sprintf("%q (id %d)", e.Name, e.ID)
+	}
+	return fmt.Sprintf("blocked: running %s %s %s; it will not be applied without --force",
+		plural(len(names), "experiment", "experiments"), strings.Join(names, ", "), plural(len(names), "uses this holdout", "use this holdout"))
 }
 
 func writeConflict(w *bufio.Writer, pt painter, c Conflict) {

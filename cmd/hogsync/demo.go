@@ -84,12 +84,14 @@ func seedDemo(emu *posthogtest.Emulator) {
 			}},
 		}},
 	})
-	emu.AddExperiment(p, posthogtest.Experiment{Name: "one-page-checkout", StartDate: &started, HoldoutID: checkout.ID})
+	// A draft: a running experiment would block the update without --force.
+	emu.AddExperiment(p, posthogtest.Experiment{Name: "one-page-checkout", HoldoutID: checkout.ID})
 	search := emu.Seed(p, posthogtest.Holdout{
 		Name:    "search-holdout",
 		Filters: []map[string]any{{"rollout_percentage": 7.5}},
 	})
-	emu.AddExperiment(p, posthogtest.Experiment{Name: "semantic-search", HoldoutID: search.ID})
+	// Running, but a rename touches no feature flag, so nothing blocks it.
+	emu.AddExperiment(p, posthogtest.Experiment{Name: "semantic-search", StartDate: &started, HoldoutID: search.ID})
 	emu.Seed(p, posthogtest.Holdout{
 		Name:        "onboarding-2026",
 		Description: str("Onboarding flow experiments"),

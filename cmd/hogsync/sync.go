@@ -36,6 +36,7 @@ type syncCmd struct {
 	Output           string   `short:"o" enum:"text,json,markdown" default:"text" help:"Plan format: text, json (a versioned document, see docs/json-format.md) or markdown."`
 	PlanOut          string   `name:"plan-out" placeholder:"FILE" help:"Also save the plan (and results) as JSON in FILE."`
 	Comment          bool     `help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
+	Force            bool     `help:"Change or delete holdouts that running experiments use (their feature flags are rewritten mid-run)."`
 
 	applyFlags
 }
@@ -76,7 +77,7 @@ func (c *syncCmd) Run(e *env) error {
 		host: c.Host, project: c.Project, key: key,
 		apply: c.Apply, prune: c.Prune, detailedExitcode: c.DetailedExitcode,
 		maxDeletes: c.MaxDeletes, targets: c.Target, applyFlags: c.applyFlags,
-		output: c.Output, planOut: c.PlanOut, comment: c.Comment, dir: c.Dir,
+		output: c.Output, planOut: c.PlanOut, comment: c.Comment, dir: c.Dir, force: c.Force,
 	})
 }
 
@@ -89,6 +90,7 @@ type syncParams struct {
 	output             string
 	planOut            string
 	comment            bool
+	force              bool
 	dir                string // for the comment's marker
 	applyFlags
 }
@@ -155,12 +157,12 @@ func makePlan(ctx context.Context, e *env, api *client.Client, desired []manifes
 		}
 		// A key without experiment:read still manages holdouts; the plan
 		// says the blast radius is unknown.
-		fmt.Fprintf(e.stderr, "hogsync: warning: experiments cannot be read, so the plan cannot show which experiments each change affects: %v\n", err)
+		fmt.Fprintf(e.stderr, "hogsync: warning: experiments cannot be read, so the plan cannot show which experiments each change affects, nor hold back changes to holdouts that running experiments use (grant the key experiment:read): %v\n", err)
 		experiments = nil
 	} else if experiments == nil {
 		experiments = []client.Experiment{}
 	}
-	plan, err := hsync.Compute(desired, remote, experiments, hsync.Options{Prune: p.prune, Targets: p.targets})
+	plan, err := hsync.Compute(desired, remote, experiments, hsync.Options{Prune: p.prune, Targets: p.targets, Force: p.force})
 	if errors.Is(err, hsync.ErrPruneEverything) {
 		return hsync.Plan{}, fmt.Errorf("%w; no manifests were loaded. Check the directory, or drop --prune", err)
 	}
@@ -236,12 +238,19 @@ func (o *outcome) verdict(e *env, p syncParams) error {
 		fmt.Fprintf(e.stderr, "hogsync: error: %d %s: PostHog has more than one holdout a manifest could mean; see the plan\n",
 			len(o.plan.Conflicts), plural(len(o.plan.Conflicts), "conflict", "conflicts"))
 	}
+	if n := o.plan.Blocked(); n > 0 {
+		for _, c := range o.plan.Changes {
+			if c.Blocked() {
+				fmt.Fprintf(e.stderr, "hogsync: error: %s: %s\n", hsync.Headline(c), hsync.BlockedReason(c))
+			}
+		}
+	}
 	rep := o.report
 	switch {
 	case rep != nil && (rep.Count(hsync.Failed) > 0 || rep.Count(hsync.NotAttempted) > 0):
 		fmt.Fprintln(e.stderr, "hogsync: error: not every change was applied; fix what is reported above and run again: sync picks up where it stopped")
 		return quiet(exitFailure)
-	case conflicts:
+	case conflicts, o.plan.Blocked() > 0:
 		return quiet(exitFailure)
 	case rep != nil && rep.Count(hsync.Pending) > 0:
 		fmt.Fprintln(e.stderr, "hogsync: some changes wait for approval in PostHog; once approved, run sync again to confirm")
