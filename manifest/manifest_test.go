@@ -459,3 +459,57 @@ func TestSyntaxErrorLine(t *testing.T) {
 		}
 	}
 }
+
+func TestSourceIDFromExportComment(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a.yaml": {Data: []byte("# Exported by hogsync from https://us.posthog.com, project 1, holdout id 42.\n# hogsync-source-id: 42\nname: a\nfilters:\n  - rollout_percentage: 1\n---\n# hogsync-source-id: 7\nname: b\nfilters:\n  - rollout_percentage: 1\n---\nname: c\n# hogsync-source-id: 9\nfilters:\n  - rollout_percentage: 1\n---\n# hogsync-source-id: nope\nname: d\nfilters:\n  - rollout_percentage: 1\n")},
+	}
+	hs, err := LoadFS(fsys, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, h := range hs {
+		got[h.Name] = h.SourceID
+	}
+	// Only a leading comment counts; a malformed id is no id.
+	want := map[string]int64{"a": 42, "b": 7, "c": 0, "d": 0}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("source ids (-want +got):\n%s", d)
+	}
+}
+
+func TestSourceIDRules(t *testing.T) {
+	const doc = "name: a\nfilters:\n  - rollout_percentage: 1\n"
+	tests := []struct {
+		name, head string
+		id         int64
+	}{
+		{"exported", "# Exported by hogsync from https://us.posthog.com, project 1, holdout id 42.\n# hogsync-source-id: 42\n", 42},
+		{"CRLF and trailing space", "# hogsync-source-id: 9 \r\n", 9},
+		{"after other comments", "# mine\n#\n# hogsync-source-id: 12\n", 12},
+		{"first line wins", "# hogsync-source-id: 1\n# hogsync-source-id: 2\n", 1},
+		{"largest id", "# hogsync-source-id: 9223372036854775807\n", 9223372036854775807},
+		{"after a document marker", "---\n# hogsync-source-id: 5\n", 5},
+		{"none", "", 0},
+		{"zero", "# hogsync-source-id: 0\n", 0},
+		{"sign", "# hogsync-source-id: +5\n", 0},
+		{"negative", "# hogsync-source-id: -5\n", 0},
+		{"not a number", "# hogsync-source-id: 5a\n", 0},
+		{"missing", "# hogsync-source-id: \n", 0},
+		{"overflow", "# hogsync-source-id: 9223372036854775808\n", 0},
+		{"other spacing", "#hogsync-source-id: 5\n", 0},
+		{"malformed first line wins", "# hogsync-source-id: x\n# hogsync-source-id: 5\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hs, err := LoadFS(fstest.MapFS{"a.yaml": {Data: []byte(tt.head + doc)}}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hs[0].SourceID != tt.id {
+				t.Errorf("SourceID = %d, want %d", hs[0].SourceID, tt.id)
+			}
+		})
+	}
+}

@@ -30,7 +30,15 @@ type Holdout struct {
 	// Pos is where the document's `name` value stands (or the document's
 	// start when name is missing); File is the display path.
 	Pos Pos
+	// SourceID is the id the holdout had in the project it was exported
+	// from, read from a leading "# hogsync-source-id: N" comment; 0 when
+	// there is none. It never affects planning: sync --id-map reports it.
+	SourceID int64
 }
+
+// SourceIDPrefix starts the comment line that hogsync export writes above
+// each holdout it exports.
+const SourceIDPrefix = "# hogsync-source-id: "
 
 // FilterGroup is one release-condition group of a holdout.
 type FilterGroup struct {

@@ -101,7 +101,37 @@ func (c *checker) document(node *yaml.Node) *doc {
 	if prev != nil {
 		c.previousNames(d, prev)
 	}
+	comments := []string{node.HeadComment, root.HeadComment}
+	if len(root.Content) > 0 {
+		comments = append(comments, root.Content[0].HeadComment)
+	}
+	d.h.SourceID = sourceID(comments...)
 	return d
+}
+
+// sourceID reads the "# hogsync-source-id: N" line of the comments that
+// lead a document (yaml.v3 hangs them on the document, the mapping or its
+// first key, depending on blank lines). The first such line decides; N
+// must be a positive decimal int64 with nothing else, or there is no id.
+func sourceID(comments ...string) int64 {
+	for _, c := range comments {
+		for _, line := range strings.Split(c, "\n") {
+			line = strings.TrimRight(line, " \t\r")
+			digits, ok := strings.CutPrefix(line, SourceIDPrefix)
+			if !ok {
+				continue
+			}
+			if digits == "" || strings.Trim(digits, "0123456789") != "" {
+				return 0
+			}
+			id, err := strconv.ParseInt(digits, 10, 64)
+			if err != nil || id <= 0 {
+				return 0
+			}
+			return id
+		}
+	}
+	return 0
 }
 
 // anchors reports every anchor, alias and merge key under n. It never

@@ -43,7 +43,7 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 		byName[r.Name] = append(byName[r.Name], r)
 	}
 	used := blastRadius(experiments)
-	plan := Plan{BlastRadiusKnown: experiments != nil}
+	plan := Plan{BlastRadiusKnown: experiments != nil, Matched: map[string]int64{}}
 	claimed := map[int64]bool{} // remote ids some manifest names
 
 	for _, d := range desired {
@@ -67,6 +67,7 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 			plan.Conflicts = append(plan.Conflicts, conflict(d, all))
 		default:
 			r := all[0]
+			plan.Matched[d.Name] = r.ID
 			have := remoteState(r)
 			if !equal(have, want) {
 				plan.Changes = append(plan.Changes, Change{
@@ -213,6 +214,11 @@ func (p *Plan) restrict(targets []string, desired []manifest.Holdout) error {
 	})
 	p.Conflicts = slices.DeleteFunc(p.Conflicts, func(c Conflict) bool { return !hit(append([]string{c.Name}, c.Names...)...) })
 	p.Unmanaged = slices.DeleteFunc(p.Unmanaged, func(r Remote) bool { return !hit(r.Name) })
+	for _, d := range desired {
+		if !want[d.Name] {
+			delete(p.Matched, d.Name)
+		}
+	}
 	// A target that matches an unchanged manifest is fine: it has no changes.
 	for _, d := range desired {
 		hit(append([]string{d.Name}, d.PreviousNames...)...)

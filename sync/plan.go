@@ -116,6 +116,9 @@ type Plan struct {
 	// BlastRadiusKnown is false when the experiments could not be read, so
 	// Change.Experiments is empty for want of data, not because none exist.
 	BlastRadiusKnown bool
+	// Matched maps each manifest name that matched exactly one remote
+	// holdout (to update, rename, or leave as it is) to that holdout's id.
+	Matched map[string]int64
 }
 
 // Blocked returns how many changes running experiments block.

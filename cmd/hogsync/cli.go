@@ -28,6 +28,7 @@ type cli struct {
 
 	Sync     syncCmd     `cmd:"" help:"Show what it takes to make PostHog match the manifests; change it with --apply."`
 	Validate validateCmd `cmd:"" help:"Check manifests offline: no network, no API key."`
+	Export   exportCmd   `cmd:"" help:"Write every holdout of a project as a manifest file (canonical form)."`
 	Demo     demoCmd     `cmd:"" help:"Run sync against a built-in PostHog emulator: no account, no network."`
 	VersionC versionCmd  `cmd:"" name:"version" help:"Print version, commit and Go version."`
 }

@@ -37,6 +37,7 @@ type syncCmd struct {
 	PlanOut          string   `name:"plan-out" placeholder:"FILE" help:"Also save the plan (and results) as JSON in FILE."`
 	Comment          bool     `help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
 	Force            bool     `help:"Change or delete holdouts that running experiments use (their feature flags are rewritten mid-run)."`
+	IDMap            string   `name:"id-map" placeholder:"FILE" help:"With --apply, write which id each exported holdout (its source id comment) has in this project, as JSON."`
 
 	applyFlags
 }
@@ -65,6 +66,9 @@ func (c *syncCmd) Run(e *env) error {
 	if err := c.applyFlags.validate(); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
+	if c.IDMap != "" && !c.Apply {
+		return &exitError{code: exitUsage, err: errors.New("--id-map needs --apply: the ids of created holdouts exist only once they are made")}
+	}
 	holdouts, err := loadManifests(e, os.DirFS(c.Dir), c.Dir)
 	if err != nil {
 		return err
@@ -77,7 +81,7 @@ func (c *syncCmd) Run(e *env) error {
 		host: c.Host, project: c.Project, key: key,
 		apply: c.Apply, prune: c.Prune, detailedExitcode: c.DetailedExitcode,
 		maxDeletes: c.MaxDeletes, targets: c.Target, applyFlags: c.applyFlags,
-		output: c.Output, planOut: c.PlanOut, comment: c.Comment, dir: c.Dir, force: c.Force,
+		output: c.Output, planOut: c.PlanOut, comment: c.Comment, dir: c.Dir, force: c.Force, idMap: c.IDMap,
 	})
 }
 
@@ -91,6 +95,7 @@ type syncParams struct {
 	planOut            string
 	comment            bool
 	force              bool
+	idMap              string
 	dir                string // for the comment's marker
 	applyFlags
 }
@@ -131,7 +136,33 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 	if err := finish(e, p, out); err != nil {
 		return err
 	}
+	if p.idMap != "" && out.refused == nil {
+		if err := writeIDMap(e, p.idMap, desired, out); err != nil {
+			return err
+		}
+	}
 	return out.verdict(e, p)
+}
+
+// writeIDMap saves which id each exported holdout has in this project.
+func writeIDMap(e *env, path string, desired []manifest.Holdout, o *outcome) error {
+	var rep hsync.Report
+	if o.report != nil {
+		rep = *o.report
+	}
+	m := hsync.BuildIDMap(desired, o.plan, rep, o.meta)
+	if len(m.Holdouts) == 0 {
+		fmt.Fprintln(e.stderr, "hogsync: warning: no manifest carries a source id (a \"# hogsync-source-id: N\" comment, written by hogsync export), so the id map is empty")
+	}
+	var buf bytes.Buffer
+	if err := hsync.WriteIDMap(&buf, m); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("--id-map: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "hogsync: wrote the id map of %d %s to %s\n", len(m.IDs), plural(len(m.IDs), "holdout", "holdouts"), path)
+	return nil
 }
 
 // outcome is everything a sync run ends with, for the final documents and

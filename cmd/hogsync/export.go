@@ -1,0 +1,205 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/manifest"
+	hsync "github.com/hogsync/hogsync/sync"
+)
+
+type exportCmd struct {
+	remoteFlags
+
+	OutDir    string `name:"out-dir" required:"" placeholder:"DIR" help:"Write the manifests into this directory (created if missing)."`
+	Overwrite bool   `help:"Replace files in --out-dir that have the names of exported files. Without it, export writes nothing when any of them exists."`
+}
+
+// Run writes one manifest per remote holdout (see hsync.Export for names
+// and content).
+//
+// Some holdouts cannot become a directory that sync accepts as it is:
+// several with one name (PostHog allows that, a manifest directory does
+// not), or one holding what the manifest format refuses. Export still
+// writes every one of them, then exits 1 naming them. That is what
+// terraform's -generate-config-out does with configuration it cannot make
+// valid, and what a kubectl or terraform user expects of a migration tool:
+// nothing is merged or dropped behind their back (a dropped holdout would
+// silently not be migrated, and --prune on the source would delete it),
+// the files show what PostHog has, and the non-zero exit stops a script
+// before it runs sync on a directory that needs a decision first. Writing
+// duplicates commented out was rejected: sync would then see no manifest
+// for them, so they would not be migrated, and sync --prune on the source
+// project would delete them.
+func (c *exportCmd) Run(e *env) error {
+	key, err := apiKey(e, c.APIKeyFile)
+	if err != nil {
+		return err
+	}
+	api, err := client.New(c.Host, c.Project, key,
+		client.WithUserAgent("hogsync/"+version),
+		client.WithObserver(func(a client.Attempt) { reportRetry(e, a) }),
+	)
+	if err != nil {
+		return err
+	}
+	remote, err := api.List(e.ctx)
+	if err != nil {
+		return err
+	}
+	files := hsync.Export(remote, hsync.ExportSource{Host: api.Host(), Project: api.Project()})
+	if err := c.checkTargets(files); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.OutDir, 0o755); err != nil {
+		return fmt.Errorf("--out-dir: %w", err)
+	}
+	for i, f := range files {
+		if err := c.write(f); err != nil {
+			return fmt.Errorf("%w; %d of %d files were written", err, i, len(files))
+		}
+		fmt.Fprintf(e.stdout, "wrote %s (id %d)\n", c.path(f), f.ID)
+	}
+	fmt.Fprintf(e.stdout, "Exported %d %s to %s.\n", len(files), plural(len(files), "holdout", "holdouts"), c.OutDir)
+	if len(files) == 0 {
+		fmt.Fprintf(e.stderr, "hogsync: project %s has no holdouts; no file was written\n", api.Project())
+	}
+	return c.verdict(e, files)
+}
+
+func (c *exportCmd) path(f hsync.ExportFile) string { return filepath.Join(c.OutDir, f.Name) }
+
+// checkTargets makes sure writing will replace nothing without
+// --overwrite, and never a directory. It checks every file before any is
+// written, so a refused export leaves the directory as it was.
+func (c *exportCmd) checkTargets(files []hsync.ExportFile) error {
+	var exist, dirs []string
+	for _, f := range files {
+		p := c.path(f)
+		info, err := os.Lstat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return fmt.Errorf("--out-dir: %w", err)
+		case info.IsDir():
+			dirs = append(dirs, p)
+		default:
+			exist = append(exist, p)
+		}
+	}
+	if len(dirs) > 0 {
+		return fmt.Errorf("nothing was written: %s %s a directory where export writes a file; move %s or choose another --out-dir",
+			strings.Join(dirs, ", "), plural(len(dirs), "is", "are"), plural(len(dirs), "it", "them"))
+	}
+	if len(exist) > 0 && !c.Overwrite {
+		return fmt.Errorf("nothing was written: %d %s already %s: %s; pass --overwrite to replace %s, or choose another --out-dir",
+			len(exist), plural(len(exist), "file", "files"), plural(len(exist), "exists", "exist"), strings.Join(exist, ", "),
+			plural(len(exist), "it", "them"))
+	}
+	return nil
+}
+
+// write writes one file. Without --overwrite it creates the file
+// exclusively, so a file that appeared after checkTargets is never
+// replaced.
+func (c *exportCmd) write(f hsync.ExportFile) error {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if !c.Overwrite {
+		flags |= os.O_EXCL
+	}
+	out, err := os.OpenFile(c.path(f), flags, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = out.Write(f.Content)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", c.path(f), err)
+	}
+	return nil
+}
+
+// verdict reports, once every file is written, what keeps the directory
+// from being one that sync accepts, and returns the exit code's error.
+func (c *exportCmd) verdict(e *env, files []hsync.ExportFile) error {
+	var invalid int
+	for _, f := range files {
+		if f.Err != nil {
+			invalid++
+			fmt.Fprintf(e.stderr, "hogsync: %s: holdout %q (id %d) is %v\n", c.path(f), f.Holdout, f.ID, f.Err)
+		}
+	}
+	dups := c.reportDuplicates(e, files)
+	var errs []error
+	if invalid > 0 {
+		errs = append(errs, fmt.Errorf("%d %s written as PostHog stores %s, which is not a valid manifest (see above); edit %s until `hogsync validate %s` passes",
+			invalid, plural(invalid, "holdout was", "holdouts were"), plural(invalid, "it", "them"), plural(invalid, "that file", "those files"), c.OutDir))
+	}
+	if dups > 0 {
+		errs = append(errs, fmt.Errorf("%d %s shared by several holdouts (above). Every one was written, none merged or dropped, "+
+			"but names must be unique in a manifest directory, so validate and sync refuse %s until they are. "+
+			"Rename them in PostHog and export again with --overwrite (until then sync on this project reports a conflict), "+
+			"or, to migrate them, edit the name in, or delete, the extra files",
+			dups, plural(dups, "name is", "names are"), c.OutDir))
+	}
+	if len(errs) > 0 {
+		for _, err := range errs {
+			printError(e.stderr, err)
+		}
+		return quiet(exitFailure)
+	}
+	return c.checkDir(e, files)
+}
+
+// reportDuplicates prints one line per name that several holdouts share
+// and returns how many names that is.
+func (c *exportCmd) reportDuplicates(e *env, files []hsync.ExportFile) int {
+	byName := map[string][]hsync.ExportFile{}
+	var names []string
+	for _, f := range files {
+		if len(f.SameName) == 0 {
+			continue
+		}
+		if byName[f.Holdout] == nil {
+			names = append(names, f.Holdout)
+		}
+		byName[f.Holdout] = append(byName[f.Holdout], f)
+	}
+	for _, n := range names {
+		var where []string
+		for _, f := range byName[n] {
+			where = append(where, fmt.Sprintf("%s (id %d)", c.path(f), f.ID))
+		}
+		fmt.Fprintf(e.stderr, "hogsync: warning: PostHog has %d holdouts named %q: %s\n", len(where), n, strings.Join(where, ", "))
+	}
+	return len(names)
+}
+
+// checkDir loads --out-dir as sync will. Files that were there before the
+// export (an earlier export, hand-written manifests) can clash with the
+// new ones, and would be read by sync alongside them.
+func (c *exportCmd) checkDir(e *env, files []hsync.ExportFile) error {
+	loaded, err := manifest.LoadFS(os.DirFS(c.OutDir), filepath.ToSlash(c.OutDir))
+	var list manifest.List
+	if errors.As(err, &list) {
+		for _, p := range list {
+			fmt.Fprintln(e.stderr, p.Error())
+		}
+		return fmt.Errorf("%s does not validate: files that were there before the export clash with the exported ones (see above); move them away, or export into an empty directory", c.OutDir)
+	}
+	if err != nil {
+		return err
+	}
+	if extra := len(loaded) - len(files); extra > 0 {
+		fmt.Fprintf(e.stderr, "hogsync: note: %s also holds %d %s this export did not write; sync %s will manage %s too\n",
+			c.OutDir, extra, plural(extra, "holdout", "holdouts"), c.OutDir, plural(extra, "it", "them"))
+	}
+	return nil
+}
