@@ -38,6 +38,7 @@ type syncCmd struct {
 	Comment          bool     `help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
 	Force            bool     `help:"Change or delete holdouts that running experiments use (their feature flags are rewritten mid-run)."`
 	IDMap            string   `name:"id-map" placeholder:"FILE" help:"With --apply, write which id each exported holdout (its source id comment) has in this project, as JSON."`
+	Plan             string   `name:"plan" placeholder:"FILE" help:"With --apply, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
 
 	applyFlags
 }
@@ -69,6 +70,20 @@ func (c *syncCmd) Run(e *env) error {
 	if c.IDMap != "" && !c.Apply {
 		return &exitError{code: exitUsage, err: errors.New("--id-map needs --apply: the ids of created holdouts exist only once they are made")}
 	}
+	var saved *hsync.SavedPlan
+	if c.Plan != "" {
+		if !c.Apply {
+			return &exitError{code: exitUsage, err: errors.New("--plan needs --apply: it applies a plan saved by --plan-out")}
+		}
+		s, err := readSavedPlan(c.Plan)
+		if err != nil {
+			return err
+		}
+		if c.Prune != s.Prune {
+			return &exitError{code: exitUsage, err: fmt.Errorf("--plan %s was made with prune=%v: pass --prune exactly when the plan had it", c.Plan, s.Prune)}
+		}
+		saved = &s
+	}
 	holdouts, err := loadManifests(e, os.DirFS(c.Dir), c.Dir)
 	if err != nil {
 		return err
@@ -82,6 +97,7 @@ func (c *syncCmd) Run(e *env) error {
 		apply: c.Apply, prune: c.Prune, detailedExitcode: c.DetailedExitcode,
 		maxDeletes: c.MaxDeletes, targets: c.Target, applyFlags: c.applyFlags,
 		output: c.Output, planOut: c.PlanOut, comment: c.Comment, dir: c.Dir, force: c.Force, idMap: c.IDMap,
+		saved: saved, savedPath: c.Plan,
 	})
 }
 
@@ -96,6 +112,8 @@ type syncParams struct {
 	comment            bool
 	force              bool
 	idMap              string
+	saved              *hsync.SavedPlan // --plan: apply only if the plan made now is this one
+	savedPath          string
 	dir                string // for the comment's marker
 	applyFlags
 }
@@ -122,6 +140,14 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 		return err
 	}
 	out := &outcome{plan: plan, meta: hsync.Meta{Version: version, Host: api.Host(), Project: p.project, Prune: p.prune, Apply: p.apply}}
+	if p.saved != nil {
+		if diffs := p.saved.Stale(plan, out.meta); len(diffs) > 0 {
+			for _, d := range diffs {
+				fmt.Fprintf(e.stderr, "  %s\n", d)
+			}
+			return fmt.Errorf("the plan saved in %s is stale: what it would do now differs from what it shows (above); nothing was changed. Make and review a new plan", p.savedPath)
+		}
+	}
 	if p.output == "text" {
 		if err := hsync.RenderText(e.stdout, plan, hsync.TextOptions{Color: e.color}); err != nil {
 			return err
@@ -142,6 +168,20 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 		}
 	}
 	return out.verdict(e, p)
+}
+
+// readSavedPlan reads a plan saved by --plan-out.
+func readSavedPlan(path string) (hsync.SavedPlan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return hsync.SavedPlan{}, fmt.Errorf("--plan: %w", err)
+	}
+	defer f.Close()
+	s, err := hsync.ReadSavedPlan(f)
+	if err != nil {
+		return hsync.SavedPlan{}, fmt.Errorf("--plan %s: %w", path, err)
+	}
+	return s, nil
 }
 
 // writeIDMap saves which id each exported holdout has in this project.
