@@ -95,6 +95,14 @@ func pathErrText(err error) string {
 	return err.Error()
 }
 
+// Parse loads the manifests in one file's content, shown as file in
+// errors, with every rule LoadFS applies to a directory holding only it.
+func Parse(file string, data []byte) ([]Holdout, error) {
+	l := &loader{errs: map[string]List{}}
+	l.parse(file, data)
+	return l.result()
+}
+
 // loader collects the documents and problems of one LoadFS call.
 type loader struct {
 	prefix string
@@ -136,11 +144,15 @@ func (l *loader) loadFile(fsys fs.FS, p string) {
 		fileErr("cannot read: " + pathErrText(err))
 		return
 	}
+	l.parse(file, data)
+}
+
+// parse checks the content of one manifest file, shown as file.
+func (l *loader) parse(file string, data []byte) {
 	if len(data) > MaxFileSize {
-		fileErr(fmt.Sprintf("file is larger than 1 MiB (%d bytes), the limit for a manifest file; split its holdouts across several files", MaxFileSize))
+		l.add(&Error{Pos: Pos{File: file, Line: 1, Col: 1}, Msg: fmt.Sprintf("file is larger than 1 MiB (%d bytes), the limit for a manifest file; split its holdouts across several files", MaxFileSize)})
 		return
 	}
-
 	c := &checker{file: file}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {

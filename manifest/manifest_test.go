@@ -513,3 +513,14 @@ func TestSourceIDRules(t *testing.T) {
 		})
 	}
 }
+
+func TestParse(t *testing.T) {
+	hs, err := Parse("x.yaml", []byte("name: a\nfilters:\n  - rollout_percentage: 1\n"))
+	if err != nil || len(hs) != 1 || hs[0].Pos != (Pos{"x.yaml", 1, 7}) {
+		t.Errorf("Parse = %+v, %v", hs, err)
+	}
+	_, err = Parse("x.yaml", []byte("name: a\nfilters: []\n"))
+	if err == nil || err.Error() != "x.yaml:2:10: filters is empty; add at least one filter group with a rollout_percentage" {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"testing/fstest"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/manifest"
@@ -67,7 +66,7 @@ func oneLine(s string) string {
 // whether it stands for want.
 func checkExported(content []byte, want State) error {
 	const file = "exported.yaml"
-	hs, err := manifest.LoadFS(fstest.MapFS{file: {Data: content}}, "")
+	hs, err := manifest.Parse(file, content)
 	var list manifest.List
 	switch {
 	case errors.As(err, &list):
