@@ -450,18 +450,24 @@ func TestActionWithoutKeyValidatesOffline(t *testing.T) {
 func TestActionInputsCannotInjectCommands(t *testing.T) {
 	h := newHarness(t)
 	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
-	hostile := []string{`"; touch pwned; "`, `$(touch pwned)`, "x' && touch pwned && '`touch pwned`\ntouch pwned"}
+	hostile := []string{
+		`"; touch pwned; " x' && touch pwned && '`,
+		"$(touch pwned) `touch pwned`\ntouch pwned",
+	}
 	for _, input := range []string{"path", "project", "host", "max-deletes", "apply", "prune", "comment", "version"} {
-		for _, v := range hostile {
-			a := newActionRun(t, h, gh)
-			a.inputs[input] = v
-			writeWorkspace(t, a.workspace, "checkout.yaml", checkoutYAML)
-			res := a.run()
-			for _, dir := range []string{a.workspace, a.temp, a.repo, filepath.Join(a.workspace, "holdouts")} {
-				if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
-					t.Fatalf("input %s = %q ran a command:\n%s", input, v, res.stdout)
+		for i, v := range hostile {
+			t.Run(fmt.Sprintf("%s-%d", input, i), func(t *testing.T) {
+				t.Parallel()
+				a := newActionRun(t, h, gh)
+				a.inputs[input] = v
+				writeWorkspace(t, a.workspace, "checkout.yaml", checkoutYAML)
+				res := a.run()
+				for _, dir := range []string{a.workspace, a.temp, a.repo, filepath.Join(a.workspace, "holdouts")} {
+					if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+						t.Fatalf("input %s = %q ran a command:\n%s", input, v, res.stdout)
+					}
 				}
-			}
+			})
 		}
 	}
 }

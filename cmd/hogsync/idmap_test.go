@@ -30,7 +30,7 @@ func TestIDMapAfterMigration(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "exported")
 	h.run("export", "--out-dir", out, "--host", h.srv.URL, "--project", "1").must(t, exitOK)
 	mapFile := filepath.Join(t.TempDir(), "ids.json")
-	h.run("sync", out, "--host", h.srv.URL, "--project", "2", "--apply", "--id-map", mapFile).must(t, exitOK).
+	h.run("sync", out, "--host", h.srv.URL, "--project", "2", "--apply", "--id-map", mapFile, "--rate", "1000").must(t, exitOK).
 		contains(t, fmt.Sprintf("Apply complete: %d created, 1 updated, 0 deleted.", n-1), "wrote the id map of 150 holdouts")
 
 	raw, err := os.ReadFile(mapFile)
