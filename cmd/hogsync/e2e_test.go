@@ -350,3 +350,13 @@ func TestValidateMissingDirectory(t *testing.T) {
 		t.Errorf("a missing directory got a network hint:\n%s", r.stderr)
 	}
 }
+
+// A name may hold a comma; --target takes it whole.
+func TestSyncTargetWithComma(t *testing.T) {
+	h := newHarness(t)
+	h.write("a.yaml", "name: \"checkout, EU\"\nfilters:\n  - rollout_percentage: 1\n---\nname: other\nfilters:\n  - rollout_percentage: 1\n")
+	h.sync("--apply", "--target", "checkout, EU").must(t, exitOK).contains(t, "Apply complete: 1 created")
+	if d := cmp.Diff(map[int64]string{1: "checkout, EU"}, h.names()); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}

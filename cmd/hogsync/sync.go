@@ -32,7 +32,7 @@ type syncCmd struct {
 	Prune            bool     `help:"Also delete holdouts in PostHog that no manifest names."`
 	DetailedExitcode bool     `name:"detailed-exitcode" help:"On a dry run, exit 2 when there are changes (0: none, 1: error)."`
 	MaxDeletes       int      `name:"max-deletes" default:"-1" placeholder:"N" help:"Refuse a plan that deletes more than N holdouts (-1: no limit)."`
-	Target           []string `placeholder:"NAME" help:"Only plan for the holdout with this name (repeatable)."`
+	Target           []string `placeholder:"NAME" sep:"none" help:"Only plan for the holdout with this name (repeatable; a name may hold commas)."`
 	Output           string   `short:"o" enum:"text,json,markdown" default:"text" help:"Plan format: text, json (a versioned document, see docs/json-format.md) or markdown."`
 	PlanOut          string   `name:"plan-out" placeholder:"FILE" help:"Also save the plan (and results) as JSON in FILE."`
 	Comment          bool     `help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
@@ -46,7 +46,7 @@ type syncCmd struct {
 // applyFlags pace and bound the conversation with PostHog.
 type applyFlags struct {
 	Parallelism int           `default:"4" help:"Changes in flight at once during --apply."`
-	Rate        float64       `default:"6" placeholder:"N" help:"At most N requests a second (PostHog allows a personal API key 480 a minute and 4,800 an hour)."`
+	Rate        float64       `default:"6" help:"Requests a second at most (PostHog allows a personal API key 480 a minute and 4,800 an hour)."`
 	Timeout     time.Duration `default:"30m" help:"Give up after this long: no new change starts, those in flight finish."`
 }
 
