@@ -242,8 +242,8 @@ func makePlan(ctx context.Context, e *env, api *client.Client, desired []manifes
 
 // apply executes the plan, streaming each result in text mode.
 func apply(ctx context.Context, e *env, api *client.Client, plan hsync.Plan, p syncParams) hsync.Report {
-	if n := len(plan.Changes); n > hourlyBudget {
-		fmt.Fprintf(e.stderr, "hogsync: warning: this plan makes %d changes, more than the %d requests an hour PostHog allows one API key: expect throttling and a long apply, or split it with --target\n", n, hourlyBudget)
+	if w := budgetWarning(len(plan.Changes)); w != "" {
+		fmt.Fprintln(e.stderr, w)
 	}
 	// Say at once that an interrupt was heard; Apply then starts nothing
 	// new and lets the changes in flight finish.
@@ -332,6 +332,15 @@ func (o *outcome) verdict(e *env, p syncParams) error {
 		fmt.Fprintln(e.stderr, "This was a dry run: nothing was changed. Run again with --apply to make these changes.")
 	}
 	return nil
+}
+
+// budgetWarning warns before an apply that needs more requests than
+// PostHog's hourly budget for one key; "" when it fits.
+func budgetWarning(changes int) string {
+	if changes <= hourlyBudget {
+		return ""
+	}
+	return fmt.Sprintf("hogsync: warning: this plan makes %d changes, more than the %d requests an hour PostHog allows one API key: expect throttling and a long apply, or split it with --target", changes, hourlyBudget)
 }
 
 // rateBurst lets a few requests go at once without exceeding the rate
