@@ -115,9 +115,15 @@ func canonicalNumber(s string) json.Number {
 	return canonicalFloat(f)
 }
 
+// canonicalFloat writes whole numbers below 1e21 with all their digits, as
+// Python and Postgres print them (1e16 reads back as 10000000000000000, so
+// it must compare equal to it), and everything else in Go's shortest form.
 func canonicalFloat(f float64) json.Number {
-	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return json.Number(strconv.FormatInt(int64(f), 10))
+	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+		if f == 0 {
+			return "0" // not "-0"
+		}
+		return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
 	}
 	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
 }

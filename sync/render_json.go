@@ -47,6 +47,8 @@ type jsonChange struct {
 	Experiments []jsonExperiment `json:"experiments"`
 	BlockedBy   []jsonExperiment `json:"blocked_by"`
 	Diff        string           `json:"diff"`
+	// RemoteUpdatedAt is PostHog's updated_at of the holdout when planned.
+	RemoteUpdatedAt string `json:"remote_updated_at,omitempty"`
 }
 
 type jsonPos struct {
@@ -126,7 +128,7 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 			Source: posOrNil(ch.Source.File, ch.Source.Line, ch.Source.Col),
 			Before: stateOrNil(ch.Before), After: stateOrNil(ch.After),
 			Experiments: jsonExperiments(ch.Experiments), BlockedBy: jsonExperiments(ch.BlockedBy),
-			Diff: unifiedText(ChangeDiff(ch)),
+			Diff: unifiedText(ChangeDiff(ch)), RemoteUpdatedAt: ch.RemoteUpdatedAt,
 		})
 	}
 	for _, cf := range p.Conflicts {

@@ -3,6 +3,7 @@ package sync
 import (
 	"bytes"
 	"flag"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -45,6 +46,15 @@ func blockedPlan(t *testing.T) Plan { return samplePlanWith(t, Options{Prune: tr
 
 func samplePlanWith(t *testing.T, opts Options) Plan {
 	t.Helper()
+	manifests, remotes, exps := sampleInputs()
+	p, err := Compute(manifests, remotes, exps, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func sampleInputs() ([]manifest.Holdout, []client.Holdout, []client.Experiment) {
 	country := map[string]any{"key": "country", "type": "person", "operator": "exact", "value": []any{"US", "CA"}}
 	manifests := []manifest.Holdout{
 		desired("checkout-q4", 10, withDescription("Held out of checkout tests in Q4"), withProperties(country)),
@@ -68,11 +78,7 @@ func samplePlanWith(t *testing.T, opts Options) Plan {
 		{ID: 8, Name: "annual-plan-banner", Holdout: &client.ExperimentHoldout{ID: 2}},
 		{ID: 9, Name: "legacy-signup", StartDate: str("2026-01-01T00:00:00Z"), EndDate: str("2026-03-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 3}},
 	}
-	p, err := Compute(manifests, remotes, exps, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return manifests, remotes, exps
 }
 
 func TestRenderTextGolden(t *testing.T) {
@@ -102,20 +108,28 @@ func TestRenderTextGolden(t *testing.T) {
 	}
 }
 
-// The same inputs give the same bytes, whatever order PostHog lists in.
+// The same inputs give the same bytes, whatever order PostHog lists
+// holdouts and experiments in.
 func TestRenderTextDeterministic(t *testing.T) {
-	first := samplePlan(t)
 	var want bytes.Buffer
-	if err := RenderText(&want, first, TextOptions{}); err != nil {
+	if err := RenderText(&want, samplePlan(t), TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 20; i++ {
-		var got bytes.Buffer
-		if err := RenderText(&got, samplePlan(t), TextOptions{}); err != nil {
+	for seed := uint64(1); seed <= 50; seed++ {
+		manifests, remotes, exps := sampleInputs()
+		r := rand.New(rand.NewPCG(seed, seed))
+		r.Shuffle(len(remotes), func(i, j int) { remotes[i], remotes[j] = remotes[j], remotes[i] })
+		r.Shuffle(len(exps), func(i, j int) { exps[i], exps[j] = exps[j], exps[i] })
+		p, err := Compute(manifests, remotes, exps, Options{Prune: true, Force: true})
+		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(want.Bytes(), got.Bytes()) {
-			t.Fatalf("render %d differs from the first", i)
+		var got bytes.Buffer
+		if err := RenderText(&got, p, TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(want.String(), got.String()); d != "" {
+			t.Fatalf("shuffle %d renders differently (-first +shuffled):\n%s", seed, d)
 		}
 	}
 }

@@ -133,8 +133,11 @@ func writeChange(w *bufio.Writer, pt painter, c Change, blastKnown bool) {
 	switch {
 	case len(c.Experiments) > 0:
 		verb := plural(len(c.Experiments), "its feature flag is rewritten", "their feature flags are rewritten")
-		if c.Action == Delete {
+		switch {
+		case c.Action == Delete:
 			verb = plural(len(c.Experiments), "it loses this exclusion", "they lose this exclusion")
+		case equalFilters(*c.Before, *c.After):
+			verb = "no feature flag changes: only the name or description does"
 		}
 		fmt.Fprintf(w, "    # used by %d %s (%s):\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"), verb)
 		for _, e := range c.Experiments {
