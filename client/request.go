@@ -58,10 +58,11 @@ func (e *transportError) Unwrap() error { return e.err }
 // error, a decode error or ctx's error, each saying method and path but not
 // the operation: the caller adds that.
 func (c *Client) do(ctx context.Context, r request, out any) error {
-	var last error     // the previous attempt's error
-	var maybeDone bool // an earlier attempt may have been carried out
+	stop := stopOf(ctx) // ctx itself unless Detach made it
+	var last error      // the previous attempt's error
+	var maybeDone bool  // an earlier attempt may have been carried out
 	for n := 1; ; n++ {
-		if err := c.waitTurn(ctx); err != nil {
+		if err := c.waitTurn(stop); err != nil {
 			if last != nil {
 				return fmt.Errorf("%w; retry abandoned: %w", last, err)
 			}
@@ -73,7 +74,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		}
 		var wait time.Duration
 		retryable := false
-		if err != nil && ctx.Err() == nil {
+		if err != nil && stop.Err() == nil {
 			wait, retryable = c.retryWait(r.method, n, err)
 		}
 		retry := retryable && n < c.attempts
@@ -90,10 +91,31 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return err
 		}
 		last, maybeDone = err, maybeDone || IsAmbiguous(err)
-		if serr := c.sleep(ctx, wait); serr != nil {
+		if serr := c.sleep(stop, wait); serr != nil {
 			return fmt.Errorf("%w; retry abandoned: %w", err, serr)
 		}
 	}
+}
+
+type stopKey struct{}
+
+// Detach returns a context for requests that must not be cut off once
+// sent, so that their outcome is known: it carries ctx's values but not its
+// cancellation or deadline (each attempt is still bounded by the request
+// timeout). The client keeps watching ctx between attempts: once ctx is
+// done it starts no retry, waits for no rate-limit turn, and returns the
+// last error it has.
+func Detach(ctx context.Context) context.Context {
+	return context.WithValue(context.WithoutCancel(ctx), stopKey{}, ctx)
+}
+
+// stopOf is the context whose end stops new attempts: the one Detach was
+// given, or ctx itself.
+func stopOf(ctx context.Context) context.Context {
+	if s, ok := ctx.Value(stopKey{}).(context.Context); ok {
+		return s
+	}
+	return ctx
 }
 
 // attempt sends r once and returns the response status (0 when there was

@@ -101,9 +101,10 @@ type ApplyOptions struct {
 // change does not stop the others: each is independent.
 //
 // When ctx is done (an interrupt, a deadline) no new change is started and
-// the rest are reported NotAttempted; changes already sent are allowed to
-// finish, bounded by the API's own request timeout, so that what is
-// reported done is done. Every change ends up in the Report exactly once.
+// the rest are reported NotAttempted; a request already sent is allowed to
+// finish, bounded by the client's request timeout, so that what is
+// reported done is done, but it is not retried. Every change ends up in the
+// Report exactly once.
 func Apply(ctx context.Context, api API, p Plan, opts ApplyOptions) Report {
 	par := max(opts.Parallelism, 1)
 	if opts.CreateAttempts < 1 {
@@ -112,9 +113,9 @@ func Apply(ctx context.Context, api API, p Plan, opts ApplyOptions) Report {
 	if opts.sleep == nil {
 		opts.sleep = sleepCtx
 	}
-	// In-flight requests outlive ctx: cutting one off would leave its
-	// outcome unknown.
-	flight := context.WithoutCancel(ctx)
+	// A request already sent outlives ctx, as cutting it off would leave
+	// its outcome unknown; but once ctx ends the client retries nothing.
+	flight := client.Detach(ctx)
 	results := make([]Result, len(p.Changes))
 	var mu stdsync.Mutex // serialises OnResult
 	emit := func(r Result) {
@@ -288,7 +289,7 @@ func RenderResult(w io.Writer, r Result, opts TextOptions) error {
 		line = pt.paint(ansiRed, "✗ "+Headline(c)+" failed") + ": " + r.Err.Error()
 		if opts.Hint != nil {
 			if h := opts.Hint(r.Err); h != "" {
-				line += ". Hint: " + h
+				line = strings.TrimSuffix(line, ".") + ". Hint: " + h
 			}
 		}
 	case Pending:
