@@ -137,7 +137,7 @@ func writeChange(w *bufio.Writer, pt painter, c Change, blastKnown bool) {
 		case c.Action == Delete:
 			verb = plural(len(c.Experiments), "it loses this exclusion", "they lose this exclusion")
 		case equalFilters(*c.Before, *c.After):
-			verb = "no feature flag changes: only the name or description does"
+			verb = plural(len(c.Experiments), "its feature flag is untouched", "their feature flags are untouched") + ": only the name or description changes"
 		}
 		fmt.Fprintf(w, "    # used by %d %s (%s):\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"), verb)
 		for _, e := range c.Experiments {
