@@ -18,9 +18,14 @@ bool comment "$HOGSYNC_COMMENT"
 
 out() { printf '%s=%s\n' "$1" "$2" >> "$GITHUB_OUTPUT"; }
 
-# A pull request from a fork gets no secrets. Check the manifests offline
-# and say so, rather than failing for want of a key.
+# A pull request from a fork gets no secrets. Its dry run checks the
+# manifests offline and says so, rather than failing for want of a key.
+# Anywhere else a missing key is a mistake (a misspelt secret, say), and
+# an apply must never pass green without applying.
 if [[ -z "${POSTHOG_PERSONAL_API_KEY:-}" ]]; then
+  if [[ "${GITHUB_EVENT_NAME:-}" != pull_request* || "$HOGSYNC_APPLY" == true ]]; then
+    fail "POSTHOG_PERSONAL_API_KEY is empty: set it in the step's env from a secret. (Only a pull request's dry run, where forks get no secrets, goes on without it.)"
+  fi
   echo "::notice::No POSTHOG_PERSONAL_API_KEY (pull requests from forks get no secrets): validating the manifests offline; no plan was made."
   hogsync validate -- "$HOGSYNC_PATH"
   code=$?
@@ -30,7 +35,6 @@ if [[ -z "${POSTHOG_PERSONAL_API_KEY:-}" ]]; then
     echo "No PostHog API key was available to this run (pull requests from forks get no secrets), so the manifests were validated offline and no plan was made."
   } >> "$GITHUB_STEP_SUMMARY"
   out exit-code "$code"
-  out has-changes false
   out summary "Validated offline; no plan (no API key)."
   exit "$code"
 fi

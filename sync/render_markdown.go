@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -110,6 +111,24 @@ func RenderMarkdown(w io.Writer, p Plan, meta Meta, rep *Report, opts MarkdownOp
 	s := out.String()
 	if len(s) > limit { // a head alone over the limit: cut hard, still valid
 		s = s[:limit-len("\n…\n")] + "\n…\n"
+	}
+	_, err := io.WriteString(w, s)
+	return err
+}
+
+// RenderMarkdownFailure writes, in place of a plan, why none could be made
+// (broken manifests, a refused key, an unreachable PostHog), so that a pull
+// request comment never goes on showing an earlier push's plan.
+func RenderMarkdownFailure(w io.Writer, project, reason string, opts MarkdownOptions) error {
+	var b strings.Builder
+	if opts.Marker != "" {
+		b.WriteString(MarkerComment(opts.Marker) + "\n")
+	}
+	fmt.Fprintf(&b, "### hogsync plan for project %s\n\n", code(project))
+	fmt.Fprintf(&b, "> [!CAUTION]\n> **No plan could be made**, so none is shown: %s\n", escapeText(reason))
+	s := b.String()
+	if limit := cmp.Or(opts.Limit, MaxMarkdown); len(s) > limit {
+		s = s[:limit-len("…\n")] + "…\n"
 	}
 	_, err := io.WriteString(w, s)
 	return err

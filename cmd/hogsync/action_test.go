@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -58,6 +59,7 @@ type actionRun struct {
 	inputs    map[string]string
 	env       map[string]string // the calling step's env (the PostHog key)
 	event     string            // event payload JSON
+	eventName string            // GITHUB_EVENT_NAME; pull_request when empty
 	githubAPI string
 	token     string
 }
@@ -183,7 +185,7 @@ func (a *actionRun) run() actionResult {
 		for k, v := range map[string]string{
 			"GITHUB_ACTIONS": "true", "GITHUB_ACTION_PATH": a.repo, "GITHUB_WORKSPACE": a.workspace,
 			"GITHUB_OUTPUT": outPath, "GITHUB_STEP_SUMMARY": summaryPath, "GITHUB_PATH": pathFile,
-			"GITHUB_EVENT_PATH": eventPath, "GITHUB_EVENT_NAME": "pull_request",
+			"GITHUB_EVENT_PATH": eventPath, "GITHUB_EVENT_NAME": cmp.Or(a.eventName, "pull_request"),
 			"GITHUB_API_URL": a.githubAPI, "GITHUB_REPOSITORY": "o/r", "RUNNER_TEMP": a.temp, "NO_COLOR": "1",
 		} {
 			env[k] = v
@@ -394,6 +396,21 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	if strings.Contains(second.stdout, h.key) || strings.Contains(second.stdout, gh.token) {
 		t.Error("a secret reached the log")
 	}
+
+	// A push that breaks a manifest: the comment must not go on showing
+	// the last good plan.
+	writeWorkspace(t, a.workspace, "pricing.yaml", "name: pricing\nfilters: []\n")
+	third := a.run()
+	if !third.failed || third.outputs["exit-code"] != "1" || third.outputs["has-changes"] != "" {
+		t.Fatalf("broken push: failed=%v outputs=%v\n%s", third.failed, third.outputs, third.stdout)
+	}
+	bodies = gh.bodies()
+	if len(bodies) != 1 || !strings.Contains(bodies[0], "No plan could be made") || strings.Contains(bodies[0], "<details>") {
+		t.Errorf("comment after a broken push:\n%s", bodies)
+	}
+	if !strings.Contains(third.stdout, "::error file=holdouts/pricing.yaml,line=2,col=10::filters is empty") {
+		t.Errorf("no annotation:\n%s", third.stdout)
+	}
 }
 
 func TestActionApplies(t *testing.T) {
@@ -428,7 +445,8 @@ func TestActionWithoutKeyValidatesOffline(t *testing.T) {
 	writeWorkspace(t, a.workspace, "checkout.yaml", checkoutYAML)
 	h.emu.ResetRequests()
 	res := a.run()
-	if res.failed || res.outputs["exit-code"] != "0" || res.outputs["has-changes"] != "false" {
+	// has-changes stays empty: without a plan nobody knows.
+	if res.failed || res.outputs["exit-code"] != "0" || res.outputs["has-changes"] != "" {
 		t.Fatalf("fork run: failed=%v outputs=%v\n%s", res.failed, res.outputs, res.stdout)
 	}
 	if !strings.Contains(res.summary, "validated offline") || !strings.Contains(res.stdout, "::notice::") {
@@ -443,6 +461,30 @@ func TestActionWithoutKeyValidatesOffline(t *testing.T) {
 	res = a.run()
 	if !res.failed || !strings.Contains(res.stdout, "::error file=holdouts/bad.yaml,line=3,col=25::rollout_percentage is 150") {
 		t.Errorf("broken manifest: failed=%v\n%s", res.failed, res.stdout)
+	}
+}
+
+// Without a key, anything but a pull request's dry run fails: an apply on
+// merge must never pass green having applied nothing.
+func TestActionWithoutKeyFailsOutsidePullRequestDryRuns(t *testing.T) {
+	h := newHarness(t)
+	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
+	for _, tc := range []struct{ name, event, apply string }{
+		{"apply on a pull request", "pull_request", "true"},
+		{"push to main", "push", "true"},
+		{"dry run on push", "push", "false"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newActionRun(t, h, gh)
+			a.env = map[string]string{}
+			a.eventName = tc.event
+			a.inputs["apply"] = tc.apply
+			writeWorkspace(t, a.workspace, "checkout.yaml", checkoutYAML)
+			res := a.run()
+			if !res.failed || !strings.Contains(res.stdout, "::error::POSTHOG_PERSONAL_API_KEY is empty") {
+				t.Errorf("failed=%v\n%s", res.failed, res.stdout)
+			}
+		})
 	}
 }
 

@@ -43,6 +43,13 @@ type env struct {
 	color  bool
 	// secret is the API key once read, so the streams can redact it.
 	secret *secret
+	// workflow receives GitHub Actions workflow commands (annotations,
+	// warnings): stdout, unless stdout must stay a JSON or markdown
+	// document, then stderr (the runner reads commands from both).
+	workflow io.Writer
+	// published is set once the job summary, outputs and comment were
+	// written, so a later failure does not write them again.
+	published bool
 }
 
 // exitError carries an exit code out of a command. A nil err means the
@@ -110,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return exitUsage
 	}
 	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: getenv, secret: sec,
-		color: useColor(c.Color, stdout, getenv)}
+		color: useColor(c.Color, stdout, getenv), workflow: stdout}
 	err = kctx.Run(e)
 	return report(stderr, err)
 }
@@ -134,7 +141,7 @@ func report(stderr io.Writer, err error) int {
 func printError(w io.Writer, err error) {
 	msg := err.Error()
 	if h := hint(err); h != "" {
-		msg += ". Hint: " + h
+		msg = strings.TrimSuffix(msg, ".") + ". Hint: " + h
 	}
 	// One line per error: PostHog details never contain newlines, but a
 	// joined error might.

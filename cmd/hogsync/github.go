@@ -22,14 +22,15 @@ func annotate(e *env, list manifest.List) {
 		return
 	}
 	for _, p := range list {
-		fmt.Fprintln(e.stdout, ghactions.Annotation("error", filepath.ToSlash(p.Pos.File), p.Pos.Line, p.Pos.Col, p.Msg))
+		fmt.Fprintln(e.workflow, ghactions.Annotation("error", filepath.ToSlash(p.Pos.File), p.Pos.Line, p.Pos.Col, p.Msg))
 	}
 }
 
 // commentMarker identifies this sync's pull request comment: one per
 // host, project and directory, so several hogsync steps in a workflow keep
 // a comment each. It is made only from flags, never from manifest text.
-func commentMarker(p syncParams, host string) string {
+func commentMarker(p syncParams) string {
+	host := strings.TrimRight(strings.ToLower(p.host), "/")
 	sum := sha256.Sum256([]byte(host + "\x00" + p.project + "\x00" + filepath.Clean(p.dir)))
 	return "hogsync-plan:" + hex.EncodeToString(sum[:6])
 }
@@ -45,45 +46,68 @@ func publishToGitHub(e *env, p syncParams, o *outcome) error {
 		}
 		return nil
 	}
-	marker := commentMarker(p, o.meta.Host)
+	marker := commentMarker(p)
 	var md strings.Builder
 	if err := hsync.RenderMarkdown(&md, o.plan, o.meta, o.report, hsync.MarkdownOptions{Marker: marker}); err != nil {
 		return err
 	}
+	summary := hsync.Summary(o.plan)
+	if o.report != nil {
+		summary = hsync.ApplySummary(*o.report)
+	}
+	outs := [][2]string{
+		{"has-changes", fmt.Sprint(o.plan.HasChanges())},
+		{"summary", summary},
+	}
+	if p.planOut != "" {
+		abs, err := filepath.Abs(p.planOut)
+		if err != nil {
+			abs = p.planOut
+		}
+		outs = append(outs, [2]string{"plan-json", abs})
+	}
+	publish(e, p, md.String(), outs)
+	return nil
+}
+
+// publishFailure tells GitHub that no plan could be made, and why: the
+// job summary and the pull request comment say so (a comment must not go
+// on showing an earlier push's plan), and has-changes stays empty, for
+// unknown.
+func publishFailure(e *env, p syncParams, cause error) {
+	if !onGitHubActions(e) || e.published {
+		return
+	}
+	reason := string(e.secret.redact([]byte(strings.ReplaceAll(cause.Error(), "\n", "; "))))
+	var md strings.Builder
+	if err := hsync.RenderMarkdownFailure(&md, p.project, reason, hsync.MarkdownOptions{Marker: commentMarker(p)}); err != nil {
+		return
+	}
+	publish(e, p, md.String(), [][2]string{{"summary", "No plan: " + reason}})
+}
+
+// publish writes md to the job summary and the pull request comment, and
+// sets the step outputs. Failures are warnings.
+func publish(e *env, p syncParams, md string, outs [][2]string) {
+	e.published = true
 	warn := func(what string, err error) {
-		fmt.Fprintln(e.stdout, ghactions.Warning(fmt.Sprintf("hogsync: %s: %v", what, err)))
+		fmt.Fprintln(e.workflow, ghactions.Warning(fmt.Sprintf("hogsync: %s: %v", what, err)))
 	}
 	if path := e.getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		if err := ghactions.AppendSummary(path, md.String()); err != nil {
+		if err := ghactions.AppendSummary(path, md); err != nil {
 			warn("job summary", err)
 		}
 	}
 	if path := e.getenv("GITHUB_OUTPUT"); path != "" {
-		summary := hsync.Summary(o.plan)
-		if o.report != nil {
-			summary = hsync.ApplySummary(*o.report)
-		}
-		outs := [][2]string{
-			{"has-changes", fmt.Sprint(o.plan.HasChanges())},
-			{"summary", summary},
-		}
-		if p.planOut != "" {
-			abs, err := filepath.Abs(p.planOut)
-			if err != nil {
-				abs = p.planOut
-			}
-			outs = append(outs, [2]string{"plan-json", abs})
-		}
 		if err := ghactions.SetOutputs(path, outs); err != nil {
 			warn("step outputs", err)
 		}
 	}
 	if p.comment {
-		if err := comment(e, marker, md.String()); err != nil {
+		if err := comment(e, commentMarker(p), md); err != nil {
 			warn("pull request comment", err)
 		}
 	}
-	return nil
 }
 
 // comment keeps the plan in one comment on the event's pull request.

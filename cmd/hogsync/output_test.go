@@ -90,3 +90,19 @@ func TestAnnotationsOnGitHubActions(t *testing.T) {
 		t.Errorf("stdout = %q\nwant     %q", r.stdout, want)
 	}
 }
+
+// On GitHub Actions, --output json keeps stdout one JSON document: workflow
+// commands (here a warning that the comment could not be posted) go to
+// stderr.
+func TestJSONOutputStaysJSONOnGitHubActions(t *testing.T) {
+	h := newHarness(t)
+	h.env["GITHUB_ACTIONS"] = "true"
+	h.write("checkout.yaml", checkoutYAML)
+	r := h.sync("--output", "json", "--comment").must(t, exitOK)
+	if !json.Valid([]byte(r.stdout)) {
+		t.Errorf("stdout is not JSON:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "::warning::hogsync: pull request comment: GITHUB_EVENT_PATH is not set") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+}

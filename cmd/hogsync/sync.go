@@ -64,13 +64,33 @@ func (f applyFlags) validate() error {
 }
 
 func (c *syncCmd) Run(e *env) error {
+	if c.Output != "text" {
+		e.workflow = e.stderr // stdout is one document
+	}
+	p := syncParams{
+		host: c.Host, project: c.Project,
+		apply: c.Apply, prune: c.Prune, detailedExitcode: c.DetailedExitcode,
+		maxDeletes: c.MaxDeletes, targets: c.Target, applyFlags: c.applyFlags,
+		output: c.Output, planOut: c.PlanOut, comment: c.Comment, dir: c.Dir, force: c.Force, idMap: c.IDMap,
+		savedPath: c.Plan,
+	}
+	err := c.run(e, p)
+	if err != nil {
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.err != nil || ee.code == exitUsage {
+			publishFailure(e, p, err)
+		}
+	}
+	return err
+}
+
+func (c *syncCmd) run(e *env, p syncParams) error {
 	if err := c.applyFlags.validate(); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
 	if c.IDMap != "" && !c.Apply {
 		return &exitError{code: exitUsage, err: errors.New("--id-map needs --apply: the ids of created holdouts exist only once they are made")}
 	}
-	var saved *hsync.SavedPlan
 	if c.Plan != "" {
 		if !c.Apply {
 			return &exitError{code: exitUsage, err: errors.New("--plan needs --apply: it applies a plan saved by --plan-out")}
@@ -82,23 +102,16 @@ func (c *syncCmd) Run(e *env) error {
 		if c.Prune != s.Prune {
 			return &exitError{code: exitUsage, err: fmt.Errorf("--plan %s was made with prune=%v: pass --prune exactly when the plan had it", c.Plan, s.Prune)}
 		}
-		saved = &s
+		p.saved = &s
 	}
 	holdouts, err := loadManifests(e, os.DirFS(c.Dir), c.Dir)
 	if err != nil {
 		return err
 	}
-	key, err := apiKey(e, c.APIKeyFile)
-	if err != nil {
+	if p.key, err = apiKey(e, c.APIKeyFile); err != nil {
 		return err
 	}
-	return runSync(e, holdouts, syncParams{
-		host: c.Host, project: c.Project, key: key,
-		apply: c.Apply, prune: c.Prune, detailedExitcode: c.DetailedExitcode,
-		maxDeletes: c.MaxDeletes, targets: c.Target, applyFlags: c.applyFlags,
-		output: c.Output, planOut: c.PlanOut, comment: c.Comment, dir: c.Dir, force: c.Force, idMap: c.IDMap,
-		saved: saved, savedPath: c.Plan,
-	})
+	return runSync(e, holdouts, p)
 }
 
 type syncParams struct {
@@ -128,7 +141,7 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 	ctx, cancel := context.WithTimeout(e.ctx, p.Timeout)
 	defer cancel()
 	api, err := client.New(p.host, p.project, p.key,
-		client.WithUserAgent("hogsync/"+version),
+		client.WithUserAgent("hogsync/"+currentVersion()),
 		client.WithRateLimit(p.Rate, rateBurst(p.Rate)),
 		client.WithObserver(func(a client.Attempt) { reportRetry(e, a) }),
 	)
@@ -139,7 +152,7 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 	if err != nil {
 		return err
 	}
-	out := &outcome{plan: plan, meta: hsync.Meta{Version: version, Host: api.Host(), Project: p.project, Prune: p.prune, Apply: p.apply}}
+	out := &outcome{plan: plan, meta: hsync.Meta{Version: currentVersion(), Host: api.Host(), Project: p.project, Prune: p.prune, Apply: p.apply}}
 	if p.saved != nil {
 		if diffs := p.saved.Stale(plan, out.meta); len(diffs) > 0 {
 			for _, d := range diffs {
