@@ -42,7 +42,7 @@ func (c *exportCmd) Run(e *env) error {
 		return err
 	}
 	api, err := client.New(c.Host, c.Project, key,
-		client.WithUserAgent("hogsync/"+version),
+		client.WithUserAgent("hogsync/"+currentVersion()),
 		client.WithObserver(func(a client.Attempt) { reportRetry(e, a) }),
 	)
 	if err != nil {

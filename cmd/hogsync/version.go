@@ -16,9 +16,18 @@ func (versionCmd) Run(e *env) error {
 	return err
 }
 
+// currentVersion is the -ldflags version, else the module version that
+// go install module@v1.2.3 records, else "dev" (a build from a checkout).
+func currentVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && version == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
+
 // versionString is "hogsync VERSION (commit C, GOVERSION OS/ARCH)".
 func versionString() string {
-	commit := "unknown"
+	commit, v := "unknown", currentVersion()
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
@@ -29,5 +38,5 @@ func versionString() string {
 			}
 		}
 	}
-	return fmt.Sprintf("hogsync %s (commit %s, %s %s/%s)", version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("hogsync %s (commit %s, %s %s/%s)", v, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
