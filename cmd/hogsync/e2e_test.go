@@ -64,23 +64,39 @@ func TestSyncCreate(t *testing.T) {
 
 func TestSyncUpdatesEachField(t *testing.T) {
 	base := map[string]any{"rollout_percentage": 10, "properties": []any{map[string]any{"key": "country", "type": "person", "operator": "exact", "value": []any{"US", "CA"}}}}
+	desc := func(x posthogtest.Holdout) string {
+		if x.Description == nil {
+			return ""
+		}
+		return *x.Description
+	}
+	filters := func(x posthogtest.Holdout) string { b, _ := json.Marshal(x.Filters); return string(b) }
 	tests := []struct {
 		name     string
 		manifest string
-		diff     []string // lines the plan must show
+		diff     []string                       // lines the plan must show
+		stored   func(posthogtest.Holdout) bool // what PostHog must hold after the apply
 	}{
 		{"description", strings.Replace(checkoutYAML, "Held out of checkout tests", "Held out of all checkout tests", 1),
-			[]string{"    - description: Held out of checkout tests", "    + description: Held out of all checkout tests"}},
+			[]string{"    - description: Held out of checkout tests", "    + description: Held out of all checkout tests"},
+			func(x posthogtest.Holdout) bool { return desc(x) == "Held out of all checkout tests" }},
 		{"description removed", strings.Replace(checkoutYAML, "description: Held out of checkout tests\n", "", 1),
-			[]string{"    - description: Held out of checkout tests"}},
+			[]string{"    - description: Held out of checkout tests"},
+			func(x posthogtest.Holdout) bool { return desc(x) == "" }},
 		{"rollout_percentage", strings.Replace(checkoutYAML, "rollout_percentage: 10", "rollout_percentage: 12.5", 1),
-			[]string{"    -   - rollout_percentage: 10", "    +   - rollout_percentage: 12.5"}},
+			[]string{"    -   - rollout_percentage: 10", "    +   - rollout_percentage: 12.5"},
+			func(x posthogtest.Holdout) bool { return strings.Contains(filters(x), `"rollout_percentage":12.5`) }},
 		{"property value", strings.Replace(checkoutYAML, "[US, CA]", "[US]", 1),
-			[]string{"    -         value: [US, CA]", "    +         value: [US]"}},
+			[]string{"    -         value: [US, CA]", "    +         value: [US]"},
+			func(x posthogtest.Holdout) bool { return strings.Contains(filters(x), `"value":["US"]`) }},
 		{"properties removed", "name: checkout-q4\ndescription: Held out of checkout tests\nfilters:\n  - rollout_percentage: 10\n",
-			[]string{"    -     properties:", "    -       - key: country"}},
+			[]string{"    -     properties:", "    -       - key: country"},
+			func(x posthogtest.Holdout) bool { return !strings.Contains(filters(x), "country") }},
 		{"second group", checkoutYAML + "  - rollout_percentage: 3\n",
-			[]string{"    +   - rollout_percentage: 3"}},
+			[]string{"    +   - rollout_percentage: 3"},
+			func(x posthogtest.Holdout) bool {
+				return len(x.Filters) == 2 && strings.Contains(filters(x), `"rollout_percentage":3`)
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,10 +115,12 @@ func TestSyncUpdatesEachField(t *testing.T) {
 			if !ok {
 				t.Fatal("holdout gone after update")
 			}
+			if !tt.stored(after) {
+				t.Errorf("PostHog holds description %q, filters %s", desc(after), filters(after))
+			}
 			if len(h.emu.Holdouts(1)) != 1 {
 				t.Errorf("update created another holdout: %v", h.state())
 			}
-			_ = after
 			h.sync("--detailed-exitcode").must(t, exitOK).contains(t, "No changes.")
 		})
 	}
