@@ -115,3 +115,28 @@ func IsAmbiguous(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) ||
 		errors.Is(err, syscall.EPIPE)
 }
+
+// MayStillBeProcessing reports whether PostHog may still be working on a
+// request that got no answer: the client's timeout ran out after sending,
+// or a gateway answered 504. PostHog finishes a request whose client has
+// gone, so such a create can be committed seconds later, and a listing made
+// now proves nothing; unlike after a reset or a 502, sending it again could
+// make a duplicate.
+func MayStillBeProcessing(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode == http.StatusGatewayTimeout
+	}
+	var te *transportError
+	if errors.As(err, &te) {
+		if !te.sent {
+			return false
+		}
+		if te.timeout > 0 {
+			return true
+		}
+		var ne net.Error
+		return errors.As(te.err, &ne) && ne.Timeout()
+	}
+	return false
+}

@@ -195,12 +195,18 @@ func settle(res Result, err error) Result {
 	return res
 }
 
-// create sends a create, never blindly twice: when PostHog's answer is
-// lost (a timeout, a reset, a 5xx after sending), the holdout may exist, so
-// it lists the holdouts and looks for the name before sending again. The
-// plan only creates names PostHog did not have, so a holdout found with
-// the name is the one this create made (or one made meanwhile with the same
-// purpose): it is adopted, and brought to the desired state if it differs.
+// create sends a create, never blindly twice. When PostHog's answer is
+// lost the holdout may exist:
+//   - after a timeout or a 504, PostHog may still be making it, and a
+//     listing now proves nothing, so it is not sent again in this run: the
+//     change is reported failed, and the next sync finds the holdout or
+//     creates it;
+//   - after a reset or a 5xx it lists the holdouts (after a pause, for the
+//     server to settle) and looks for the name before sending again. The
+//     plan only creates names PostHog did not have, so a holdout found with
+//     the name is the one this create made (or one made meanwhile with the
+//     same purpose): it is adopted, and brought to the desired state if it
+//     differs.
 func create(ctx, flight context.Context, api API, c Change, opts ApplyOptions) Result {
 	res := Result{Change: c}
 	for attempt := 1; ; attempt++ {
@@ -211,6 +217,12 @@ func create(ctx, flight context.Context, api API, c Change, opts ApplyOptions) R
 		}
 		if !client.IsAmbiguous(err) {
 			return settle(res, err)
+		}
+		if client.MayStillBeProcessing(err) {
+			return settle(res, fmt.Errorf("%w; PostHog may still be making it, so it was not sent again: run sync again in a minute, and it will be created only if it does not exist by then", err))
+		}
+		if serr := opts.sleep(ctx, time.Duration(attempt)*500*time.Millisecond); serr != nil {
+			return settle(res, fmt.Errorf("%w; not checked or sent again: %w", err, serr))
 		}
 		found, lerr := findByName(flight, api, c.Name)
 		if lerr != nil {
@@ -241,9 +253,6 @@ func create(ctx, flight context.Context, api API, c Change, opts ApplyOptions) R
 		}
 		if ctx.Err() != nil {
 			return settle(res, fmt.Errorf("%w; not sent again: %w", err, ctx.Err()))
-		}
-		if serr := opts.sleep(ctx, time.Duration(attempt)*250*time.Millisecond); serr != nil {
-			return settle(res, fmt.Errorf("%w; not sent again: %w", err, serr))
 		}
 	}
 }

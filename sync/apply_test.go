@@ -325,3 +325,24 @@ func TestApplySkipsBlockedChanges(t *testing.T) {
 		t.Errorf("result line = %q", buf.String())
 	}
 }
+
+// After a timeout or a 504 PostHog may still be making the holdout: a
+// listing proves nothing yet, so the create is not sent again in this run.
+func TestApplyCreateNotResentWhilePostHogMayStillBeMakingIt(t *testing.T) {
+	p := samplePlan(t)
+	gatewayTimeout := &client.APIError{Method: "POST", Path: "/x", StatusCode: http.StatusGatewayTimeout}
+	api := &fakeAPI{errs: map[string]error{"create checkout-q4": gatewayTimeout}}
+	rep := Apply(context.Background(), api, p, ApplyOptions{sleep: func(context.Context, time.Duration) error { return nil }})
+	r := rep.Results[0]
+	if r.Status != Failed || !strings.Contains(r.Err.Error(), "PostHog may still be making it, so it was not sent again") {
+		t.Fatalf("result = %+v", r)
+	}
+	for _, c := range api.calls {
+		if c == "list" {
+			t.Errorf("listed after a 504: %v", api.calls)
+		}
+	}
+	if n := strings.Count(strings.Join(api.calls, "\n"), "create checkout-q4"); n != 1 {
+		t.Errorf("create sent %d times", n)
+	}
+}

@@ -38,7 +38,7 @@ func (demoCmd) Run(e *env) error {
 
 	base := syncParams{host: host, project: fmt.Sprint(posthogtest.DefaultProject), key: posthogtest.DefaultKey, maxDeletes: -1, prune: true, output: "text",
 		// One change at a time, so the demo prints the same every run.
-		applyFlags: applyFlags{Parallelism: 1, Rate: 100, Timeout: time.Minute}}
+		applyFlags: applyFlags{Parallelism: 1, Rate: 100, Timeout: time.Minute, RequestTimeout: 10 * time.Second}}
 	e.secret.add(base.key)
 	steps := []struct {
 		title, command string

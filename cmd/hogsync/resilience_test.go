@@ -244,3 +244,28 @@ func posts(h *harness) int {
 	}
 	return n
 }
+
+// PostHog finishes a create whose client timed out. hogsync must not send
+// it again in the same run (that would make a duplicate); the next run
+// finds it.
+func TestSlowCreateIsNotDuplicated(t *testing.T) {
+	h := newHarness(t)
+	h.withHandler(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				time.Sleep(400 * time.Millisecond) // a busy server; the client has left by now
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	h.writeMany("slow", 1, "5")
+	r := h.sync("--apply", "--request-timeout", "150ms").must(t, exitFailure)
+	r.contains(t, "PostHog may still be making it, so it was not sent again", "Apply incomplete: 0 created")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(h.emu.Holdouts(1)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // room for a duplicate to land, were one sent
+	h.assertEachOnce("slow", 1)
+	h.sync("--detailed-exitcode").must(t, exitOK).contains(t, "No changes.")
+}

@@ -45,9 +45,10 @@ type syncCmd struct {
 
 // applyFlags pace and bound the conversation with PostHog.
 type applyFlags struct {
-	Parallelism int           `default:"4" help:"Changes in flight at once during --apply."`
-	Rate        float64       `default:"6" help:"Requests a second at most (PostHog allows a personal API key 480 a minute and 4,800 an hour)."`
-	Timeout     time.Duration `default:"30m" help:"Give up after this long: no new change starts, those in flight finish."`
+	Parallelism    int           `default:"4" help:"Changes in flight at once during --apply."`
+	Rate           float64       `default:"6" help:"Requests a second at most (PostHog allows a personal API key 480 a minute and 4,800 an hour)."`
+	Timeout        time.Duration `default:"30m" help:"Give up after this long: no new change starts, those in flight finish."`
+	RequestTimeout time.Duration `name:"request-timeout" default:"30s" help:"Give up on one request after this long (it is retried when that is safe)."`
 }
 
 func (f applyFlags) validate() error {
@@ -59,6 +60,9 @@ func (f applyFlags) validate() error {
 	}
 	if f.Timeout <= 0 {
 		return fmt.Errorf("--timeout %v: must be positive", f.Timeout)
+	}
+	if f.RequestTimeout <= 0 {
+		return fmt.Errorf("--request-timeout %v: must be positive", f.RequestTimeout)
 	}
 	return nil
 }
@@ -143,6 +147,7 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 	api, err := client.New(p.host, p.project, p.key,
 		client.WithUserAgent("hogsync/"+currentVersion()),
 		client.WithRateLimit(p.Rate, rateBurst(p.Rate)),
+		client.WithRequestTimeout(p.RequestTimeout),
 		client.WithObserver(func(a client.Attempt) { reportRetry(e, a) }),
 	)
 	if err != nil {
