@@ -514,3 +514,22 @@ func TestKeyNeverInErrors(t *testing.T) {
 		}
 	}
 }
+
+// A proxy page that echoes the Authorization header where the error text
+// is cut must not leave the key's start behind.
+func TestKeyNotLeftByTruncatedErrorPage(t *testing.T) {
+	for pad := 470; pad <= 520; pad++ {
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprintf(w, "<html>%s Authorization: %s</html>", strings.Repeat("x", pad), r.Header.Get("Authorization"))
+		})
+		_, err := newClient(t, srv.URL, WithRetries(1)).List(context.Background())
+		if err == nil {
+			t.Fatal("want an error")
+		}
+		if strings.Contains(err.Error(), testKey[:8]) {
+			t.Fatalf("pad %d: part of the key in %q", pad, err)
+		}
+	}
+}

@@ -102,9 +102,9 @@ type stopKey struct{}
 // Detach returns a context for requests that must not be cut off once
 // sent, so that their outcome is known: it carries ctx's values but not its
 // cancellation or deadline (each attempt is still bounded by the request
-// timeout). The client keeps watching ctx between attempts: once ctx is
-// done it starts no retry, waits for no rate-limit turn, and returns the
-// last error it has.
+// timeout, when one is set: WithRequestTimeout). The client keeps watching
+// ctx between attempts: once ctx is done it starts no retry, waits for no
+// rate-limit turn, and returns the last error it has.
 func Detach(ctx context.Context) context.Context {
 	return context.WithValue(context.WithoutCancel(ctx), stopKey{}, ctx)
 }
@@ -247,7 +247,9 @@ func (c *Client) apiError(method, path string, resp *http.Response, b []byte) *A
 		}
 	}
 	if e.Type == "" && e.Code == "" && e.Detail == "" {
-		e.Body = oneLine(b, maxErrorTextBytes)
+		// Redact before cutting: a page that echoes the Authorization
+		// header across the cut would otherwise leave the key's start.
+		e.Body = oneLine([]byte(c.redact(string(b))), maxErrorTextBytes)
 		if loc := resp.Header.Get("Location"); resp.StatusCode >= 300 && resp.StatusCode < 400 && loc != "" {
 			loc = oneLine([]byte(loc), maxErrorTextBytes)
 			e.Body = fmt.Sprintf("redirect to %q not followed (the client never follows redirects; check the host URL)", loc)
