@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -291,5 +292,59 @@ func TestWireExperimentsList(t *testing.T) {
 	}
 	if got := rec.all()[0].Path; got != "/api/projects/1/experiments/" {
 		t.Errorf("path = %q", got)
+	}
+}
+
+// PostHog's list has no order and a write moves a row: between two pages
+// a row can be repeated and another skipped. The count exposes it, and
+// the list is read again.
+func TestListRereadsWhenRowsShiftBetweenPages(t *testing.T) {
+	var mu sync.Mutex
+	requests := 0
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		n := requests
+		mu.Unlock()
+		order := []any{map[string]any{"id": 1, "name": "a"}, map[string]any{"id": 2, "name": "b"}, map[string]any{"id": 3, "name": "c"}}
+		if n == 2 { // row 1 was written between the first two pages: it moved to the end
+			order = []any{order[1], order[2], order[0]}
+		}
+		if r.URL.Query().Get("offset") == "" {
+			writeJSON(w, 200, map[string]any{"count": 3, "next": "https://us.posthog.com/x/?limit=2&offset=2", "results": order[:2]})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"count": 3, "next": nil, "results": order[2:]})
+	})
+	hs, err := newClient(t, srv.URL).List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hs) != 3 || requests != 4 {
+		t.Errorf("got %d holdouts in %d requests; want all 3, after reading the list twice (4 requests)", len(hs), requests)
+	}
+}
+
+func TestListGivesUpOnAListThatKeepsChanging(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("offset") == "" {
+			writeJSON(w, 200, map[string]any{"count": 3, "next": "https://us.posthog.com/x/?limit=2&offset=2", "results": []any{map[string]any{"id": 1}, map[string]any{"id": 2}}})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"count": 3, "next": nil, "results": []any{map[string]any{"id": 2}}})
+	})
+	_, err := newClient(t, srv.URL).List(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "the list changed while it was read, 3 times running") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestListRefusesAnEmptyPageWithANextLink(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"next": fmt.Sprintf("https://us.posthog.com/x/?limit=2&offset=%d", 2+len(r.URL.Query().Get("offset"))), "results": []any{}})
+	})
+	_, err := newClient(t, srv.URL).List(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "an empty page with a next link") {
+		t.Errorf("err = %v", err)
 	}
 }
