@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -522,5 +523,21 @@ func TestParse(t *testing.T) {
 	_, err = Parse("x.yaml", []byte("name: a\nfilters: []\n"))
 	if err == nil || err.Error() != "x.yaml:2:10: filters is empty; add at least one filter group with a rollout_percentage" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// PostHog trims names as Python's str.strip() does, which removes the
+// information separators U+001C–U+001F too; a name ending in one would be
+// stored without it, and every sync would create it again.
+func TestNameWithPythonWhiteSpaceIsRefused(t *testing.T) {
+	for _, r := range []rune{0x1c, 0x1d, 0x1e, 0x1f, 0x85, 0xa0, 0x2003} {
+		content := fmt.Sprintf("name: \"abc\\u%04x\"\nfilters:\n  - rollout_percentage: 1\n", r)
+		_, err := Parse("a.yaml", []byte(content))
+		if err == nil || !strings.Contains(err.Error(), "leading or trailing white space") {
+			t.Errorf("U+%04X: err = %v", r, err)
+		}
+	}
+	if got := TrimSpace("\x1f desc \x1c"); got != "desc" {
+		t.Errorf("TrimSpace = %q", got)
 	}
 }

@@ -246,9 +246,9 @@ func (c *checker) name(n *yaml.Node) (string, bool) {
 	switch {
 	case s == "":
 		c.errorf(n, "name is empty; every holdout needs a name, unique across the directory")
-	case strings.TrimSpace(s) == "":
+	case TrimSpace(s) == "":
 		c.errorf(n, "name is only white space; every holdout needs a name, unique across the directory")
-	case strings.TrimSpace(s) != s:
+	case TrimSpace(s) != s:
 		// PostHog strips names on save, so the remote name would never
 		// equal the manifest's and every sync would plan a rename.
 		c.errorf(n, "name %s has leading or trailing white space, which PostHog trims: every sync would show a change; remove the white space", quote(s))
@@ -275,7 +275,7 @@ func (c *checker) description(n *yaml.Node) string {
 	if !ok {
 		return ""
 	}
-	s = strings.TrimSpace(s)
+	s = TrimSpace(s)
 	switch {
 	case strings.ContainsRune(s, 0):
 		c.errorf(n, `description contains a NUL character ("\0"), which PostHog rejects; remove it`)
@@ -525,9 +525,9 @@ func (c *checker) previousNames(d *doc, n *yaml.Node) {
 			continue
 		}
 		switch {
-		case strings.TrimSpace(s) == "":
+		case TrimSpace(s) == "":
 			c.errorf(e, "previous name is empty; remove it from previous_names")
-		case strings.TrimSpace(s) != s:
+		case TrimSpace(s) != s:
 			c.errorf(e, "previous name %s has leading or trailing white space, so it can never match a PostHog name (PostHog trims them); remove the white space", quote(s))
 		case strings.ContainsRune(s, 0):
 			c.errorf(e, `previous name contains a NUL character ("\0"), so it can never match a PostHog name; remove it`)

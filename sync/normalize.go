@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/manifest"
@@ -29,14 +28,14 @@ func desiredState(h manifest.Holdout) State {
 		}
 		groups = append(groups, normalizeGroup(m))
 	}
-	return State{Name: h.Name, Description: strings.TrimSpace(h.Description), Filters: groups}
+	return State{Name: h.Name, Description: manifest.TrimSpace(h.Description), Filters: groups}
 }
 
 // remoteState is the normalised form of a holdout PostHog returned.
 func remoteState(h client.Holdout) State {
 	s := State{Name: h.Name, Filters: make([]map[string]any, 0, len(h.Filters))}
 	if h.Description != nil {
-		s.Description = strings.TrimSpace(*h.Description)
+		s.Description = manifest.TrimSpace(*h.Description)
 	}
 	for _, g := range h.Filters {
 		s.Filters = append(s.Filters, normalizeGroup(g))
