@@ -62,7 +62,15 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	var last error      // the previous attempt's error
 	var maybeDone bool  // an earlier attempt may have been carried out
 	for n := 1; ; n++ {
-		if err := c.waitTurn(stop); err != nil {
+		// The first attempt of a request its caller has started goes out
+		// (after its rate-limit turn) even if stop ends meanwhile, so that a
+		// started change never ends as neither done nor failed; only
+		// retries are called off.
+		turn := stop
+		if n == 1 {
+			turn = ctx
+		}
+		if err := c.waitTurn(turn); err != nil {
 			if last != nil {
 				return fmt.Errorf("%w; retry abandoned: %w", last, err)
 			}
