@@ -16,6 +16,9 @@ type Meta struct {
 	Project string
 	Prune   bool
 	Apply   bool
+	// Refused says why the plan was not applied as a whole (more deletions
+	// than --max-deletes allow); "" when it was not refused.
+	Refused string
 }
 
 // jsonDoc is the machine-readable plan (and apply report). Documented field
@@ -27,6 +30,7 @@ type jsonDoc struct {
 	Project          string         `json:"project"`
 	Prune            bool           `json:"prune"`
 	Apply            bool           `json:"apply"`
+	Refused          string         `json:"refused,omitempty"`
 	BlastRadiusKnown bool           `json:"blast_radius_known"`
 	Changes          []jsonChange   `json:"changes"`
 	Conflicts        []jsonConflict `json:"conflicts"`
@@ -116,7 +120,7 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 	c, u, d := p.Counts()
 	doc := jsonDoc{
 		FormatVersion: FormatVersion, HogsyncVersion: meta.Version,
-		Host: meta.Host, Project: meta.Project, Prune: meta.Prune, Apply: meta.Apply,
+		Host: meta.Host, Project: meta.Project, Prune: meta.Prune, Apply: meta.Apply, Refused: meta.Refused,
 		BlastRadiusKnown: p.BlastRadiusKnown,
 		Changes:          []jsonChange{}, Conflicts: []jsonConflict{}, Unmanaged: []jsonRemote{},
 		Summary: jsonSummary{Create: c, Update: u, Delete: d, Blocked: p.Blocked(), Conflicts: len(p.Conflicts),

@@ -229,3 +229,23 @@ func BenchmarkRenderMarkdown2000(b *testing.B) {
 		}
 	}
 }
+
+// A refused plan says so on top of the markdown and in the JSON.
+func TestRenderRefusal(t *testing.T) {
+	meta := sampleMeta
+	meta.Refused = "refusing a plan that deletes 1 holdouts: --max-deletes allows 0"
+	var md, js bytes.Buffer
+	if err := RenderMarkdown(&md, samplePlan(t), meta, nil, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "> **Refused: nothing will be changed.** refusing a plan that deletes 1 holdouts&#58; --max-deletes allows 0") {
+		t.Errorf("markdown:\n%s", md.String()[:400])
+	}
+	if err := RenderJSON(&js, samplePlan(t), meta, nil); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ Refused string }
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil || doc.Refused != meta.Refused {
+		t.Errorf("json refused = %q (%v)", doc.Refused, err)
+	}
+}

@@ -43,6 +43,9 @@ func RenderMarkdown(w io.Writer, p Plan, meta Meta, rep *Report, opts MarkdownOp
 	}
 	fmt.Fprintf(&head, "### hogsync plan for project %s\n\n", code(meta.Project))
 	c, u, d := p.Counts()
+	if meta.Refused != "" {
+		fmt.Fprintf(&head, "> [!CAUTION]\n> **Refused: nothing will be changed.** %s\n\n", escapeText(meta.Refused))
+	}
 	if d > 0 {
 		names := make([]string, 0, d)
 		for _, ch := range p.Changes {

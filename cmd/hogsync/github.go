@@ -39,7 +39,7 @@ func commentMarker(p syncParams) string {
 // outputs, and keeps the pull request comment, when running on GitHub
 // Actions. A failure here is a warning: the plan and the exit code, which
 // CI acts on, are already settled.
-func publishToGitHub(e *env, p syncParams, o *outcome) error {
+func publishToGitHub(e *env, p syncParams, o *outcome, planWritten bool) error {
 	if !onGitHubActions(e) {
 		if p.comment {
 			fmt.Fprintln(e.stderr, "hogsync: warning: --comment works only on GitHub Actions (GITHUB_ACTIONS=true); no comment was posted")
@@ -52,14 +52,17 @@ func publishToGitHub(e *env, p syncParams, o *outcome) error {
 		return err
 	}
 	summary := hsync.Summary(o.plan)
-	if o.report != nil {
+	switch {
+	case o.meta.Refused != "":
+		summary = "Refused: " + o.meta.Refused
+	case o.report != nil:
 		summary = hsync.ApplySummary(*o.report)
 	}
 	outs := [][2]string{
 		{"has-changes", fmt.Sprint(o.plan.HasChanges())},
 		{"summary", summary},
 	}
-	if p.planOut != "" {
+	if p.planOut != "" && planWritten {
 		abs, err := filepath.Abs(p.planOut)
 		if err != nil {
 			abs = p.planOut

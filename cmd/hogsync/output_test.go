@@ -106,3 +106,50 @@ func TestJSONOutputStaysJSONOnGitHubActions(t *testing.T) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 }
+
+// githubFiles points the harness at fresh GITHUB_STEP_SUMMARY and
+// GITHUB_OUTPUT files, as on Actions.
+func githubFiles(t *testing.T, h *harness) (summary, outputs string) {
+	t.Helper()
+	dir := t.TempDir()
+	summary, outputs = filepath.Join(dir, "summary.md"), filepath.Join(dir, "outputs")
+	h.env["GITHUB_ACTIONS"] = "true"
+	h.env["GITHUB_STEP_SUMMARY"] = summary
+	h.env["GITHUB_OUTPUT"] = outputs
+	return summary, outputs
+}
+
+// A --max-deletes refusal reaches the job summary and the outputs, not
+// only the log.
+func TestRefusalIsPublished(t *testing.T) {
+	h := newHarness(t)
+	summary, outputs := githubFiles(t, h)
+	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
+	seed(h, "gone", nil, map[string]any{"rollout_percentage": 1})
+	h.sync("--prune", "--max-deletes", "0").must(t, exitFailure)
+	md, _ := os.ReadFile(summary)
+	if !strings.Contains(string(md), "**Refused: nothing will be changed.**") {
+		t.Errorf("summary:\n%s", md)
+	}
+	if got := readOutputs(t, outputs)["summary"]; !strings.HasPrefix(got, "Refused: refusing a plan that deletes 1 holdouts") {
+		t.Errorf("summary output = %q", got)
+	}
+}
+
+// A plan file that cannot be written fails the run, but what was planned
+// and applied is still published truthfully, and plan-json names nothing.
+func TestPlanOutFailureStillPublishesThePlan(t *testing.T) {
+	h := newHarness(t)
+	summary, outputs := githubFiles(t, h)
+	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
+	r := h.sync("--apply", "--plan-out", filepath.Join(t.TempDir(), "missing", "plan.json")).must(t, exitFailure)
+	r.contains(t, "--plan-out:", "Apply complete: 1 created")
+	md, _ := os.ReadFile(summary)
+	if strings.Contains(string(md), "No plan could be made") || !strings.Contains(string(md), "Apply complete: 1 created") {
+		t.Errorf("summary:\n%s", md)
+	}
+	out := readOutputs(t, outputs)
+	if _, ok := out["plan-json"]; ok || out["summary"] != "Apply complete: 1 created, 0 updated, 0 deleted." {
+		t.Errorf("outputs = %v", out)
+	}
+}

@@ -108,6 +108,9 @@ func (c *syncCmd) run(e *env, p syncParams) error {
 		}
 		p.saved = &s
 	}
+	if err := client.CheckTarget(c.Host, c.Project); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
 	holdouts, err := loadManifests(e, os.DirFS(c.Dir), c.Dir)
 	if err != nil {
 		return err
@@ -173,6 +176,7 @@ func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
 	}
 	if err := plan.CheckMaxDeletes(p.maxDeletes); err != nil {
 		out.refused = fmt.Errorf("%w. Nothing was changed", err)
+		out.meta.Refused = out.refused.Error()
 	} else if p.apply && plan.HasChanges() {
 		rep := apply(ctx, e, api, plan, p)
 		out.report = &rep
@@ -305,16 +309,22 @@ func finish(e *env, p syncParams, o *outcome) error {
 			return err
 		}
 	}
+	// The plan file goes first so plan-json names it only when it exists;
+	// failing to write it still publishes the plan, then fails the run.
+	var fileErr error
 	if p.planOut != "" {
 		var buf bytes.Buffer
 		if err := hsync.RenderJSON(&buf, o.plan, o.meta, o.report); err != nil {
 			return err
 		}
 		if err := os.WriteFile(p.planOut, buf.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("--plan-out: %w", err)
+			fileErr = fmt.Errorf("--plan-out: %w", err)
 		}
 	}
-	return publishToGitHub(e, p, o)
+	if err := publishToGitHub(e, p, o, fileErr == nil); err != nil {
+		return err
+	}
+	return fileErr
 }
 
 // verdict prints the closing diagnostics and returns the exit code's error.
@@ -404,7 +414,9 @@ func loadManifests(e *env, fsys fs.FS, prefix string) ([]manifest.Holdout, error
 			len(list), plural(len(list), "problem", "problems"))}
 	}
 	if err != nil {
-		return nil, err
+		// The directory itself is missing or unreadable: the argument is
+		// wrong.
+		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return holdouts, nil
 }
@@ -414,6 +426,12 @@ func loadManifests(e *env, fsys fs.FS, prefix string) ([]manifest.Holdout, error
 func apiKey(e *env, file string) (string, error) {
 	var key string
 	if file != "" {
+		if strings.HasPrefix(file, "phx_") {
+			// The key itself, given where its file's path belongs: never
+			// echo it.
+			e.secret.add(file)
+			return "", &exitError{code: exitUsage, err: errors.New("--api-key-file takes the path of a file that holds the key, and was given what looks like the key itself (phx_...), which is not printed. Put the key in a file, or in POSTHOG_PERSONAL_API_KEY; and since it was typed on a command line, consider rotating it")}
+		}
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return "", fmt.Errorf("read --api-key-file: %w", err)
