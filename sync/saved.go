@@ -45,14 +45,14 @@ func (s SavedPlan) Stale(current Plan, meta Meta) []string {
 	var keys []string
 	for _, c := range s.Changes {
 		k := changeKey(c.Action, c.Name, c.ID)
-		saved[k] = fingerprint(c.Before, c.After)
+		saved[k] = fingerprint(c.Before, c.After, c.Experiments)
 		keys = append(keys, k)
 	}
 	now := map[string]string{}
 	for _, c := range current.Changes {
 		jc := jsonChange{Action: c.Action.String(), Name: c.Name, ID: idOrNil(c.ID), Before: stateOrNil(c.Before), After: stateOrNil(c.After)}
 		k := changeKey(jc.Action, jc.Name, jc.ID)
-		now[k] = fingerprint(jc.Before, jc.After)
+		now[k] = fingerprint(jc.Before, jc.After, jsonExperiments(c.Experiments))
 		if _, ok := saved[k]; !ok {
 			diffs = append(diffs, fmt.Sprintf("now also: %s", k))
 		}
@@ -63,7 +63,7 @@ func (s SavedPlan) Stale(current Plan, meta Meta) []string {
 		case !ok:
 			diffs = append(diffs, fmt.Sprintf("no longer needed or no longer possible: %s", k))
 		case fp != saved[k]:
-			diffs = append(diffs, fmt.Sprintf("changed since it was planned (in PostHog or in the manifest): %s", k))
+			diffs = append(diffs, fmt.Sprintf("changed since it was planned (in PostHog, in the experiments using it, or in the manifest): %s", k))
 		}
 	}
 	slices.Sort(diffs)
@@ -78,10 +78,13 @@ func changeKey(action, name string, id *int64) string {
 }
 
 // fingerprint is the canonical JSON of a change's two sides, numbers
-// normalised, so a plan read back from a file compares equal to the same
-// plan computed again.
-func fingerprint(before, after *jsonState) string {
+// normalised, and of the experiments it affects (what the reviewer was
+// shown), so a plan read back from a file compares equal to the same plan
+// computed again, and to nothing else.
+func fingerprint(before, after *jsonState, experiments []jsonExperiment) string {
 	var b bytes.Buffer
+	b.Write(mustJSON(experiments))
+	b.WriteByte(';')
 	for _, s := range []*jsonState{before, after} {
 		if s == nil {
 			b.WriteString("null;")

@@ -44,7 +44,7 @@ func TestSavedPlanStale(t *testing.T) {
 	moved.Changes = append(moved.Changes[1:], Change{Action: Delete, Name: "newcomer", ID: 99, Before: &State{Name: "newcomer"}})
 	got := saved.Stale(moved, meta)
 	want := []string{
-		`changed since it was planned (in PostHog or in the manifest): update holdout "pricing" (id 2)`,
+		`changed since it was planned (in PostHog, in the experiments using it, or in the manifest): update holdout "pricing" (id 2)`,
 		`no longer needed or no longer possible: create holdout "checkout-q4"`,
 		`now also: delete holdout "newcomer" (id 99)`,
 	}
@@ -73,5 +73,24 @@ func TestReadSavedPlanRefusesOtherVersions(t *testing.T) {
 	}
 	if _, err := ReadSavedPlan(strings.NewReader(`nope`)); err == nil {
 		t.Error("garbage accepted")
+	}
+}
+
+// A new experiment using the holdout changes what the change does to
+// experiments: the saved plan, which did not show it, is stale.
+func TestSavedPlanStaleWhenExperimentsChange(t *testing.T) {
+	meta := Meta{Host: "h", Project: "1"}
+	p, err := Compute([]manifest.Holdout{desired("a", 20)}, []client.Holdout{remote(1, "a", "10")}, []client.Experiment{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := savedFrom(t, p, meta)
+	now, err := Compute([]manifest.Holdout{desired("a", 20)}, []client.Holdout{remote(1, "a", "10")},
+		[]client.Experiment{{ID: 9, Name: "new-one", Holdout: &client.ExperimentHoldout{ID: 1}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := saved.Stale(now, meta); len(d) != 1 || !strings.Contains(d[0], `update holdout "a" (id 1)`) {
+		t.Errorf("stale = %v", d)
 	}
 }

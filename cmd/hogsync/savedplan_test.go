@@ -39,7 +39,7 @@ func TestApplySavedPlan(t *testing.T) {
 	// Someone edits x in PostHog after the review: the plan is stale.
 	patchHoldout(t, h, x.ID, `{"filters":[{"rollout_percentage":15}]}`)
 	r := h.sync("--apply", "--plan", planFile).must(t, exitFailure)
-	r.contains(t, `changed since it was planned (in PostHog or in the manifest): update holdout "x"`, "is stale", "nothing was changed")
+	r.contains(t, `changed since it was planned (in PostHog, in the experiments using it, or in the manifest): update holdout "x"`, "is stale", "nothing was changed")
 	if n := len(h.emu.Holdouts(1)); n != 1 {
 		t.Fatalf("a stale plan created holdouts: %d", n)
 	}
