@@ -164,6 +164,14 @@ func New(host, project, apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// CheckTarget reports what is wrong with a host and project, the way New
+// would, without needing the key: callers check their flags before asking
+// for secrets.
+func CheckTarget(host, project string) error {
+	_, _, herr := parseHost(host)
+	return errors.Join(herr, checkProject(project))
+}
+
 // parseHost validates host and returns the normalised base URL and its
 // escaped path prefix.
 func parseHost(host string) (base, prefix string, err error) {

@@ -362,7 +362,7 @@ func TestDemo(t *testing.T) {
 
 func TestValidateMissingDirectory(t *testing.T) {
 	h := newHarness(t)
-	r := h.run("validate", h.dir+"/nope").must(t, exitFailure)
+	r := h.run("validate", h.dir+"/nope").must(t, exitUsage)
 	r.contains(t, `no such file or directory`)
 	if strings.Contains(r.stderr, "Hint") {
 		t.Errorf("a missing directory got a network hint:\n%s", r.stderr)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -40,6 +41,8 @@ func TestServerErrorsAreOneLineWithHintAndNoKey(t *testing.T) {
 		args  []string
 		// want are parts of the one error line.
 		want []string
+		// code is the exit code; 1 unless set.
+		code int
 	}{
 		{
 			name: "401 unknown key",
@@ -74,6 +77,19 @@ func TestServerErrorsAreOneLineWithHintAndNoKey(t *testing.T) {
 			name: "plain http to a remote host",
 			args: []string{"--host", "http://posthog.example.com"},
 			want: []string{"refusing plain http://"},
+			code: exitUsage,
+		},
+		{
+			name: "project that is no id",
+			args: []string{"--project", "abc"},
+			want: []string{`"abc"`},
+			code: exitUsage,
+		},
+		{
+			name: "the key given as the key file's path",
+			args: []string{"--api-key-file", secretKey},
+			want: []string{"looks like the key itself (phx_...), which is not printed"},
+			code: exitUsage,
 		},
 	}
 	for _, tt := range tests {
@@ -84,7 +100,7 @@ func TestServerErrorsAreOneLineWithHintAndNoKey(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(h)
 			}
-			r := h.sync(append([]string{"--apply"}, tt.args...)...).must(t, exitFailure)
+			r := h.sync(append([]string{"--apply"}, tt.args...)...).must(t, cmp.Or(tt.code, exitFailure))
 			// One error line, last; before it only retry notes.
 			lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
 			if !strings.HasPrefix(lines[len(lines)-1], "hogsync: error: ") || strings.Count(r.stderr, "error:") != 1 {

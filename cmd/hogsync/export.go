@@ -37,6 +37,9 @@ type exportCmd struct {
 // for them, so they would not be migrated, and sync --prune on the source
 // project would delete them.
 func (c *exportCmd) Run(e *env) error {
+	if err := client.CheckTarget(c.Host, c.Project); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
 	key, err := apiKey(e, c.APIKeyFile)
 	if err != nil {
 		return err
