@@ -107,7 +107,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		var perr *kong.ParseError
 		if errors.As(err, &perr) {
-			fmt.Fprintf(stderr, "hogsync: error: %v\n", err)
+			msg := err.Error()
+			if strings.HasPrefix(msg, "missing flags:") && strings.Contains(msg, "--project") {
+				msg += " (or set POSTHOG_PROJECT_ID)"
+			}
+			fmt.Fprintf(stderr, "hogsync: error: %s\n", msg)
 			if perr.Context != nil {
 				fmt.Fprintln(stderr, "Run 'hogsync --help' for usage.")
 			}

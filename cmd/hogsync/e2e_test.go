@@ -326,6 +326,9 @@ func TestUsageErrorExits80(t *testing.T) {
 	h := newHarness(t)
 	h.run("sync", "--no-such-flag").must(t, exitUsage)
 	h.run("frobnicate").must(t, exitUsage)
+	if os.Getenv("POSTHOG_PROJECT_ID") == "" { // kong reads the real environment
+		h.run("sync", h.dir).must(t, exitUsage).contains(t, "missing flags: --project=STRING (or set POSTHOG_PROJECT_ID)")
+	}
 }
 
 func TestVersion(t *testing.T) {
