@@ -13,8 +13,10 @@ import (
 // to its answer, and is not retried.
 func TestDetachFinishesInFlightAndStopsRetrying(t *testing.T) {
 	var requests, completed atomic.Int32
+	parent, cancel := context.WithCancel(context.Background())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
+		cancel() // Ctrl-C while the PATCH is in flight, whatever the timing
 		select {
 		case <-time.After(150 * time.Millisecond):
 		case <-r.Context().Done():
@@ -31,8 +33,6 @@ func TestDetachFinishesInFlightAndStopsRetrying(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parent, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(30*time.Millisecond, cancel) // Ctrl-C while the PATCH is in flight
 	start := time.Now()
 	_, err = c.Update(Detach(parent), 7, HoldoutInput{Name: "a", Filters: []map[string]any{{"rollout_percentage": 1}}})
 	if err == nil {

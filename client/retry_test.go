@@ -384,10 +384,15 @@ func TestDeleteGoneAfterAmbiguousAttempt(t *testing.T) {
 func TestCancelDuringRetryWait(t *testing.T) {
 	var rec recorder
 	srv := newServer(t, script(&rec, throttled("x", "Retry-After", "30"), ok))
-	c := newClient(t, srv.URL, WithRetries(4))
-	c.sleep = sleepCtx // the real, context-aware sleep
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(50*time.Millisecond, cancel)
+	// Cancel only once the 429 is in and the client is waiting: a slow
+	// machine must not move the cancel before the request.
+	c := newClient(t, srv.URL, WithRetries(4), WithObserver(func(a Attempt) {
+		if a.Retry {
+			time.AfterFunc(50*time.Millisecond, cancel)
+		}
+	}))
+	c.sleep = sleepCtx // the real, context-aware sleep
 	start := time.Now()
 	_, err := c.Create(ctx, HoldoutInput{Name: "x"})
 	if d := time.Since(start); d > 5*time.Second {
@@ -434,7 +439,7 @@ func TestRequestTimeoutPerAttempt(t *testing.T) {
 	var rec recorder
 	srv := newServer(t, script(&rec, stall, ok))
 	var attempts []Attempt
-	c := newClient(t, srv.URL, WithRetries(3), WithRequestTimeout(100*time.Millisecond), WithObserver(func(a Attempt) { attempts = append(attempts, a) }))
+	c := newClient(t, srv.URL, WithRetries(3), WithRequestTimeout(500*time.Millisecond), WithObserver(func(a Attempt) { attempts = append(attempts, a) }))
 	new(clock).install(c)
 	if _, err := c.List(context.Background()); err != nil {
 		t.Fatalf("List = %v, want success on the second attempt", err)
@@ -442,7 +447,7 @@ func TestRequestTimeoutPerAttempt(t *testing.T) {
 	if len(attempts) != 2 || attempts[0].Err == nil {
 		t.Fatalf("attempts = %+v", attempts)
 	}
-	if msg := attempts[0].Err.Error(); !strings.Contains(msg, "no complete answer within 100ms") {
+	if msg := attempts[0].Err.Error(); !strings.Contains(msg, "no complete answer within 500ms") {
 		t.Errorf("first attempt error = %q, want it to name the timeout", msg)
 	}
 

@@ -2,6 +2,7 @@ package posthogtest_test
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -122,11 +123,18 @@ func TestThrottleTimeScale(t *testing.T) {
 	e.do(list).must(t, http.StatusOK)
 
 	// With the real clock, waiting Retry-After seconds is enough.
+	// A scaled "minute" of 2 s leaves a slow machine time to send the
+	// second request inside it.
 	e.emu.SetClock(nil)
-	e.emu.SetThrottle(1, 0, 120)
+	e.emu.SetThrottle(1, 0, 30)
 	e.do(list).must(t, http.StatusOK)
-	e.do(list).must(t, http.StatusTooManyRequests)
-	time.Sleep(time.Second)
+	r = e.do(list)
+	r.must(t, http.StatusTooManyRequests)
+	wait, err := strconv.Atoi(r.header.Get("Retry-After"))
+	if err != nil || wait < 1 || wait > 2 {
+		t.Fatalf("Retry-After %q, want 1 or 2 seconds", r.header.Get("Retry-After"))
+	}
+	time.Sleep(time.Duration(wait) * time.Second)
 	e.do(list).must(t, http.StatusOK)
 }
 

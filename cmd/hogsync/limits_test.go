@@ -28,8 +28,10 @@ func TestSyncTimeout(t *testing.T) {
 	h := newHarness(t)
 	h.writeMany("slow", 20, "1")
 	h.emu.SetFaults(posthogtest.Faults{Latency: 100 * time.Millisecond})
-	r := h.sync("--apply", "--parallelism", "1", "--rate", "1000", "--timeout", "800ms").must(t, exitFailure)
-	r.contains(t, "--timeout 800ms reached: finishing the changes in flight", "not attempted", "Apply incomplete:")
+	// Planning takes 2 requests of 100 ms; 20 creates take 2 s more, so a
+	// 1.5 s timeout always falls in the middle of the apply.
+	r := h.sync("--apply", "--parallelism", "1", "--rate", "1000", "--timeout", "1500ms").must(t, exitFailure)
+	r.contains(t, "--timeout 1.5s reached: finishing the changes in flight", "not attempted", "Apply incomplete:")
 	created := strings.Count(r.stdout, "+ created holdout")
 	if created == 0 || created == 20 {
 		t.Fatalf("%d created; want some, not all:\n%s", created, r.stdout)
