@@ -537,7 +537,4 @@ func TestNameWithPythonWhiteSpaceIsRefused(t *testing.T) {
 			t.Errorf("U+%04X: err = %v", r, err)
 		}
 	}
-	if got := TrimSpace("\x1f desc \x1c"); got != "desc" {
-		t.Errorf("TrimSpace = %q", got)
-	}
 }

@@ -3,7 +3,6 @@ package manifest
 import (
 	"fmt"
 	"strings"
-	"unicode"
 )
 
 // Limits of the manifest format. The string limits are PostHog's own (the
@@ -88,10 +87,3 @@ func (l List) Error() string {
 	}
 	return b.String()
 }
-
-// TrimSpace trims what PostHog trims from a name or description: Python's
-// str.strip(), which also removes U+001C–U+001F (the information
-// separators) that Go's strings.TrimSpace keeps.
-func TrimSpace(s string) string { return strings.TrimFunc(s, isPySpace) }
-
-func isPySpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hogsync/hogsync/internal/canon"
 )
 
 // Keys of a manifest document and of a filter group, in the order messages
@@ -246,9 +248,9 @@ func (c *checker) name(n *yaml.Node) (string, bool) {
 	switch {
 	case s == "":
 		c.errorf(n, "name is empty; every holdout needs a name, unique across the directory")
-	case TrimSpace(s) == "":
+	case canon.Strip(s) == "":
 		c.errorf(n, "name is only white space; every holdout needs a name, unique across the directory")
-	case TrimSpace(s) != s:
+	case canon.Strip(s) != s:
 		// PostHog strips names on save, so the remote name would never
 		// equal the manifest's and every sync would plan a rename.
 		c.errorf(n, "name %s has leading or trailing white space, which PostHog trims: every sync would show a change; remove the white space", quote(s))
@@ -275,7 +277,7 @@ func (c *checker) description(n *yaml.Node) string {
 	if !ok {
 		return ""
 	}
-	s = TrimSpace(s)
+	s = canon.Strip(s)
 	switch {
 	case strings.ContainsRune(s, 0):
 		c.errorf(n, `description contains a NUL character ("\0"), which PostHog rejects; remove it`)
@@ -525,9 +527,9 @@ func (c *checker) previousNames(d *doc, n *yaml.Node) {
 			continue
 		}
 		switch {
-		case TrimSpace(s) == "":
+		case canon.Strip(s) == "":
 			c.errorf(e, "previous name is empty; remove it from previous_names")
-		case TrimSpace(s) != s:
+		case canon.Strip(s) != s:
 			c.errorf(e, "previous name %s has leading or trailing white space, so it can never match a PostHog name (PostHog trims them); remove the white space", quote(s))
 		case strings.ContainsRune(s, 0):
 			c.errorf(e, `previous name contains a NUL character ("\0"), so it can never match a PostHog name; remove it`)

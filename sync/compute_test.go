@@ -310,23 +310,6 @@ func TestComputeTargets(t *testing.T) {
 	}
 }
 
-func TestCanonicalNumber(t *testing.T) {
-	for in, want := range map[string]string{
-		"10": "10", "10.0": "10", "1e1": "10", "5.50": "5.5", "0.001": "0.001", "-0": "0",
-		"9007199254740993":  "9007199254740993", // keeps every digit of an int64
-		"100.25":            "100.25",
-		"1e16":              "10000000000000000", // PostHog returns 1e16 with every digit
-		"10000000000000000": "10000000000000000",
-		"1e19":              "10000000000000000000", // past int64, still whole
-		"1e21":              "1e+21",
-		"-0.0":              "0",
-	} {
-		if got := canonicalNumber(in); string(got) != want {
-			t.Errorf("canonicalNumber(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // A running experiment blocks a change to its holdout's filters and its
 // deletion, not a rename or a new description; Force lifts the block.
 func TestComputeBlocksChangesUnderRunningExperiments(t *testing.T) {

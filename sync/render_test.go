@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"github.com/hogsync/hogsync/internal/canon"
+
 	"bytes"
 	"flag"
 	"math/rand/v2"
@@ -138,7 +140,7 @@ func TestCanonicalYAML(t *testing.T) {
 	s := State{
 		Name:        "10",
 		Description: "two\nlines",
-		Filters: []map[string]any{normalizeGroup(map[string]any{
+		Filters: []map[string]any{canon.Group(map[string]any{
 			"zeta": true, "rollout_percentage": 10.0, "aggregation_group_type_index": 0,
 			"properties": []any{map[string]any{"value": []any{"true", 1.5}, "operator": "exact", "key": "k", "type": "person", "extra": nil}},
 		})},
@@ -154,7 +156,6 @@ filters:
         type: person
         operator: exact
         value: ["true", 1.5]
-        extra: null
     aggregation_group_type_index: 0
     zeta: true
 `

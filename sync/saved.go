@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/hogsync/hogsync/internal/canon"
 )
 
 // SavedPlan is a plan written by RenderJSON (sync --plan-out) and read back
@@ -83,18 +85,14 @@ func changeKey(action, name string, id *int64) string {
 // computed again, and to nothing else.
 func fingerprint(before, after *jsonState, experiments []jsonExperiment) string {
 	var b bytes.Buffer
-	b.Write(mustJSON(experiments))
+	b.Write(canon.JSON(experiments))
 	b.WriteByte(';')
 	for _, s := range []*jsonState{before, after} {
 		if s == nil {
 			b.WriteString("null;")
 			continue
 		}
-		groups := make([]any, len(s.Filters))
-		for i, g := range s.Filters {
-			groups[i] = normalizeValue(map[string]any(g))
-		}
-		b.Write(mustJSON([]any{s.Name, s.Description, groups}))
+		b.Write(canon.JSON([]any{s.Name, s.Description, s.Filters}))
 		b.WriteByte(';')
 	}
 	return b.String()

@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"github.com/hogsync/hogsync/internal/canon"
+
 	"bytes"
 	"strings"
 	"testing"
@@ -36,7 +38,7 @@ func TestSavedPlanStale(t *testing.T) {
 	for i, c := range moved.Changes {
 		if c.Name == "pricing" {
 			b := *c.Before
-			b.Filters = []map[string]any{normalizeGroup(map[string]any{"rollout_percentage": 15})}
+			b.Filters = []map[string]any{canon.Group(map[string]any{"rollout_percentage": 15})}
 			moved.Changes[i].Before = &b
 		}
 	}

@@ -1,6 +1,8 @@
 package posthogtest
 
 import (
+	"github.com/hogsync/hogsync/internal/canon"
+
 	"fmt"
 	"net/http"
 	"strings"
@@ -296,7 +298,7 @@ const maxCharLength = 400
 // allow_blank and allow_null both set to nullable. It returns the
 // validated value (nil for null).
 func charField(raw any, nullable bool) (*string, *fieldError) {
-	if s, ok := raw.(string); ok && pyStrip(s) == "" {
+	if s, ok := raw.(string); ok && canon.Strip(s) == "" {
 		if !nullable {
 			return nil, &fieldError{"blank", "This field may not be blank."}
 		}
@@ -313,7 +315,7 @@ func charField(raw any, nullable bool) (*string, *fieldError) {
 	default:
 		return nil, &fieldError{"invalid_input", "Not a valid string."}
 	}
-	s := pyStrip(pyStr(raw))
+	s := canon.Strip(pyStr(raw))
 	switch {
 	case len(pyRunes(s)) > maxCharLength:
 		return nil, &fieldError{"max_length", fmt.Sprintf("Ensure this field has no more than %d characters.", maxCharLength)}

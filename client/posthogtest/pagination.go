@@ -1,6 +1,8 @@
 package posthogtest
 
 import (
+	"github.com/hogsync/hogsync/internal/canon"
+
 	"math/big"
 	"net/http"
 	"sort"
@@ -108,7 +110,7 @@ func pyQuote(s, safe string, plus bool) string {
 // pyParseInt is Python's int(s) for base 10 (ASCII digits): surrounding
 // whitespace, an optional sign, and single underscores between digits.
 func pyParseInt(s string) (*big.Int, bool) {
-	s = pyStrip(s)
+	s = canon.Strip(s)
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'

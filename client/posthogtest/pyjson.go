@@ -1,6 +1,8 @@
 package posthogtest
 
 import (
+	"github.com/hogsync/hogsync/internal/canon"
+
 	"encoding/json"
 	"fmt"
 	"math"
@@ -8,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -537,12 +538,6 @@ func firstSurrogate(s string) (rune, bool) {
 
 // ---- Python semantics ----------------------------------------------------
 
-// isPySpace is str.isspace for one code point.
-func isPySpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }
-
-// pyStrip is Python's str.strip().
-func pyStrip(s string) string { return strings.TrimFunc(s, isPySpace) }
-
 // pyTypeName is type(v).__name__.
 func pyTypeName(v any) string {
 	switch v.(type) {
@@ -742,15 +737,6 @@ func pyFloatRepr(f float64) string {
 
 // ---- Postgres jsonb --------------------------------------------------------
 
-// jsonbLess orders object keys as Postgres jsonb stores them: shorter
-// keys first, then bytewise.
-func jsonbLess(a, b string) bool {
-	if len(a) != len(b) {
-		return len(a) < len(b)
-	}
-	return a < b
-}
-
 // toJSONB returns v as it reads back from a jsonb column through Python:
 // a deep copy with every object's keys in jsonb order, and floats that
 // Python wrote in exponent notation (|f| >= 1e16) turned into the integers
@@ -765,7 +751,7 @@ func toJSONB(v any) any {
 		return out
 	case *object:
 		keys := append([]string(nil), v.keys...)
-		sort.Slice(keys, func(i, j int) bool { return jsonbLess(keys[i], keys[j]) })
+		sort.Slice(keys, func(i, j int) bool { return canon.JSONBLess(keys[i], keys[j]) })
 		out := &object{keys: keys, vals: make(map[string]any, len(keys))}
 		for k, x := range v.vals {
 			out.vals[k] = toJSONB(x)

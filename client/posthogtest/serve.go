@@ -1,6 +1,8 @@
 package posthogtest
 
 import (
+	"github.com/hogsync/hogsync/internal/canon"
+
 	"fmt"
 	"io"
 	"net"
@@ -404,11 +406,11 @@ func bearerToken(h string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	tok := strings.TrimLeftFunc(rest, isPySpace)
+	tok := strings.TrimLeftFunc(rest, canon.IsSpace)
 	if len(tok) == len(rest) || utf8.RuneCountInString(tok) < 2 || strings.ContainsRune(tok, '\n') {
 		return "", false
 	}
-	return pyStrip(tok), true
+	return canon.Strip(tok), true
 }
 
 // parse is DRF's request.data: an empty body is {} whatever its type; a
