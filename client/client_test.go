@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -335,5 +337,39 @@ func TestRedirectNotFollowed(t *testing.T) {
 	}
 	if n := elsewhere.count(); n != 0 {
 		t.Errorf("redirect target got %d requests, want 0", n)
+	}
+}
+
+// A patch sends only the fields it sets: a rename must not carry filters,
+// or PostHog re-saves every linked experiment's feature flag.
+func TestPatchSendsOnlyTheFieldsSet(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = append(got, string(b))
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":3,"name":"n","description":null,"filters":[{"rollout_percentage":5,"variant":"holdout-3"}]}`)
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL, "1", "phx_test_key_123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, desc := "renamed", ""
+	for _, p := range []HoldoutPatch{
+		{Name: &name},
+		{Description: &desc},
+		{Filters: []map[string]any{{"rollout_percentage": 5}}},
+	} {
+		if _, err := c.Patch(context.Background(), 3, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{`{"name":"renamed"}`, `{"description":""}`, `{"filters":[{"rollout_percentage":5}]}`}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("bodies sent (-want +got):\n%s", d)
+	}
+	if _, err := c.Patch(context.Background(), 3, HoldoutPatch{}); err == nil {
+		t.Error("an empty patch was sent")
 	}
 }

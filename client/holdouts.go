@@ -53,6 +53,29 @@ func (c *Client) Update(ctx context.Context, id int64, in HoldoutInput) (Holdout
 	return h, nil
 }
 
+// Patch changes only the fields p sets (a PATCH with just those) and
+// returns the holdout as the server stored it. An empty patch is refused:
+// PostHog moves updated_at even when nothing changes. Under an approval
+// policy the change may instead wait as a change request: see
+// PendingApproval.
+func (c *Client) Patch(ctx context.Context, id int64, p HoldoutPatch) (Holdout, error) {
+	if id <= 0 {
+		return Holdout{}, fmt.Errorf("update holdout %d: the id must be positive", id)
+	}
+	if p.IsEmpty() {
+		return Holdout{}, fmt.Errorf("update holdout %d: nothing to change", id)
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return Holdout{}, fmt.Errorf("update holdout %d: encode request body: %w", id, err)
+	}
+	h, err := c.writeBody(ctx, http.MethodPatch, c.holdoutPath(id), body)
+	if err != nil {
+		return Holdout{}, fmt.Errorf("update holdout %d: %w", id, err)
+	}
+	return h, nil
+}
+
 // Delete deletes holdout id. PostHog unlinks it from its experiments. Under
 // an approval policy the delete may instead wait as a change request: see
 // PendingApproval.
@@ -72,6 +95,11 @@ func (c *Client) write(ctx context.Context, method, path string, in HoldoutInput
 	if err != nil {
 		return Holdout{}, fmt.Errorf("encode request body: %w", err)
 	}
+	return c.writeBody(ctx, method, path, body)
+}
+
+// writeBody sends body to path and decodes the holdout in the response.
+func (c *Client) writeBody(ctx context.Context, method, path string, body []byte) (Holdout, error) {
 	var h Holdout
 	if err := c.do(ctx, request{method: method, path: path, body: body}, &h); err != nil {
 		return Holdout{}, err

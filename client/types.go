@@ -22,6 +22,22 @@ type HoldoutInput struct {
 	Filters     []map[string]any `json:"filters"`
 }
 
+// HoldoutPatch is the body of a partial update (PATCH): only the fields
+// that are set are sent. A PATCH that carries "filters" different from the
+// stored ones (which hold the server's "variant") makes PostHog re-save the
+// feature flag of every experiment that uses the holdout, so a rename or a
+// new description must leave Filters nil.
+type HoldoutPatch struct {
+	Name        *string          `json:"name,omitempty"`
+	Description *string          `json:"description,omitempty"`
+	Filters     []map[string]any `json:"filters,omitempty"`
+}
+
+// IsEmpty reports whether the patch would change nothing.
+func (p HoldoutPatch) IsEmpty() bool {
+	return p.Name == nil && p.Description == nil && p.Filters == nil
+}
+
 // Experiment is the part of an experiments-list item the blast radius needs.
 type Experiment struct {
 	ID        int64   `json:"id"`

@@ -1,0 +1,76 @@
+package escape
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"plain name", "plain name"},
+		{"a\x1b[31mred", `a\x1b[31mred`},
+		{"bell\x07", `bell\x07`},
+		{"line\nbreak\r", `line\nbreak\r`},
+		{"tab\there", `tab\there`},
+		{"del\x7f", `del\x7f`},
+		{"c1\u0085\u009b", `c1\u0085\u009b`},
+		{"rtl\u202eevil", `rtl\u202eevil`},
+		{"iso\u2066x\u2069", `iso\u2066x\u2069`},
+		{"sep\u2028x", `sep\u2028x`},
+		{"bad\xffutf8", `bad\xffutf8`},
+		{`C:\path`, `C:\path`},
+		{"café ✓ 日本", "café ✓ 日本"},
+	} {
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if HasUnsafe(Text(tc.in)) {
+			t.Errorf("Text(%q) still holds an unsafe rune", tc.in)
+		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	in := "ok\n::warning::x\n   ::add-mask::k\n\t::stop-commands::t\nmid::dle\r::error::cr\n"
+	got := Lines(in)
+	want := "ok\n\\x3a:warning::x\n   \\x3a:add-mask::k\n\t\\x3a:stop-commands::t\nmid::dle\r\\x3a:error::cr\n"
+	if got != want {
+		t.Errorf("Lines =\n%s\nwant\n%s", got, want)
+	}
+	for _, l := range strings.FieldsFunc(got, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if IsCommand(l) {
+			t.Errorf("line %q is still a workflow command", l)
+		}
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	got := Markdown("</details>`x`_a\n\n<!-- m -->\x1b")
+	for _, bad := range []string{"<", ">", "`", "_", "\n", "\x1b"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("Markdown left %q in %q", bad, got)
+		}
+	}
+}
+
+// FuzzEscape: whatever the input, Text leaves no unsafe rune, Lines no
+// line the runner would read as a workflow command, and Markdown no
+// character that opens markup.
+func FuzzEscape(f *testing.F) {
+	for _, s := range []string{"", "::warning::x", "a\n  ::add-mask::k", "\u202e\x1b]0;t\x07", "</details>", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if HasUnsafe(Text(s)) {
+			t.Fatalf("Text(%q) = %q holds an unsafe rune", s, Text(s))
+		}
+		for _, l := range strings.FieldsFunc(Lines(s), func(r rune) bool { return r == '\n' || r == '\r' }) {
+			if IsCommand(l) {
+				t.Fatalf("Lines(%q) keeps the command line %q", s, l)
+			}
+		}
+		if strings.ContainsAny(Markdown(s), "<>`\n\r") {
+			t.Fatalf("Markdown(%q) = %q opens markup", s, Markdown(s))
+		}
+	})
+}
