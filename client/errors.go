@@ -34,6 +34,11 @@ type APIError struct {
 	// request waiting for approval (409 approval_required or
 	// change_request_pending).
 	ChangeRequestID string
+	// ChangeRequest is the request PostHog names in a 409: the one this
+	// write created (approval_required) or, for change_request_pending,
+	// the one already waiting, whose intent may be a different value than
+	// the one just sent. nil when the answer names none.
+	ChangeRequest *ChangeRequest
 
 	// RetryAfter is the server's Retry-After (429), zero when absent.
 	RetryAfter time.Duration
@@ -41,6 +46,21 @@ type APIError struct {
 	// Body is the start of a body that was not PostHog's JSON error shape
 	// (a proxy's HTML page, say), at most 512 bytes; empty otherwise.
 	Body string
+}
+
+// ChangeRequest is a PostHog change request as a 409 answer shows it.
+type ChangeRequest struct {
+	ID        string
+	ActionKey string // "experiment_holdout.update" or "experiment_holdout.delete"
+	State     string // "pending", "approved", ...
+	// DesiredFilters and DesiredChanges are the gated intent: what the
+	// request would write once approved (numbers are json.Number).
+	DesiredFilters []map[string]any
+	DesiredChanges map[string]any
+	// Description is PostHog's one-line summary of the intent, such as
+	// "Change holdout 'gated' exclusion from 10% to 20%, affecting 0
+	// experiments".
+	Description string
 }
 
 func (e *APIError) Error() string {

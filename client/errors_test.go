@@ -2,11 +2,13 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func asAPIError(err error, target **APIError) bool { return errors.As(err, target) }
@@ -171,7 +174,8 @@ func TestWireErrors(t *testing.T) {
 			if !errors.As(err, &ae) {
 				t.Fatalf("error %v (%T) is not an *APIError", err, err)
 			}
-			if diff := cmp.Diff(tt.want, *ae); diff != "" {
+			// The change request itself is checked by TestPendingAnswerCarriesTheExistingRequest.
+			if diff := cmp.Diff(tt.want, *ae, cmpopts.IgnoreFields(APIError{}, "ChangeRequest")); diff != "" {
 				t.Errorf("APIError (-want +got):\n%s", diff)
 			}
 			if got, want := err.Error(), tt.prefix+tt.want.Error(); got != want {
@@ -531,5 +535,46 @@ func TestKeyNotLeftByTruncatedErrorPage(t *testing.T) {
 		if strings.Contains(err.Error(), testKey[:8]) {
 			t.Fatalf("pad %d: part of the key in %q", pad, err)
 		}
+	}
+}
+
+// A 409 change_request_pending names the request already waiting, whose
+// intent may be another value than the one just sent: the caller needs
+// it to tell "this change is pending" from "another change is".
+func TestPendingAnswerCarriesTheExistingRequest(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/posthog-wire/error-409-approval-pending.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ex struct {
+		Body json.RawMessage `json:"body"`
+	}
+	if err := json.Unmarshal(raw, &ex); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusConflict)
+		w.Write(ex.Body)
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL, "2", "phx_test_key_123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Patch(context.Background(), 50, HoldoutPatch{Filters: []map[string]any{{"rollout_percentage": 30}}})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.ChangeRequest == nil {
+		t.Fatalf("err = %v, want an *APIError with the change request", err)
+	}
+	got := *ae.ChangeRequest
+	want := ChangeRequest{
+		ID: "4ab016da-9064-4395-9155-8f3f9fc711e2", ActionKey: "experiment_holdout.update", State: "pending",
+		DesiredFilters: []map[string]any{{"rollout_percentage": json.Number("20")}},
+		DesiredChanges: map[string]any{"filters": []any{map[string]any{"rollout_percentage": json.Number("20")}}},
+		Description:    "Change holdout 'gated' exclusion from 10% to 20%, affecting 0 experiments",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("change request (-want +got):\n%s", d)
 	}
 }

@@ -243,14 +243,15 @@ func (c *Client) apiError(method, path string, resp *http.Response, b []byte) *A
 		}
 		e.Attr = jsonText(fields["attr"])
 		e.ChangeRequestID = jsonString(fields["change_request_id"])
-		if e.ChangeRequestID == "" {
-			// A repeated delete while one is pending names the existing
-			// request instead.
-			var existing struct {
-				ID json.RawMessage `json:"id"`
-			}
-			if json.Unmarshal(fields["existing_change_request"], &existing) == nil {
-				e.ChangeRequestID = jsonString(existing.ID)
+		// The request is "change_request" in approval answers and, for a
+		// repeated delete while one is pending, "existing_change_request".
+		for _, k := range []string{"change_request", "existing_change_request"} {
+			if cr := decodeChangeRequest(fields[k]); cr != nil {
+				e.ChangeRequest = cr
+				if e.ChangeRequestID == "" {
+					e.ChangeRequestID = cr.ID
+				}
+				break
 			}
 		}
 	}
@@ -270,6 +271,40 @@ func (c *Client) apiError(method, path string, resp *http.Response, b []byte) *A
 		*s = c.redact(clean(*s))
 	}
 	return e
+}
+
+// decodeChangeRequest reads the change request object of a 409 approval
+// answer; nil when raw holds none.
+func decodeChangeRequest(raw json.RawMessage) *ChangeRequest {
+	if len(raw) == 0 {
+		return nil
+	}
+	var w struct {
+		ID        json.RawMessage `json:"id"`
+		ActionKey string          `json:"action_key"`
+		State     string          `json:"state"`
+		Intent    struct {
+			DesiredFilters []map[string]any `json:"desired_filters"`
+			DesiredChanges map[string]any   `json:"desired_changes"`
+		} `json:"intent"`
+		IntentDisplay struct {
+			Description string `json:"description"`
+		} `json:"intent_display"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&w) != nil {
+		return nil
+	}
+	cr := &ChangeRequest{
+		ID: clean(jsonString(w.ID)), ActionKey: clean(w.ActionKey), State: clean(w.State),
+		DesiredFilters: w.Intent.DesiredFilters, DesiredChanges: w.Intent.DesiredChanges,
+		Description: clean(w.IntentDisplay.Description),
+	}
+	if cr.ID == "" {
+		return nil
+	}
+	return cr
 }
 
 // jsonText is a JSON string's value, "" for null or absent, and the
