@@ -37,19 +37,19 @@ type cli struct {
 // context. Only this package touches os.*, and only through env.
 type env struct {
 	ctx    context.Context
-	stdout io.Writer
-	stderr io.Writer
+	stdout *stream
+	stderr *stream
 	getenv func(string) string
-	color  bool
-	// secret is the API key once read, so the streams can redact it.
-	secret *secret
-	// workflow receives GitHub Actions workflow commands (annotations,
-	// warnings): stdout, unless stdout must stay a JSON or markdown
-	// document, then stderr (the runner reads commands from both).
-	workflow io.Writer
-	// published is set once the job summary, outputs and comment were
-	// written, so a later failure does not write them again.
-	published bool
+	// red holds the secrets of the run (the API key, the GitHub token),
+	// registered before any argument is checked or echoed, so every
+	// output can be redacted.
+	red   *redactor
+	color bool
+}
+
+// warnf writes a one-line warning to stderr.
+func (e *env) warnf(format string, args ...any) {
+	printDiagnostic(e, diagnostic{severity: "warning", msg: fmt.Sprintf(format, args...)})
 }
 
 // exitError carries an exit code out of a command. A nil err means the
@@ -76,9 +76,15 @@ type kongExit int
 // run is hogsync's whole CLI: main only wires os.* into it, so tests run
 // it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int) {
-	sec := &secret{}
-	stdout = &redactingWriter{w: stdout, secret: sec}
-	stderr = &redactingWriter{w: stderr, secret: sec}
+	red := &redactor{}
+	e := &env{ctx: ctx, stdout: newStream(stdout, red), stderr: newStream(stderr, red), getenv: getenv, red: red}
+	defer func() {
+		_ = e.stdout.Flush()
+		_ = e.stderr.Flush()
+	}()
+	// Secrets first: nothing below may echo an argument (a key pasted
+	// into POSTHOG_PROJECT_ID, say) before the key is known.
+	registerSecrets(e, args)
 
 	var c cli
 	parser, err := kong.New(&c,
@@ -87,11 +93,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		kong.UsageOnError(),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Vars{"version": versionString()},
-		kong.Writers(stdout, stderr),
+		kong.Writers(e.stdout, e.stderr),
 		kong.Exit(func(code int) { panic(kongExit(code)) }),
 	)
 	if err != nil {
-		fmt.Fprintf(stderr, "hogsync: internal error: %v\n", err)
+		fmt.Fprintf(e.stderr, "hogsync: internal error: %v\n", err)
 		return exitFailure
 	}
 	defer func() {
@@ -111,45 +117,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			if strings.HasPrefix(msg, "missing flags:") && strings.Contains(msg, "--project") {
 				msg += " (or set POSTHOG_PROJECT_ID)"
 			}
-			fmt.Fprintf(stderr, "hogsync: error: %s\n", msg)
+			printDiagnostic(e, diagnostic{severity: "error", msg: msg})
 			if perr.Context != nil {
-				fmt.Fprintln(stderr, "Run 'hogsync --help' for usage.")
+				fmt.Fprintln(e.stderr, "Run 'hogsync --help' for usage.")
 			}
 			return exitUsage
 		}
-		fmt.Fprintf(stderr, "hogsync: error: %v\n", err)
+		printDiagnostic(e, diagnostic{severity: "error", msg: err.Error()})
 		return exitUsage
 	}
-	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, getenv: getenv, secret: sec,
-		color: useColor(c.Color, stdout, getenv), workflow: stdout}
+	e.color = useColor(c.Color, stdout, getenv)
 	err = kctx.Run(e)
-	return report(stderr, err)
+	return report(e, err)
 }
 
 // report prints err once and returns the exit code it stands for.
-func report(stderr io.Writer, err error) int {
+func report(e *env, err error) int {
 	if err == nil {
 		return exitOK
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			printError(stderr, ee.err)
+			printError(e, ee.err)
 		}
 		return ee.code
 	}
-	printError(stderr, err)
+	printError(e, err)
 	return exitFailure
 }
 
-func printError(w io.Writer, err error) {
+// printError prints err as one line, with a hint when there is one.
+func printError(e *env, err error) {
 	msg := err.Error()
 	if h := hint(err); h != "" {
 		msg = strings.TrimSuffix(msg, ".") + ". Hint: " + h
 	}
-	// One line per error: PostHog details never contain newlines, but a
-	// joined error might.
-	fmt.Fprintf(w, "hogsync: error: %s\n", strings.ReplaceAll(msg, "\n", "; "))
+	printDiagnostic(e, diagnostic{severity: "error", msg: msg})
 }
 
 // useColor decides whether stdout gets ANSI colours.
@@ -162,9 +166,6 @@ func useColor(mode string, w io.Writer, getenv func(string) string) bool {
 	}
 	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
 		return false
-	}
-	if rw, ok := w.(*redactingWriter); ok {
-		w = rw.w
 	}
 	f, ok := w.(*os.File)
 	if !ok {

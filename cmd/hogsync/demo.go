@@ -29,17 +29,18 @@ func (demoCmd) Run(e *env) error {
 	host := "http://" + ln.Addr().String()
 
 	const dir = "examples/manifests"
-	holdouts, err := loadManifests(e, examples.Manifests(), dir)
+	project := fmt.Sprint(posthogtest.DefaultProject)
+	base := syncCmd{Dir: dir, remoteFlags: remoteFlags{Host: host, Project: project}, MaxDeletes: -1, Prune: true, Output: "text",
+		// One change at a time, so the demo prints the same every run.
+		applyFlags: applyFlags{Parallelism: 1, Rate: 100, Timeout: time.Minute, RequestTimeout: 10 * time.Second}}
+	vs := newViews(e, &base)
+	holdouts, err := loadManifests(vs, examples.Manifests(), dir)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "hogsync demo: a PostHog emulator listens on %s (project %d).\n", host, posthogtest.DefaultProject)
+	fmt.Fprintf(e.stdout, "hogsync demo: a PostHog emulator listens on %s (project %s).\n", host, project)
 	fmt.Fprintf(e.stdout, "Its holdouts have drifted from the %d example manifests built into hogsync (%s).\n", len(holdouts), dir)
-
-	base := syncParams{host: host, project: fmt.Sprint(posthogtest.DefaultProject), key: posthogtest.DefaultKey, maxDeletes: -1, prune: true, output: "text",
-		// One change at a time, so the demo prints the same every run.
-		applyFlags: applyFlags{Parallelism: 1, Rate: 100, Timeout: time.Minute, RequestTimeout: 10 * time.Second}}
-	e.secret.add(base.key)
+	e.red.add(posthogtest.DefaultKey)
 	steps := []struct {
 		title, command string
 		apply, detail  bool
@@ -50,9 +51,9 @@ func (demoCmd) Run(e *env) error {
 	}
 	for i, s := range steps {
 		fmt.Fprintf(e.stdout, "\n=== %s ===\n$ %s\n\n", s.title, s.command)
-		p := base
-		p.apply, p.detailedExitcode = s.apply, s.detail
-		if err := runSync(e, holdouts, p); err != nil {
+		step := base
+		step.Apply, step.DetailedExitcode = s.apply, s.detail
+		if err := step.run(e, newViews(e, &step), holdouts, posthogtest.DefaultKey); err != nil {
 			var ee *exitError
 			if errors.As(err, &ee) && ee.code == exitChanges {
 				return fmt.Errorf("demo step %d: the last dry run still found changes; sync did not converge", i+1)

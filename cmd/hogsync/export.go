@@ -154,7 +154,7 @@ func (c *exportCmd) verdict(e *env, files []hsync.ExportFile) error {
 	}
 	if len(errs) > 0 {
 		for _, err := range errs {
-			printError(e.stderr, err)
+			printError(e, err)
 		}
 		return quiet(exitFailure)
 	}

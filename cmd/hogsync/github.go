@@ -8,47 +8,62 @@ import (
 	"strings"
 
 	"github.com/hogsync/hogsync/ghactions"
-	"github.com/hogsync/hogsync/manifest"
 	hsync "github.com/hogsync/hogsync/sync"
 )
 
 // onGitHubActions reports whether hogsync runs as a GitHub Actions step.
 func onGitHubActions(e *env) bool { return e.getenv("GITHUB_ACTIONS") == "true" }
 
-// annotate turns manifest problems into error annotations on the pull
-// request's lines (workflow commands go to stdout).
-func annotate(e *env, list manifest.List) {
-	if !onGitHubActions(e) {
-		return
+// workflowStream is where workflow commands go: stdout, unless stdout
+// must stay one JSON or markdown document (the runner reads commands from
+// both streams).
+func workflowStream(e *env, output string) *stream {
+	if output == "json" || output == "markdown" {
+		return e.stderr
 	}
-	for _, p := range list {
-		fmt.Fprintln(e.workflow, ghactions.Annotation("error", filepath.ToSlash(p.Pos.File), p.Pos.Line, p.Pos.Col, p.Msg))
-	}
+	return e.stdout
 }
 
 // commentMarker identifies this sync's pull request comment: one per
 // host, project and directory, so several hogsync steps in a workflow keep
 // a comment each. It is made only from flags, never from manifest text.
-func commentMarker(p syncParams) string {
-	host := strings.TrimRight(strings.ToLower(p.host), "/")
-	sum := sha256.Sum256([]byte(host + "\x00" + p.project + "\x00" + filepath.Clean(p.dir)))
+func commentMarker(host, project, dir string) string {
+	host = strings.TrimRight(strings.ToLower(host), "/")
+	sum := sha256.Sum256([]byte(host + "\x00" + project + "\x00" + filepath.Clean(dir)))
 	return "hogsync-plan:" + hex.EncodeToString(sum[:6])
 }
 
-// publishToGitHub writes the plan to the job summary, sets the step
-// outputs, and keeps the pull request comment, when running on GitHub
-// Actions. A failure here is a warning: the plan and the exit code, which
-// CI acts on, are already settled.
-func publishToGitHub(e *env, p syncParams, o *outcome, planWritten bool) error {
-	if !onGitHubActions(e) {
-		if p.comment {
-			fmt.Fprintln(e.stderr, "hogsync: warning: --comment works only on GitHub Actions (GITHUB_ACTIONS=true); no comment was posted")
-		}
-		return nil
+// githubView publishes a run on GitHub Actions: error annotations on the
+// pull request's lines, the plan in the job summary, the step outputs,
+// and (with --comment) one pull request comment kept up to date. A failure
+// to publish is a warning: the plan and the exit code, which CI acts on,
+// are already settled.
+type githubView struct {
+	e         *env
+	cmds      *stream
+	marker    string
+	project   string
+	comment   bool
+	published bool
+}
+
+func newGitHubView(e *env, opts *syncCmd) *githubView {
+	return &githubView{e: e, cmds: workflowStream(e, opts.Output),
+		marker: commentMarker(opts.Host, opts.Project, opts.Dir), project: opts.Project, comment: opts.Comment}
+}
+
+func (v *githubView) plan(*outcome) error           { return nil }
+func (v *githubView) result(*outcome, hsync.Result) {}
+
+func (v *githubView) diagnostic(d diagnostic) {
+	if d.file != "" {
+		v.cmds.command(ghactions.Annotation(d.severity, filepath.ToSlash(d.file), d.line, d.col, d.msg))
 	}
-	marker := commentMarker(p)
+}
+
+func (v *githubView) done(o *outcome) error {
 	var md strings.Builder
-	if err := hsync.RenderMarkdown(&md, o.plan, o.meta, o.report, hsync.MarkdownOptions{Marker: marker}); err != nil {
+	if err := hsync.RenderMarkdown(&md, o.plan, o.meta, o.report, hsync.MarkdownOptions{Marker: v.marker}); err != nil {
 		return err
 	}
 	summary := hsync.Summary(o.plan)
@@ -62,39 +77,44 @@ func publishToGitHub(e *env, p syncParams, o *outcome, planWritten bool) error {
 		{"has-changes", fmt.Sprint(o.plan.HasChanges())},
 		{"summary", summary},
 	}
-	if p.planOut != "" && planWritten {
-		abs, err := filepath.Abs(p.planOut)
+	if o.planFile != "" {
+		abs, err := filepath.Abs(o.planFile)
 		if err != nil {
-			abs = p.planOut
+			abs = o.planFile
 		}
 		outs = append(outs, [2]string{"plan-json", abs})
 	}
-	publish(e, p, md.String(), outs)
+	v.publish(md.String(), outs)
 	return nil
 }
 
-// publishFailure tells GitHub that no plan could be made, and why: the
-// job summary and the pull request comment say so (a comment must not go
-// on showing an earlier push's plan), and has-changes stays empty, for
+// failure tells GitHub that no plan could be made, and why: the job
+// summary and the pull request comment say so (a comment must not go on
+// showing an earlier push's plan), and has-changes stays empty, for
 // unknown.
-func publishFailure(e *env, p syncParams, cause error) {
-	if !onGitHubActions(e) || e.published {
+func (v *githubView) failure(o *outcome, cause error) {
+	if v.published {
 		return
 	}
-	reason := string(e.secret.redact([]byte(strings.ReplaceAll(cause.Error(), "\n", "; "))))
+	reason := strings.ReplaceAll(cause.Error(), "\n", "; ")
 	var md strings.Builder
-	if err := hsync.RenderMarkdownFailure(&md, p.project, reason, hsync.MarkdownOptions{Marker: commentMarker(p)}); err != nil {
+	if err := hsync.RenderMarkdownFailure(&md, v.project, reason, hsync.MarkdownOptions{Marker: v.marker}); err != nil {
 		return
 	}
-	publish(e, p, md.String(), [][2]string{{"summary", "No plan: " + reason}})
+	v.publish(md.String(), [][2]string{{"summary", "No plan: " + reason}})
 }
 
 // publish writes md to the job summary and the pull request comment, and
-// sets the step outputs. Failures are warnings.
-func publish(e *env, p syncParams, md string, outs [][2]string) {
-	e.published = true
+// sets the step outputs, each redacted whole. Failures are warnings.
+func (v *githubView) publish(md string, outs [][2]string) {
+	v.published = true
+	e := v.e
+	md = e.red.string(md)
+	for i := range outs {
+		outs[i][1] = e.red.string(outs[i][1])
+	}
 	warn := func(what string, err error) {
-		fmt.Fprintln(e.workflow, ghactions.Warning(fmt.Sprintf("hogsync: %s: %v", what, err)))
+		v.cmds.command(ghactions.Warning(fmt.Sprintf("hogsync: %s: %v", what, err)))
 	}
 	if path := e.getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		if err := ghactions.AppendSummary(path, md); err != nil {
@@ -106,15 +126,16 @@ func publish(e *env, p syncParams, md string, outs [][2]string) {
 			warn("step outputs", err)
 		}
 	}
-	if p.comment {
-		if err := comment(e, commentMarker(p), md); err != nil {
+	if v.comment {
+		if err := v.upsertComment(md); err != nil {
 			warn("pull request comment", err)
 		}
 	}
 }
 
-// comment keeps the plan in one comment on the event's pull request.
-func comment(e *env, marker, md string) error {
+// upsertComment keeps the plan in one comment on the event's pull request.
+func (v *githubView) upsertComment(md string) error {
+	e := v.e
 	eventPath := e.getenv("GITHUB_EVENT_PATH")
 	if eventPath == "" {
 		return fmt.Errorf("GITHUB_EVENT_PATH is not set")
@@ -131,15 +152,11 @@ func comment(e *env, marker, md string) error {
 	if apiURL == "" {
 		apiURL = "https://api.github.com"
 	}
-	token := e.getenv("GITHUB_TOKEN")
-	if len(token) >= minSecret {
-		e.secret.add(token)
-	}
-	c, err := ghactions.NewComments(apiURL, token, e.getenv("GITHUB_REPOSITORY"), nil)
+	c, err := ghactions.NewComments(apiURL, e.getenv("GITHUB_TOKEN"), e.getenv("GITHUB_REPOSITORY"), nil)
 	if err != nil {
 		return err
 	}
-	created, err := c.Upsert(e.ctx, pr, hsync.MarkerComment(marker), md)
+	created, err := c.Upsert(e.ctx, pr, hsync.MarkerComment(v.marker), md)
 	if err != nil {
 		return err
 	}

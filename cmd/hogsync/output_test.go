@@ -136,20 +136,28 @@ func TestRefusalIsPublished(t *testing.T) {
 	}
 }
 
-// A plan file that cannot be written fails the run, but what was planned
-// and applied is still published truthfully, and plan-json names nothing.
-func TestPlanOutFailureStillPublishesThePlan(t *testing.T) {
-	h := newHarness(t)
-	summary, outputs := githubFiles(t, h)
-	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
-	r := h.sync("--apply", "--plan-out", filepath.Join(t.TempDir(), "missing", "plan.json")).must(t, exitFailure)
-	r.contains(t, "--plan-out:", "Apply complete: 1 created")
-	md, _ := os.ReadFile(summary)
-	if strings.Contains(string(md), "No plan could be made") || !strings.Contains(string(md), "Apply complete: 1 created") {
-		t.Errorf("summary:\n%s", md)
-	}
-	out := readOutputs(t, outputs)
-	if _, ok := out["plan-json"]; ok || out["summary"] != "Apply complete: 1 created, 0 updated, 0 deleted." {
-		t.Errorf("outputs = %v", out)
+// A --plan-out or --id-map path that cannot be written fails the run
+// before anything is sent that writes: nothing is applied, and the job
+// summary says why no plan was made.
+func TestUnwritableOutputFileAppliesNothing(t *testing.T) {
+	for _, flag := range []string{"--plan-out", "--id-map"} {
+		t.Run(flag, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			summary, outputs := githubFiles(t, h)
+			h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
+			h.sync("--apply", flag, filepath.Join(t.TempDir(), "missing", "file.json")).must(t, exitUsage).
+				contains(t, flag+" ", "cannot write there", "nothing was sent to PostHog")
+			if got := h.state(); len(got) != 0 {
+				t.Errorf("holdouts were created: %v", got)
+			}
+			md, _ := os.ReadFile(summary)
+			if !strings.Contains(string(md), "No plan could be made") {
+				t.Errorf("summary:\n%s", md)
+			}
+			if out := readOutputs(t, outputs); !strings.HasPrefix(out["summary"], "No plan: "+flag) {
+				t.Errorf("outputs = %v", out)
+			}
+		})
 	}
 }

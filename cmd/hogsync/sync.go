@@ -8,10 +8,10 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/manifest"
 	hsync "github.com/hogsync/hogsync/sync"
 )
@@ -67,129 +67,122 @@ func (f applyFlags) validate() error {
 	return nil
 }
 
+// Run is `hogsync sync`.
 func (c *syncCmd) Run(e *env) error {
-	if c.Output != "text" {
-		e.workflow = e.stderr // stdout is one document
+	if err := c.check(); err != nil {
+		return err
 	}
-	p := syncParams{
-		host: c.Host, project: c.Project,
-		apply: c.Apply, prune: c.Prune, detailedExitcode: c.DetailedExitcode,
-		maxDeletes: c.MaxDeletes, targets: c.Target, applyFlags: c.applyFlags,
-		output: c.Output, planOut: c.PlanOut, comment: c.Comment, dir: c.Dir, force: c.Force, idMap: c.IDMap,
-		savedPath: c.Plan,
-	}
-	err := c.run(e, p)
+	vs := newViews(e, c)
+	holdouts, err := loadManifests(vs, os.DirFS(c.Dir), c.Dir)
 	if err != nil {
-		var ee *exitError
-		if !errors.As(err, &ee) || ee.err != nil || ee.code == exitUsage {
-			publishFailure(e, p, err)
-		}
+		return c.fail(vs, err)
 	}
-	return err
+	key, err := apiKey(e, c.APIKeyFile)
+	if err != nil {
+		return c.fail(vs, err)
+	}
+	return c.run(e, vs, holdouts, key)
 }
 
-func (c *syncCmd) run(e *env, p syncParams) error {
+// check validates the flags on their own, before anything is read.
+func (c *syncCmd) check() error {
 	if err := c.applyFlags.validate(); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
 	if c.IDMap != "" && !c.Apply {
 		return &exitError{code: exitUsage, err: errors.New("--id-map needs --apply: the ids of created holdouts exist only once they are made")}
 	}
-	if c.Plan != "" {
-		if !c.Apply {
-			return &exitError{code: exitUsage, err: errors.New("--plan needs --apply: it applies a plan saved by --plan-out")}
-		}
-		s, err := readSavedPlan(c.Plan)
-		if err != nil {
-			return err
-		}
-		if c.Prune != s.Prune {
-			return &exitError{code: exitUsage, err: fmt.Errorf("--plan %s was made with prune=%v: pass --prune exactly when the plan had it", c.Plan, s.Prune)}
-		}
-		p.saved = &s
+	if c.Plan != "" && !c.Apply {
+		return &exitError{code: exitUsage, err: errors.New("--plan needs --apply: it applies a plan saved by --plan-out")}
 	}
 	if err := client.CheckTarget(c.Host, c.Project); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	holdouts, err := loadManifests(e, os.DirFS(c.Dir), c.Dir)
-	if err != nil {
-		return err
-	}
-	if p.key, err = apiKey(e, c.APIKeyFile); err != nil {
-		return err
-	}
-	return runSync(e, holdouts, p)
+	return nil
 }
 
-type syncParams struct {
-	host, project, key string
-	apply, prune       bool
-	detailedExitcode   bool
-	maxDeletes         int
-	targets            []string
-	output             string
-	planOut            string
-	comment            bool
-	force              bool
-	idMap              string
-	saved              *hsync.SavedPlan // --plan: apply only if the plan made now is this one
-	savedPath          string
-	dir                string // for the comment's marker
-	applyFlags
+// fail reports a run that could make no plan to the views (on GitHub, the
+// job summary and the comment say why) and returns err for the exit code.
+func (c *syncCmd) fail(vs views, err error) error {
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.err != nil || ee.code == exitUsage {
+		vs.failure(&outcome{}, err)
+	}
+	return err
 }
 
-// hourlyBudget is PostHog's sustained limit for one personal API key.
-const hourlyBudget = 4800
-
-// runSync plans, prints the plan, and applies it when asked. It is shared
-// by `sync` and `demo`. Text output streams (the plan, then each result as
-// it completes); JSON and markdown are one document written at the end.
-func runSync(e *env, desired []manifest.Holdout, p syncParams) error {
-	ctx, cancel := context.WithTimeout(e.ctx, p.Timeout)
+// run plans, shows the plan, and applies it when asked. It is shared by
+// `sync` and `demo`, which fills the same options.
+func (c *syncCmd) run(e *env, vs views, desired []manifest.Holdout, key string) error {
+	ctx, cancel := context.WithTimeout(e.ctx, c.Timeout)
 	defer cancel()
-	api, err := client.New(p.host, p.project, p.key,
+	var saved *hsync.SavedPlan
+	if c.Plan != "" {
+		s, err := readSavedPlan(c.Plan)
+		if err != nil {
+			return c.fail(vs, err)
+		}
+		if c.Prune != s.Prune {
+			return c.fail(vs, &exitError{code: exitUsage, err: fmt.Errorf("--plan %s was made with prune=%v: pass --prune exactly when the plan had it", c.Plan, s.Prune)})
+		}
+		saved = &s
+	}
+	for _, f := range [][2]string{{"--id-map", c.IDMap}, {"--plan-out", c.PlanOut}} {
+		if f[1] == "" {
+			continue
+		}
+		if err := checkWritable(f[0], f[1]); err != nil {
+			return c.fail(vs, &exitError{code: exitUsage, err: err})
+		}
+	}
+	api, err := client.New(c.Host, c.Project, key,
 		client.WithUserAgent("hogsync/"+currentVersion()),
-		client.WithRateLimit(p.Rate, rateBurst(p.Rate)),
-		client.WithRequestTimeout(p.RequestTimeout),
+		client.WithRateLimit(c.Rate, rateBurst(c.Rate)),
+		client.WithRequestTimeout(c.RequestTimeout),
 		client.WithObserver(func(a client.Attempt) { reportRetry(e, a) }),
 	)
 	if err != nil {
-		return err
+		return c.fail(vs, err)
 	}
-	plan, err := makePlan(ctx, e, api, desired, p)
+	plan, err := c.makePlan(ctx, e, api, desired)
 	if err != nil {
-		return err
+		return c.fail(vs, err)
 	}
-	out := &outcome{plan: plan, meta: hsync.Meta{Version: currentVersion(), Host: api.Host(), Project: p.project, Prune: p.prune, Apply: p.apply}}
-	if p.saved != nil {
-		if diffs := p.saved.Stale(plan, out.meta); len(diffs) > 0 {
+	o := &outcome{plan: plan, meta: hsync.Meta{Version: currentVersion(), Host: api.Host(), Project: c.Project, Prune: c.Prune, Apply: c.Apply}}
+	if saved != nil {
+		if diffs := saved.Stale(plan, o.meta); len(diffs) > 0 {
 			for _, d := range diffs {
-				fmt.Fprintf(e.stderr, "  %s\n", d)
+				fmt.Fprintf(e.stderr, "  %s\n", oneLineText(d))
 			}
-			return fmt.Errorf("the plan saved in %s is stale: what it would do now differs from what it shows (above); nothing was changed. Make and review a new plan", p.savedPath)
+			return c.fail(vs, fmt.Errorf("the plan saved in %s is stale: what it would do now differs from what it shows (above); nothing was changed. Make and review a new plan", c.Plan))
 		}
 	}
-	if p.output == "text" {
-		if err := hsync.RenderText(e.stdout, plan, hsync.TextOptions{Color: e.color}); err != nil {
-			return err
-		}
-	}
-	if err := plan.CheckMaxDeletes(p.maxDeletes); err != nil {
-		out.refused = fmt.Errorf("%w. Nothing was changed", err)
-		out.meta.Refused = out.refused.Error()
-	} else if p.apply && plan.HasChanges() {
-		rep := apply(ctx, e, api, plan, p)
-		out.report = &rep
-	}
-	if err := finish(e, p, out); err != nil {
+	if err := vs.plan(o); err != nil {
 		return err
 	}
-	if p.idMap != "" && out.refused == nil {
-		if err := writeIDMap(e, p.idMap, desired, out); err != nil {
+	if err := plan.CheckMaxDeletes(c.MaxDeletes); err != nil {
+		o.refused = fmt.Errorf("%w. Nothing was changed", err)
+		o.meta.Refused = o.refused.Error()
+	} else if c.Apply && plan.HasChanges() {
+		rep := c.apply(ctx, e, api, o, vs)
+		o.report = &rep
+	}
+	if err := vs.done(o); err != nil {
+		return err
+	}
+	if c.IDMap != "" && o.refused == nil {
+		if err := writeIDMap(e, c.IDMap, desired, o); err != nil {
 			return err
 		}
 	}
-	return out.verdict(e, p)
+	code, diags := conclude(o, c.Apply, c.DetailedExitcode)
+	for _, d := range diags {
+		vs.diagnostic(d)
+	}
+	if code == exitOK {
+		return nil
+	}
+	return quiet(code)
 }
 
 // readSavedPlan reads a plan saved by --plan-out.
@@ -214,30 +207,70 @@ func writeIDMap(e *env, path string, desired []manifest.Holdout, o *outcome) err
 	}
 	m := hsync.BuildIDMap(desired, o.plan, rep, o.meta)
 	if len(m.Holdouts) == 0 {
-		fmt.Fprintln(e.stderr, "hogsync: warning: no manifest carries a source id (a \"# hogsync-source-id: N\" comment, written by hogsync export), so the id map is empty")
+		e.warnf("no manifest carries a source id (a \"# hogsync-source-id: N\" comment, written by hogsync export), so the id map is empty")
 	}
 	var buf bytes.Buffer
 	if err := hsync.WriteIDMap(&buf, m); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := writePrivateFile(path, e.red.bytes(buf.Bytes())); err != nil {
 		return fmt.Errorf("--id-map: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "hogsync: wrote the id map of %d %s to %s\n", len(m.IDs), plural(len(m.IDs), "holdout", "holdouts"), path)
+	fmt.Fprintf(e.stderr, "hogsync: wrote the id map of %d %s to %s\n", len(m.IDs), plural(len(m.IDs), "holdout", "holdouts"), escape.Text(path))
 	return nil
 }
 
-// outcome is everything a sync run ends with, for the final documents and
-// the exit code.
+// outcome is everything a sync run ends with, for the views and the exit
+// code.
 type outcome struct {
-	plan    hsync.Plan
-	meta    hsync.Meta
-	report  *hsync.Report // nil when nothing was applied
-	refused error         // a plan over --max-deletes
+	plan     hsync.Plan
+	meta     hsync.Meta
+	report   *hsync.Report // nil when nothing was applied
+	refused  error         // a plan over --max-deletes
+	planFile string        // --plan-out, once written
+}
+
+// conclude decides the exit code of a run from its outcome, and the
+// closing diagnostics that explain it. It is the only place that does.
+func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
+	var diags []diagnostic
+	errorf := func(format string, args ...any) {
+		diags = append(diags, diagnostic{severity: "error", msg: fmt.Sprintf(format, args...)})
+	}
+	note := func(msg string) { diags = append(diags, diagnostic{severity: "note", msg: msg}) }
+	if o.refused != nil {
+		errorf("%v", o.refused)
+		return exitFailure, diags
+	}
+	conflicts := len(o.plan.Conflicts)
+	if conflicts > 0 {
+		errorf("%d %s: PostHog has more than one holdout a manifest could mean; see the plan", conflicts, plural(conflicts, "conflict", "conflicts"))
+	}
+	for _, c := range o.plan.Changes {
+		if c.Blocked() {
+			errorf("%s: %s", hsync.Headline(c), hsync.BlockedReason(c))
+		}
+	}
+	rep := o.report
+	switch {
+	case rep != nil && (rep.Count(hsync.Failed) > 0 || rep.Count(hsync.NotAttempted) > 0):
+		errorf("not every change was applied; fix what is reported above and run again: sync picks up where it stopped")
+		return exitFailure, diags
+	case conflicts > 0, o.plan.Blocked() > 0:
+		return exitFailure, diags
+	case rep != nil && rep.Count(hsync.Pending) > 0:
+		note("some changes wait for approval in PostHog; once approved, run sync again to confirm")
+		return exitPending, diags
+	case !applied && o.plan.HasChanges() && detailedExitcode:
+		return exitChanges, diags
+	case !applied && o.plan.HasChanges():
+		note("This was a dry run: nothing was changed. Run again with --apply to make these changes.")
+	}
+	return exitOK, diags
 }
 
 // makePlan lists what PostHog has and computes the plan.
-func makePlan(ctx context.Context, e *env, api *client.Client, desired []manifest.Holdout, p syncParams) (hsync.Plan, error) {
+func (c *syncCmd) makePlan(ctx context.Context, e *env, api *client.Client, desired []manifest.Holdout) (hsync.Plan, error) {
 	remote, err := api.List(ctx)
 	if err != nil {
 		return hsync.Plan{}, err
@@ -250,117 +283,42 @@ func makePlan(ctx context.Context, e *env, api *client.Client, desired []manifes
 		}
 		// A key without experiment:read still manages holdouts; the plan
 		// says the blast radius is unknown.
-		fmt.Fprintf(e.stderr, "hogsync: warning: experiments cannot be read, so the plan cannot show which experiments each change affects, nor hold back changes to holdouts that running experiments use (grant the key experiment:read): %v\n", err)
+		e.warnf("experiments cannot be read, so the plan cannot show which experiments each change affects, nor hold back changes to holdouts that running experiments use (grant the key experiment:read): %v", err)
 		experiments = nil
 	} else if experiments == nil {
 		experiments = []client.Experiment{}
 	}
-	plan, err := hsync.Compute(desired, remote, experiments, hsync.Options{Prune: p.prune, Targets: p.targets, Force: p.force})
+	plan, err := hsync.Compute(desired, remote, experiments, hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force})
 	if errors.Is(err, hsync.ErrPruneEverything) {
 		return hsync.Plan{}, fmt.Errorf("%w; no manifests were loaded. Check the directory, or drop --prune", err)
 	}
 	return plan, err
 }
 
-// apply executes the plan, streaming each result in text mode.
-func apply(ctx context.Context, e *env, api *client.Client, plan hsync.Plan, p syncParams) hsync.Report {
-	if w := budgetWarning(len(plan.Changes)); w != "" {
-		fmt.Fprintln(e.stderr, w)
+// apply executes the plan, passing each result to the views as it
+// completes.
+func (c *syncCmd) apply(ctx context.Context, e *env, api *client.Client, o *outcome, vs views) hsync.Report {
+	if w := budgetWarning(len(o.plan.Changes)); w != "" {
+		e.warnf("%s", w)
 	}
 	// Say at once that an interrupt was heard; Apply then starts nothing
 	// new and lets the changes in flight finish.
 	stopNote := context.AfterFunc(ctx, func() {
 		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
-			fmt.Fprintf(e.stderr, "hogsync: --timeout %v reached: finishing the changes in flight, starting no new ones\n", p.Timeout)
+			fmt.Fprintf(e.stderr, "hogsync: --timeout %v reached: finishing the changes in flight, starting no new ones\n", c.Timeout)
 			return
 		}
 		fmt.Fprintln(e.stderr, "hogsync: interrupted: finishing the changes in flight, starting no new ones")
 	})
 	defer stopNote()
-	text := p.output == "text"
-	if text {
-		fmt.Fprintln(e.stdout)
-	}
-	rep := hsync.Apply(ctx, api, plan, hsync.ApplyOptions{
-		Parallelism: p.Parallelism,
-		OnResult: func(r hsync.Result) {
-			if text {
-				_ = hsync.RenderResult(e.stdout, r, hsync.TextOptions{Color: e.color, Hint: hint})
-			}
-		},
+	return hsync.Apply(ctx, api, o.plan, hsync.ApplyOptions{
+		Parallelism: c.Parallelism,
+		OnResult:    func(r hsync.Result) { vs.result(o, r) },
 	})
-	if text {
-		fmt.Fprintln(e.stdout, hsync.ApplySummary(rep))
-	}
-	return rep
 }
 
-// finish writes what goes out once the run is over: the JSON or markdown
-// document, the saved plan, and on GitHub Actions the job summary, step
-// outputs and pull request comment.
-func finish(e *env, p syncParams, o *outcome) error {
-	switch p.output {
-	case "json":
-		if err := hsync.RenderJSON(e.stdout, o.plan, o.meta, o.report); err != nil {
-			return err
-		}
-	case "markdown":
-		if err := hsync.RenderMarkdown(e.stdout, o.plan, o.meta, o.report, hsync.MarkdownOptions{}); err != nil {
-			return err
-		}
-	}
-	// The plan file goes first so plan-json names it only when it exists;
-	// failing to write it still publishes the plan, then fails the run.
-	var fileErr error
-	if p.planOut != "" {
-		var buf bytes.Buffer
-		if err := hsync.RenderJSON(&buf, o.plan, o.meta, o.report); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p.planOut, buf.Bytes(), 0o644); err != nil {
-			fileErr = fmt.Errorf("--plan-out: %w", err)
-		}
-	}
-	if err := publishToGitHub(e, p, o, fileErr == nil); err != nil {
-		return err
-	}
-	return fileErr
-}
-
-// verdict prints the closing diagnostics and returns the exit code's error.
-func (o *outcome) verdict(e *env, p syncParams) error {
-	if o.refused != nil {
-		return o.refused
-	}
-	conflicts := len(o.plan.Conflicts) > 0
-	if conflicts {
-		fmt.Fprintf(e.stderr, "hogsync: error: %d %s: PostHog has more than one holdout a manifest could mean; see the plan\n",
-			len(o.plan.Conflicts), plural(len(o.plan.Conflicts), "conflict", "conflicts"))
-	}
-	if n := o.plan.Blocked(); n > 0 {
-		for _, c := range o.plan.Changes {
-			if c.Blocked() {
-				fmt.Fprintf(e.stderr, "hogsync: error: %s: %s\n", hsync.Headline(c), hsync.BlockedReason(c))
-			}
-		}
-	}
-	rep := o.report
-	switch {
-	case rep != nil && (rep.Count(hsync.Failed) > 0 || rep.Count(hsync.NotAttempted) > 0):
-		fmt.Fprintln(e.stderr, "hogsync: error: not every change was applied; fix what is reported above and run again: sync picks up where it stopped")
-		return quiet(exitFailure)
-	case conflicts, o.plan.Blocked() > 0:
-		return quiet(exitFailure)
-	case rep != nil && rep.Count(hsync.Pending) > 0:
-		fmt.Fprintln(e.stderr, "hogsync: some changes wait for approval in PostHog; once approved, run sync again to confirm")
-		return quiet(exitPending)
-	case !p.apply && o.plan.HasChanges() && p.detailedExitcode:
-		return quiet(exitChanges)
-	case !p.apply && o.plan.HasChanges():
-		fmt.Fprintln(e.stderr, "This was a dry run: nothing was changed. Run again with --apply to make these changes.")
-	}
-	return nil
-}
+// hourlyBudget is PostHog's sustained limit for one personal API key.
+const hourlyBudget = 4800
 
 // budgetWarning warns before an apply that needs more requests than
 // PostHog's hourly budget for one key; "" when it fits.
@@ -368,7 +326,7 @@ func budgetWarning(changes int) string {
 	if changes <= hourlyBudget {
 		return ""
 	}
-	return fmt.Sprintf("hogsync: warning: this plan makes %d changes, more than the %d requests an hour PostHog allows one API key: expect throttling and a long apply, or split it with --target", changes, hourlyBudget)
+	return fmt.Sprintf("this plan makes %d changes, more than the %d requests an hour PostHog allows one API key: expect throttling and a long apply, or split it with --target", changes, hourlyBudget)
 }
 
 // rateBurst lets a few requests go at once without exceeding the rate
@@ -400,16 +358,15 @@ func rootCause(err error) string {
 	return "no answer"
 }
 
-// loadManifests loads and validates, printing every problem on its own
-// line (file:line:col: message) to stderr.
-func loadManifests(e *env, fsys fs.FS, prefix string) ([]manifest.Holdout, error) {
+// loadManifests loads and validates, reporting every problem to the views
+// (file:line:col: message on stderr, and on GitHub an annotation).
+func loadManifests(vs views, fsys fs.FS, prefix string) ([]manifest.Holdout, error) {
 	holdouts, err := manifest.LoadFS(fsys, prefix)
 	var list manifest.List
 	if errors.As(err, &list) {
 		for _, p := range list {
-			fmt.Fprintln(e.stderr, p.Error())
+			vs.diagnostic(diagnostic{severity: "error", file: p.Pos.File, line: p.Pos.Line, col: p.Pos.Col, msg: p.Msg})
 		}
-		annotate(e, list)
 		return nil, &exitError{code: exitFailure, err: fmt.Errorf("%d %s in manifests; nothing was sent to PostHog",
 			len(list), plural(len(list), "problem", "problems"))}
 	}
@@ -419,35 +376,6 @@ func loadManifests(e *env, fsys fs.FS, prefix string) ([]manifest.Holdout, error
 		return nil, &exitError{code: exitUsage, err: err}
 	}
 	return holdouts, nil
-}
-
-// apiKey reads the personal API key from --api-key-file or
-// POSTHOG_PERSONAL_API_KEY, and registers it for redaction.
-func apiKey(e *env, file string) (string, error) {
-	var key string
-	if file != "" {
-		if strings.HasPrefix(file, "phx_") {
-			// The key itself, given where its file's path belongs: never
-			// echo it.
-			e.secret.add(file)
-			return "", &exitError{code: exitUsage, err: errors.New("--api-key-file takes the path of a file that holds the key, and was given what looks like the key itself (phx_...), which is not printed. Put the key in a file, or in POSTHOG_PERSONAL_API_KEY; and since it was typed on a command line, consider rotating it")}
-		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("read --api-key-file: %w", err)
-		}
-		key = strings.TrimSpace(string(b))
-		if key == "" {
-			return "", fmt.Errorf("--api-key-file %s is empty; put the personal API key in it", file)
-		}
-	} else {
-		key = strings.TrimSpace(e.getenv("POSTHOG_PERSONAL_API_KEY"))
-		if key == "" {
-			return "", errors.New("no API key: set POSTHOG_PERSONAL_API_KEY to a personal API key (PostHog, Settings, Personal API keys; scopes experiment_holdout:read, plus :write to apply, and experiment:read for the blast radius), or pass --api-key-file")
-		}
-	}
-	e.secret.add(key)
-	return key, nil
 }
 
 func plural(n int, one, many string) string {

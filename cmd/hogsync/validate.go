@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+
+	"github.com/hogsync/hogsync/internal/escape"
 	"os"
 )
 
@@ -10,12 +12,16 @@ type validateCmd struct {
 }
 
 func (c *validateCmd) Run(e *env) error {
-	holdouts, err := loadManifests(e, os.DirFS(c.Dir), c.Dir)
+	vs := views{&textView{e: e}}
+	if onGitHubActions(e) {
+		vs = append(vs, &githubView{e: e, cmds: e.stdout})
+	}
+	holdouts, err := loadManifests(vs, os.DirFS(c.Dir), c.Dir)
 	if err != nil {
 		return err
 	}
 	if len(holdouts) == 0 {
-		fmt.Fprintf(e.stdout, "No manifests found in %s.\n", c.Dir)
+		fmt.Fprintf(e.stdout, "No manifests found in %s.\n", escape.Text(c.Dir))
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "%d %s valid.\n", len(holdouts), plural(len(holdouts), "holdout is", "holdouts are"))
