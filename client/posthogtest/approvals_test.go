@@ -49,6 +49,7 @@ func checkWire409(t *testing.T, r reply, file string) string {
 }
 
 func TestApprovalWireExamples(t *testing.T) {
+	t.Parallel()
 	e := approvalEnv(t)
 	before := e.emu.Holdouts(2)
 	patch := call{method: "PATCH", path: "/api/projects/2/experiment_holdouts/50/", body: `{"filters":[{"rollout_percentage":20}]}`}
@@ -88,6 +89,7 @@ func TestApprovalWireExamples(t *testing.T) {
 }
 
 func TestApprovalNotGated(t *testing.T) {
+	t.Parallel()
 	e := approvalEnv(t)
 	for _, body := range []string{
 		`{"name":"renamed"}`,
@@ -116,6 +118,7 @@ func TestApprovalNotGated(t *testing.T) {
 }
 
 func TestApprove(t *testing.T) {
+	t.Parallel()
 	t.Run("update replays name, description and filters", func(t *testing.T) {
 		e := approvalEnv(t)
 		before, _ := e.emu.Holdout(2, 50)

@@ -38,6 +38,7 @@ func authEnv(t *testing.T) *env {
 }
 
 func TestAuth(t *testing.T) {
+	t.Parallel()
 	const list1 = "/api/projects/1/experiment_holdouts/"
 	const post = `{"name":"x","filters":[{"rollout_percentage":1}]}`
 	denied := func(detail string) errorBody {
@@ -127,6 +128,7 @@ func TestAuth(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestScopeObjectExperiment(t *testing.T) {
+	t.Parallel()
 	e := authEnv(t)
 	e.emu.SetScopeObject("experiment")
 	e.do(call{method: "GET", path: "/api/projects/1/experiment_holdouts/", key: keyExpRead}).must(t, http.StatusOK)
@@ -137,6 +139,7 @@ func TestScopeObjectExperiment(t *testing.T) {
 }
 
 func TestCurrentProject(t *testing.T) {
+	t.Parallel()
 	e := authEnv(t)
 	names := func(key string) []any {
 		r := e.do(call{method: "GET", path: "/api/projects/@current/experiment_holdouts/", key: key}).must(t, http.StatusOK)

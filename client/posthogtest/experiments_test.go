@@ -12,6 +12,7 @@ import (
 )
 
 func TestExperimentsList(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	h := e.emu.Seed(1, posthogtest.Holdout{Name: "h", Filters: []map[string]any{{"rollout_percentage": 7.5}, {"rollout_percentage": 50}}})
 	start := time.Date(2026, 1, 2, 3, 4, 5, 600000000, time.UTC)
@@ -76,6 +77,7 @@ func TestExperimentsList(t *testing.T) {
 }
 
 func TestAddExperimentPanics(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	h := e.emu.Seed(1, posthogtest.Holdout{Name: "h", Filters: []map[string]any{{"rollout_percentage": 1}}})
 	e.emu.AddExperiment(1, posthogtest.Experiment{ID: 5, Name: "x"})

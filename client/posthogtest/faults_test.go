@@ -50,6 +50,7 @@ func statuses(reqs []posthogtest.Request) []int {
 }
 
 func TestServerErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.SetFaults(posthogtest.Faults{ServerErrors: []int{502, 500, 429, 503}})
 	r := e.do(call{method: "GET", path: holdouts1, key: noKey}) // faults come before authentication
@@ -77,6 +78,7 @@ func TestServerErrors(t *testing.T) {
 }
 
 func TestEvery429(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.SetFaults(posthogtest.Faults{Every429: 3})
 	var got []int
@@ -100,6 +102,7 @@ func TestEvery429(t *testing.T) {
 }
 
 func TestResetNext(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.SetFaults(posthogtest.Faults{ResetNext: 2})
 	for i := 0; i < 2; i++ {
@@ -122,6 +125,7 @@ func TestResetNext(t *testing.T) {
 }
 
 func TestLoseCreateResponses(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.SetFaults(posthogtest.Faults{LoseCreateResponses: 1})
 	// A failed create does not use the fault up.
@@ -148,6 +152,7 @@ func TestLoseCreateResponses(t *testing.T) {
 }
 
 func TestLatency(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.emu.SetFaults(posthogtest.Faults{Latency: 80 * time.Millisecond})
 	start := time.Now()
@@ -177,6 +182,7 @@ func TestLatency(t *testing.T) {
 }
 
 func TestSetFaultsRejectsNonErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	defer func() {
 		if recover() == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
 // userJSON is PostHog's UserBasicSerializer, or null.
@@ -114,7 +115,7 @@ func (q *apiRequest) createHoldout() *response {
 	row.updatedAt = dbTime(e.now()) // the second save, which writes the variant
 	e.holdouts[id] = row
 	resp = jsonResponse(http.StatusCreated, row.json(filters))
-	if e.faults.loseCreates > 0 {
+	if e.faults.loseCreates > 0 && resp.status == http.StatusCreated {
 		e.faults.loseCreates--
 		e.stats.Faults++
 		resp.drop = true
@@ -269,9 +270,14 @@ func validateHoldout(data any, partial bool) (validated, *response) {
 	}
 
 	if raw, ok := o.get("filters"); ok {
-		if raw == nil {
+		switch {
+		case raw == nil:
 			note(validationError("null", "This field may not be null.", "filters"))
-		} else {
+		case !finite(raw):
+			// JSONField checks the value with json.dumps(allow_nan=False)
+			// before validate_filters runs.
+			note(validationError("invalid_input", "Value must be valid JSON.", "filters"))
+		default:
 			msg, crash := validateFilters(raw)
 			switch {
 			case crash:
@@ -317,13 +323,10 @@ func charField(raw any, nullable bool) (*string, *fieldError) {
 	}
 	s := canon.Strip(pyStr(raw))
 	switch {
-	case len(pyRunes(s)) > maxCharLength:
+	case utf8.RuneCountInString(s) > maxCharLength:
 		return nil, &fieldError{"max_length", fmt.Sprintf("Ensure this field has no more than %d characters.", maxCharLength)}
 	case strings.ContainsRune(s, 0):
 		return nil, &fieldError{"null_characters_not_allowed", "Null characters are not allowed."}
-	}
-	if r, ok := firstSurrogate(s); ok {
-		return nil, &fieldError{"surrogate_characters_not_allowed", fmt.Sprintf("Surrogate characters are not allowed: U+%X.", r)}
 	}
 	return &s, nil
 }

@@ -16,6 +16,7 @@ import (
 const holdouts1 = "/api/projects/1/experiment_holdouts/"
 
 func TestCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	const u = "phx_creator_0000000000000000000000000000000000000000000000"
 	creator := posthogtest.User{ID: 42, UUID: "u-42", DistinctID: "d-42", FirstName: "Ada", LastName: "L", Email: "ada@example.com"}
@@ -92,6 +93,7 @@ var cmpIgnoreTimes = cmp.FilterPath(func(p cmp.Path) bool {
 }, cmp.Ignore())
 
 func TestValidation(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("n", 401)
 	tests := []struct {
 		name string
@@ -108,7 +110,6 @@ func TestValidation(t *testing.T) {
 		{"name a bool", `{"name":true,"filters":[{"rollout_percentage":1}]}`, validation("invalid_input", "Not a valid string.", "name")},
 		{"name a list", `{"name":["x"],"filters":[{"rollout_percentage":1}]}`, validation("invalid_input", "Not a valid string.", "name")},
 		{"name with NUL", `{"name":"a\u0000b","filters":[{"rollout_percentage":1}]}`, validation("null_characters_not_allowed", "Null characters are not allowed.", "name")},
-		{"name with a lone surrogate", `{"name":"a\ud800","filters":[{"rollout_percentage":1}]}`, validation("surrogate_characters_not_allowed", "Surrogate characters are not allowed: U+D800.", "name")},
 		{"description too long", `{"name":"x","description":"` + long + `","filters":[{"rollout_percentage":1}]}`, validation("max_length", "Ensure this field has no more than 400 characters.", "description")},
 		{"description an object", `{"name":"x","description":{},"filters":[{"rollout_percentage":1}]}`, validation("invalid_input", "Not a valid string.", "description")},
 		{"filters empty", `{"name":"x","filters":[]}`, validation("invalid_input", "Filters must not be empty.", "filters")},
@@ -121,7 +122,10 @@ func TestValidation(t *testing.T) {
 		{"rollout above 100", `{"name":"x","filters":[{"rollout_percentage":150}]}`, validation("invalid_input", "Rollout percentage must be between 0 and 100.", "filters")},
 		{"rollout just above 100", `{"name":"x","filters":[{"rollout_percentage":100.0000001}]}`, validation("invalid_input", "Rollout percentage must be between 0 and 100.", "filters")},
 		{"rollout below 0", `{"name":"x","filters":[{"rollout_percentage":-10}]}`, validation("invalid_input", "Rollout percentage must be between 0 and 100.", "filters")},
-		{"rollout infinite", `{"name":"x","filters":[{"rollout_percentage":1e400}]}`, validation("invalid_input", "Rollout percentage must be between 0 and 100.", "filters")},
+		// JSONField refuses what json.dumps(allow_nan=False) cannot write,
+		// before validate_filters runs.
+		{"rollout infinite", `{"name":"x","filters":[{"rollout_percentage":1e400}]}`, validation("invalid_input", "Value must be valid JSON.", "filters")},
+		{"infinity anywhere in filters", `{"name":"x","filters":[{"k":[-1e999]}]}`, validation("invalid_input", "Value must be valid JSON.", "filters")},
 		{"first failing field wins", `{"name":"","description":"` + long + `","filters":[]}`, validation("blank", "This field may not be blank.", "name")},
 		{"description before filters", `{"name":"x","description":"` + long + `","filters":[]}`, validation("max_length", "Ensure this field has no more than 400 characters.", "description")},
 		{"body a list", `[{"name":"x"}]`, validation("invalid_input", "Invalid data. Expected a dictionary, but got list.", nil)},
@@ -140,6 +144,7 @@ func TestValidation(t *testing.T) {
 }
 
 func TestValidationAccepts(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		`{"name":"x","filters":[{"rollout_percentage":0}]}`,
 		`{"name":"x","filters":[{"rollout_percentage":100}]}`,
@@ -161,6 +166,7 @@ func TestValidationAccepts(t *testing.T) {
 }
 
 func TestWrongTypeFiltersCrash(t *testing.T) {
+	t.Parallel()
 	w := loadWire(t, "error-500-filters-wrong-type.json")
 	var want errorBody
 	if err := json.Unmarshal(w.Body, &want); err != nil {
@@ -177,7 +183,6 @@ func TestWrongTypeFiltersCrash(t *testing.T) {
 		`{"name":"x","filters":[{"rollout_percentage":[]}]}`,
 		`{"name":"","filters":[{"rollout_percentage":{}}]}`,               // a crash beats an earlier field error
 		`{"name":"x","filters":[{"rollout_percentage":1,"k":"a\u0000"}]}`, // Postgres refuses NUL in jsonb
-		`{"name":"x","filters":[{"rollout_percentage":1,"k":1e999}]}`,     // and infinity
 	} {
 		e := newEnv(t)
 		r := e.do(call{method: "POST", path: holdouts1, body: body})
@@ -192,6 +197,7 @@ func TestWrongTypeFiltersCrash(t *testing.T) {
 // everything read back from storage uses jsonb order, nested objects
 // included.
 func TestFilterKeyOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sent := `{"name":"x","filters":[{"rollout_percentage":10,"zz":1,"properties":[{"value":["US"],"operator":"exact","type":"person","key":"country"}],"a":true}]}`
 	created := e.create(sent)
@@ -235,6 +241,7 @@ func patchEnv(t *testing.T) (*env, time.Time) {
 }
 
 func TestPatch(t *testing.T) {
+	t.Parallel()
 	t.Run("only given fields change and updated_at moves", func(t *testing.T) {
 		e, _ := patchEnv(t)
 		before, _ := e.emu.Holdout(1, 1)
@@ -339,6 +346,7 @@ func TestPatch(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.emu.Seed(1, posthogtest.Holdout{Name: "a", Filters: []map[string]any{{"rollout_percentage": 10}}})
 	b := e.emu.Seed(1, posthogtest.Holdout{Name: "b", Filters: []map[string]any{{"rollout_percentage": 20}}})

@@ -46,6 +46,7 @@ func ids(from, to int) []any {
 }
 
 func TestPagination(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	seedN(e, 250)
 	base := e.srv.URL + holdouts1
@@ -84,6 +85,7 @@ func TestPagination(t *testing.T) {
 }
 
 func TestPaginationEmpty(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	want := pageInfo{num("0"), nil, nil, []any{}}
 	if d := cmp.Diff(want, e.page(holdouts1)); d != "" {
@@ -106,6 +108,7 @@ func (e *env) walk(path string) []any {
 }
 
 func TestShuffle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	seedN(e, 250)
 	e.emu.SetShuffle(42)

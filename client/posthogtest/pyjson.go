@@ -1,30 +1,31 @@
 package posthogtest
 
 import (
-	"github.com/hogsync/hogsync/internal/canon"
-
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/big"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hogsync/hogsync/internal/canon"
 )
 
-// This file models JSON the way PostHog's stack sees it: Python's json
-// module (CPython's C scanner) behind Django REST framework's JSONParser,
-// Python values in memory, Postgres jsonb in the database, and DRF's
-// compact JSONRenderer on the way out.
+// This file models JSON the way PostHog's stack sees it: Python values in
+// memory (DRF's JSONParser decodes with Python's json module), Postgres
+// jsonb in the database, and DRF's compact JSONRenderer on the way out.
+// Bodies are decoded with encoding/json; only what PostHog's behaviour
+// depends on is Python's: integers versus floats, number equality, str()
+// of a number, repr() of a float, and jsonb's key order and number forms.
 //
 // Decoded values are one of:
 //
 //	nil, bool, pyInt, float64, string, []any, *object
-//
-// Strings are Go strings; a lone UTF-16 surrogate (which Python's decoder
-// accepts from a \uXXXX escape) is kept as its 3-byte WTF-8 form so that
-// validation can reject it the way Django and Postgres do.
 
 // pyInt is a JSON integer as Python decodes it: arbitrary precision, kept
 // as the decimal text Python would print.
@@ -84,15 +85,16 @@ func clone(v any) any {
 
 // ---- decoding ------------------------------------------------------------
 
-// parseError is a ValueError raised while decoding a request body; DRF
-// answers it with 400 parse_error "JSON parse error - " + msg.
+// parseError is a body that is not JSON; DRF answers it with 400
+// parse_error "JSON parse error - " + msg. The messages are Go's, not
+// CPython's (see the package documentation).
 type parseError struct{ msg string }
 
 func (e *parseError) Error() string { return e.msg }
 
 // errTooDeep stands for Python's RecursionError on deeply nested input,
 // which DRF does not catch: PostHog answers 500.
-var errTooDeep = fmt.Errorf("maximum recursion depth exceeded while decoding a JSON object")
+var errTooDeep = errors.New("maximum recursion depth exceeded while decoding a JSON object")
 
 // maxDepth approximates CPython's default recursion limit.
 const maxDepth = 1000
@@ -100,440 +102,97 @@ const maxDepth = 1000
 // maxIntDigits is CPython's default int max_str_digits.
 const maxIntDigits = 4300
 
-// decodeJSON decodes a request body as DRF's JSONParser does: UTF-8 via a
-// codecs stream reader, then json.load with NaN/Infinity refused.
+// decodeJSON decodes a request body into the value model: objects keep
+// their key order (a repeated key keeps its first place and its last
+// value, as a Python dict does), integers keep their digits, and a float
+// too large for float64 becomes ±Inf as Python's float() makes it.
 func decodeJSON(b []byte) (any, error) {
-	s, err := decodeUTF8(b)
+	if !utf8.Valid(b) {
+		return nil, &parseError{"invalid UTF-8 in request body"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := decodeValue(dec, 0)
 	if err != nil {
 		return nil, err
 	}
-	p := &jsonParser{s: s}
-	if len(s) > 0 && s[0] == '\ufeff' {
-		return nil, p.errAt("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0)
-	}
-	v, end, err := p.scanOnce(p.skipWS(0))
-	if err != nil {
-		if si, ok := err.(stopIteration); ok {
-			return nil, p.errAt("Expecting value", int(si))
-		}
-		return nil, err
-	}
-	if end = p.skipWS(end); end != len(s) {
-		return nil, p.errAt("Extra data", end)
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &parseError{fmt.Sprintf("extra data after the JSON value at offset %d", dec.InputOffset())}
 	}
 	return v, nil
 }
 
-// decodeUTF8 decodes b like codecs.getreader("utf-8")(stream).read(): a
-// strict decoder that, not being told the input is final, silently drops a
-// truncated multi-byte sequence at the very end.
-func decodeUTF8(b []byte) ([]rune, error) {
-	out := make([]rune, 0, len(b))
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < 0x80 {
-			out = append(out, rune(c))
-			i++
-			continue
+func decodeValue(dec *json.Decoder, depth int) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
 		}
-		need, lo, hi := 0, byte(0x80), byte(0xBF)
-		switch {
-		case c >= 0xC2 && c <= 0xDF:
-			need = 1
-		case c == 0xE0:
-			need, lo = 2, 0xA0
-		case c == 0xED:
-			need, hi = 2, 0x9F
-		case c >= 0xE1 && c <= 0xEF:
-			need = 2
-		case c == 0xF0:
-			need, lo = 3, 0x90
-		case c >= 0xF1 && c <= 0xF3:
-			need = 3
-		case c == 0xF4:
-			need, hi = 3, 0x8F
-		default:
-			return nil, utf8Error(b, i, i+1, "invalid start byte")
+		return nil, &parseError{err.Error()}
+	}
+	switch tok := tok.(type) {
+	case json.Delim:
+		if depth++; depth > maxDepth {
+			return nil, errTooDeep
 		}
-		j := i + 1
-		for k := 0; k < need; k++ {
-			if j >= len(b) {
-				return out, nil // incomplete tail: kept for a read that never comes
+		if tok == '[' {
+			a := []any{}
+			for dec.More() {
+				v, err := decodeValue(dec, depth)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
 			}
-			l, h := byte(0x80), byte(0xBF)
-			if k == 0 {
-				l, h = lo, hi
-			}
-			if b[j] < l || b[j] > h {
-				return nil, utf8Error(b, i, j, "invalid continuation byte")
-			}
-			j++
+			_, err := dec.Token() // ']'
+			return a, wrapParse(err)
 		}
-		r, _ := utf8.DecodeRune(b[i:j])
-		out = append(out, r)
-		i = j
-	}
-	return out, nil
-}
-
-func utf8Error(b []byte, start, end int, reason string) error {
-	if end-start == 1 {
-		return &parseError{fmt.Sprintf("'utf-8' codec can't decode byte 0x%02x in position %d: %s", b[start], start, reason)}
-	}
-	return &parseError{fmt.Sprintf("'utf-8' codec can't decode bytes in position %d-%d: %s", start, end-1, reason)}
-}
-
-// stopIteration is the scanner's "no value here" signal; at the top it
-// becomes "Expecting value".
-type stopIteration int
-
-func (stopIteration) Error() string { return "stop iteration" }
-
-type jsonParser struct {
-	s     []rune
-	depth int
-}
-
-// errAt formats a json.JSONDecodeError message.
-func (p *jsonParser) errAt(msg string, pos int) error {
-	line, lastNL := 1, -1
-	for i := 0; i < pos && i < len(p.s); i++ {
-		if p.s[i] == '\n' {
-			line++
-			lastNL = i
-		}
-	}
-	return &parseError{fmt.Sprintf("%s: line %d column %d (char %d)", msg, line, pos-lastNL, pos)}
-}
-
-func isJSONSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
-
-func (p *jsonParser) skipWS(i int) int {
-	for i < len(p.s) && isJSONSpace(p.s[i]) {
-		i++
-	}
-	return i
-}
-
-func (p *jsonParser) hasPrefix(i int, lit string) bool {
-	for _, r := range lit {
-		if i >= len(p.s) || p.s[i] != r {
-			return false
-		}
-		i++
-	}
-	return true
-}
-
-func (p *jsonParser) scanOnce(idx int) (any, int, error) {
-	if idx >= len(p.s) {
-		return nil, 0, stopIteration(idx)
-	}
-	switch p.s[idx] {
-	case '"':
-		return p.scanString(idx + 1)
-	case '{':
-		return p.nested(func() (any, int, error) { return p.parseObject(idx + 1) })
-	case '[':
-		return p.nested(func() (any, int, error) { return p.parseArray(idx + 1) })
-	case 'n':
-		if p.hasPrefix(idx, "null") {
-			return nil, idx + 4, nil
-		}
-	case 't':
-		if p.hasPrefix(idx, "true") {
-			return true, idx + 4, nil
-		}
-	case 'f':
-		if p.hasPrefix(idx, "false") {
-			return false, idx + 5, nil
-		}
-	case 'N':
-		if p.hasPrefix(idx, "NaN") {
-			return nil, 0, strictConstant("NaN")
-		}
-	case 'I':
-		if p.hasPrefix(idx, "Infinity") {
-			return nil, 0, strictConstant("Infinity")
-		}
-	case '-':
-		if p.hasPrefix(idx, "-Infinity") {
-			return nil, 0, strictConstant("-Infinity")
-		}
-	}
-	return p.parseNumber(idx)
-}
-
-// strictConstant is DRF's parse_constant for NaN and the infinities.
-func strictConstant(c string) error {
-	return &parseError{"Out of range float values are not JSON compliant: '" + c + "'"}
-}
-
-func (p *jsonParser) nested(f func() (any, int, error)) (any, int, error) {
-	p.depth++
-	defer func() { p.depth-- }()
-	if p.depth > maxDepth {
-		return nil, 0, errTooDeep
-	}
-	return f()
-}
-
-func (p *jsonParser) parseObject(idx int) (any, int, error) {
-	o := newObject()
-	idx = p.skipWS(idx)
-	if idx >= len(p.s) || p.s[idx] != '}' {
-		for {
-			if idx >= len(p.s) || p.s[idx] != '"' {
-				return nil, 0, p.errAt("Expecting property name enclosed in double quotes", idx)
-			}
-			k, next, err := p.scanString(idx + 1)
+		o := newObject()
+		for dec.More() {
+			k, err := dec.Token()
 			if err != nil {
-				return nil, 0, err
+				return nil, wrapParse(err)
 			}
-			idx = p.skipWS(next)
-			if idx >= len(p.s) || p.s[idx] != ':' {
-				return nil, 0, p.errAt("Expecting ':' delimiter", idx)
-			}
-			idx = p.skipWS(idx + 1)
-			v, next, err := p.scanOnce(idx)
+			v, err := decodeValue(dec, depth)
 			if err != nil {
-				return nil, 0, err
+				return nil, err
 			}
 			o.set(k.(string), v)
-			idx = p.skipWS(next)
-			if idx < len(p.s) && p.s[idx] == '}' {
-				break
-			}
-			if idx >= len(p.s) || p.s[idx] != ',' {
-				return nil, 0, p.errAt("Expecting ',' delimiter", idx)
-			}
-			idx = p.skipWS(idx + 1)
 		}
+		_, err := dec.Token() // '}'
+		return o, wrapParse(err)
+	case json.Number:
+		return pyNumberText(string(tok))
+	default: // nil, bool, string
+		return tok, nil
 	}
-	return o, idx + 1, nil
 }
 
-func (p *jsonParser) parseArray(idx int) (any, int, error) {
-	a := []any{}
-	idx = p.skipWS(idx)
-	if idx >= len(p.s) || p.s[idx] != ']' {
-		for {
-			v, next, err := p.scanOnce(idx)
-			if err != nil {
-				return nil, 0, err
-			}
-			a = append(a, v)
-			idx = p.skipWS(next)
-			if idx < len(p.s) && p.s[idx] == ']' {
-				break
-			}
-			if idx >= len(p.s) || p.s[idx] != ',' {
-				return nil, 0, p.errAt("Expecting ',' delimiter", idx)
-			}
-			idx = p.skipWS(idx + 1)
-		}
+func wrapParse(err error) error {
+	if err == nil {
+		return nil
 	}
-	return a, idx + 1, nil
+	return &parseError{err.Error()}
 }
 
-func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
-
-func (p *jsonParser) parseNumber(start int) (any, int, error) {
-	s, idx, end := p.s, start, len(p.s)-1
-	if s[idx] == '-' {
-		idx++
-		if idx > end {
-			return nil, 0, stopIteration(start)
+// pyNumberText is what Python's json module makes of a JSON number: an
+// int (arbitrary precision, "-0" is 0) or a float (±Inf when too large).
+func pyNumberText(s string) (any, error) {
+	if strings.ContainsAny(s, ".eE") {
+		f, err := strconv.ParseFloat(s, 64)
+		if ne, ok := err.(*strconv.NumError); err != nil && !(ok && ne.Err == strconv.ErrRange) {
+			return nil, &parseError{err.Error()}
 		}
+		return f, nil
 	}
-	switch {
-	case s[idx] >= '1' && s[idx] <= '9':
-		idx++
-		for idx <= end && isASCIIDigit(s[idx]) {
-			idx++
-		}
-	case s[idx] == '0':
-		idx++
-	default:
-		return nil, 0, stopIteration(start)
-	}
-	isFloat := false
-	if idx < end && s[idx] == '.' && isASCIIDigit(s[idx+1]) {
-		isFloat = true
-		idx += 2
-		for idx <= end && isASCIIDigit(s[idx]) {
-			idx++
-		}
-	}
-	if idx < end && (s[idx] == 'e' || s[idx] == 'E') {
-		eStart := idx
-		idx++
-		if idx < end && (s[idx] == '-' || s[idx] == '+') {
-			idx++
-		}
-		for idx <= end && isASCIIDigit(s[idx]) {
-			idx++
-		}
-		if isASCIIDigit(s[idx-1]) {
-			isFloat = true
-		} else {
-			idx = eStart
-		}
-	}
-	text := string(s[start:idx])
-	if isFloat {
-		f, err := strconv.ParseFloat(text, 64)
-		if err != nil && !isRangeErr(err) {
-			return nil, 0, &parseError{fmt.Sprintf("could not convert string to float: '%s'", text)}
-		}
-		return f, idx, nil
-	}
-	digits := strings.TrimPrefix(text, "-")
+	digits := strings.TrimPrefix(s, "-")
 	if len(digits) > maxIntDigits {
-		return nil, 0, &parseError{fmt.Sprintf("Exceeds the limit (%d digits) for integer string conversion: value has %d digits; use sys.set_int_max_str_digits() to increase the limit", maxIntDigits, len(digits))}
+		return nil, &parseError{fmt.Sprintf("integer of %d digits exceeds Python's limit of %d", len(digits), maxIntDigits)}
 	}
 	if digits == "0" {
-		text = "0"
+		return pyInt("0"), nil
 	}
-	return pyInt(text), idx, nil
-}
-
-func isRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
-}
-
-// scanString scans a string whose opening quote is at end-1, mirroring
-// scanstring_unicode in CPython's _json.c (strict mode).
-func (p *jsonParser) scanString(end int) (any, int, error) {
-	s := p.s
-	begin := end - 1
-	var b strings.Builder
-	for {
-		next := end
-		var c rune
-		for ; next < len(s); next++ {
-			c = s[next]
-			if c == '"' || c == '\\' {
-				break
-			}
-			if c <= 0x1f {
-				return nil, 0, p.errAt("Invalid control character at", next)
-			}
-		}
-		if next >= len(s) {
-			return nil, 0, p.errAt("Unterminated string starting at", begin)
-		}
-		b.WriteString(string(s[end:next]))
-		next++
-		if c == '"' {
-			return b.String(), next, nil
-		}
-		if next == len(s) {
-			return nil, 0, p.errAt("Unterminated string starting at", begin)
-		}
-		c = s[next]
-		if c != 'u' {
-			end = next + 1
-			switch c {
-			case '"', '\\', '/':
-			case 'b':
-				c = '\b'
-			case 'f':
-				c = '\f'
-			case 'n':
-				c = '\n'
-			case 'r':
-				c = '\r'
-			case 't':
-				c = '\t'
-			default:
-				return nil, 0, p.errAt("Invalid \\escape", end-2)
-			}
-			b.WriteRune(c)
-			continue
-		}
-		next++
-		end = next + 4
-		if end >= len(s) {
-			return nil, 0, p.errAt("Invalid \\uXXXX escape", next-1)
-		}
-		u, ok := hex4(s[next:end])
-		if !ok {
-			return nil, 0, p.errAt("Invalid \\uXXXX escape", end-5)
-		}
-		next = end
-		if u >= 0xD800 && u <= 0xDBFF && end+6 < len(s) && s[next] == '\\' && s[next+1] == 'u' {
-			end += 6
-			u2, ok := hex4(s[next+2 : end])
-			if !ok {
-				return nil, 0, p.errAt("Invalid \\uXXXX escape", end-5)
-			}
-			if u2 >= 0xDC00 && u2 <= 0xDFFF {
-				u = 0x10000 + (u-0xD800)<<10 + (u2 - 0xDC00)
-			} else {
-				end -= 6
-			}
-		}
-		writeWTF8(&b, u)
-	}
-}
-
-func hex4(rs []rune) (rune, bool) {
-	var v rune
-	for _, r := range rs {
-		var d rune
-		switch {
-		case r >= '0' && r <= '9':
-			d = r - '0'
-		case r >= 'a' && r <= 'f':
-			d = r - 'a' + 10
-		case r >= 'A' && r <= 'F':
-			d = r - 'A' + 10
-		default:
-			return 0, false
-		}
-		v = v<<4 | d
-	}
-	return v, true
-}
-
-// writeWTF8 writes r, encoding a lone surrogate as its 3-byte WTF-8 form.
-func writeWTF8(b *strings.Builder, r rune) {
-	if r >= 0xD800 && r <= 0xDFFF {
-		b.WriteByte(byte(0xE0 | r>>12))
-		b.WriteByte(byte(0x80 | (r>>6)&0x3F))
-		b.WriteByte(byte(0x80 | r&0x3F))
-		return
-	}
-	b.WriteRune(r)
-}
-
-// pyRunes splits s into code points as Python counts them, decoding
-// WTF-8 surrogates as single code points.
-func pyRunes(s string) []rune {
-	var out []rune
-	for i := 0; i < len(s); {
-		if s[i] == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
-			out = append(out, rune(s[i]&0x0F)<<12|rune(s[i+1]&0x3F)<<6|rune(s[i+2]&0x3F))
-			i += 3
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		out = append(out, r)
-		i += n
-	}
-	return out
-}
-
-// firstSurrogate returns the first lone surrogate in s, if any.
-func firstSurrogate(s string) (rune, bool) {
-	for _, r := range pyRunes(s) {
-		if r >= 0xD800 && r <= 0xDFFF {
-			return r, true
-		}
-	}
-	return 0, false
+	return pyInt(s), nil
 }
 
 // ---- Python semantics ----------------------------------------------------
@@ -765,6 +424,9 @@ func toJSONB(v any) any {
 }
 
 func jsonbFloat(f float64) any {
+	if f == 0 {
+		return 0.0 // numeric has no negative zero: -0.0 reads back as 0.0
+	}
 	r := pyFloatRepr(f)
 	mant, expText, ok := strings.Cut(r, "e+")
 	if !ok {
@@ -781,16 +443,34 @@ func jsonbFloat(f float64) any {
 	return pyInt(s)
 }
 
-// dbError reports why Postgres (or psycopg) would refuse to store v in a
-// jsonb column: a NUL character, a lone surrogate, or an infinite float.
-// PostHog turns that into a 500.
+// finite reports whether v holds no NaN or infinite float.
+func finite(v any) bool {
+	switch v := v.(type) {
+	case float64:
+		return !math.IsNaN(v) && !math.IsInf(v, 0)
+	case []any:
+		for _, x := range v {
+			if !finite(x) {
+				return false
+			}
+		}
+	case *object:
+		for _, x := range v.vals {
+			if !finite(x) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// dbError reports whether Postgres would refuse to store v in a jsonb
+// column: a NUL character in a string or key ("unsupported Unicode escape
+// sequence"). PostHog turns that into a 500.
 func dbError(v any) bool {
 	switch v := v.(type) {
 	case string:
-		_, sur := firstSurrogate(v)
-		return sur || strings.ContainsRune(v, 0)
-	case float64:
-		return math.IsInf(v, 0) || math.IsNaN(v)
+		return strings.ContainsRune(v, 0)
 	case []any:
 		for _, x := range v {
 			if dbError(x) {
@@ -809,30 +489,41 @@ func dbError(v any) bool {
 
 // ---- encoding ------------------------------------------------------------
 
-// encodeJSON renders v like DRF's JSONRenderer: compact separators,
-// non-ASCII characters unescaped.
-func encodeJSON(v any) []byte { return appendJSON(nil, v) }
+// encodeJSON renders v like PostHog's renderer (orjson behind DRF):
+// compact separators, non-ASCII characters unescaped, floats as Python's
+// repr writes them.
+func encodeJSON(v any) []byte {
+	b, _ := renderJSON(v)
+	return b
+}
 
-func appendJSON(b []byte, v any) []byte {
+// renderJSON is encodeJSON that also reports whether PostHog could render
+// v at all: orjson refuses integers outside [-2^63, 2^64-1], and the
+// request then ends in Django's HTML 500 page.
+func renderJSON(v any) ([]byte, bool) {
+	ok := true
+	b := appendJSON(nil, v, &ok)
+	return b, ok
+}
+
+func appendJSON(b []byte, v any, ok *bool) []byte {
 	switch v := v.(type) {
 	case nil:
 		return append(b, "null"...)
 	case bool:
 		return strconv.AppendBool(b, v)
 	case pyInt:
+		if len(v) > 18 && !fitsOrjson(string(v)) {
+			*ok = false
+		}
 		return append(b, v...)
 	case int64:
 		return strconv.AppendInt(b, v, 10)
 	case int:
 		return strconv.AppendInt(b, int64(v), 10)
 	case float64:
-		switch {
-		case math.IsNaN(v):
-			return append(b, "NaN"...)
-		case math.IsInf(v, 1):
-			return append(b, "Infinity"...)
-		case math.IsInf(v, -1):
-			return append(b, "-Infinity"...)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return append(b, "null"...) // as orjson writes them
 		}
 		return append(b, pyFloatRepr(v)...)
 	case string:
@@ -843,7 +534,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, x)
+			b = appendJSON(b, x, ok)
 		}
 		return append(b, ']')
 	case *object:
@@ -854,11 +545,20 @@ func appendJSON(b []byte, v any) []byte {
 			}
 			b = appendPyString(b, k)
 			b = append(b, ':')
-			b = appendJSON(b, v.vals[k])
+			b = appendJSON(b, v.vals[k], ok)
 		}
 		return append(b, '}')
 	}
 	panic(fmt.Sprintf("posthogtest: cannot encode %T", v))
+}
+
+// fitsOrjson reports whether integer text s is in orjson's range.
+func fitsOrjson(s string) bool {
+	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return true
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
 }
 
 // appendPyString quotes s as json.dumps(ensure_ascii=False) does.

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSeed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	at := time.Date(2025, 5, 6, 7, 8, 9, 123456789, time.UTC)
 	a := e.emu.Seed(1, posthogtest.Holdout{
@@ -77,6 +78,7 @@ func TestSeed(t *testing.T) {
 }
 
 func TestAddKeyCopies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	scopes := []string{"experiment_holdout:read"}
 	e.emu.AddKey(keyRead, posthogtest.Key{Scopes: scopes, CurrentProject: 1})

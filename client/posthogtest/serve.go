@@ -40,12 +40,28 @@ func (resp *response) write(w http.ResponseWriter) {
 	}
 }
 
-// jsonResponse answers v with Content-Type application/json.
+// jsonResponse answers v with Content-Type application/json, or with
+// Django's 500 page when PostHog's renderer cannot write v.
 func jsonResponse(status int, v any) *response {
+	b, ok := renderJSON(v)
+	if !ok {
+		return djangoServerError()
+	}
 	return &response{
 		status: status,
 		header: http.Header{"Content-Type": {"application/json"}},
-		body:   encodeJSON(v),
+		body:   b,
+	}
+}
+
+// djangoServerError is Django's own 500 page, sent when an error escapes
+// DRF (here: the renderer refusing a value after the view ran).
+func djangoServerError() *response {
+	return &response{
+		status: http.StatusInternalServerError,
+		header: http.Header{"Content-Type": {"text/html"}},
+		body: []byte("\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Server Error (500)</title>\n</head>\n" +
+			"<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n"),
 	}
 }
 
