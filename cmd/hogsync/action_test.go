@@ -339,6 +339,7 @@ func writeWorkspace(t *testing.T, ws, name, content string) {
 // Acceptance: a pull request's first run posts one comment, the next run
 // updates it (still one), outputs are set and the summary is written.
 func TestActionPlansAndKeepsOneComment(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
 	a := newActionRun(t, h, gh)
@@ -414,6 +415,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 }
 
 func TestActionApplies(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
 	a := newActionRun(t, h, gh)
@@ -438,6 +440,7 @@ func TestActionApplies(t *testing.T) {
 // A pull request from a fork has no secrets: the action validates offline
 // and says so instead of failing.
 func TestActionWithoutKeyValidatesOffline(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
 	a := newActionRun(t, h, gh)
@@ -467,6 +470,7 @@ func TestActionWithoutKeyValidatesOffline(t *testing.T) {
 // Without a key, anything but a pull request's dry run fails: an apply on
 // merge must never pass green having applied nothing.
 func TestActionWithoutKeyFailsOutsidePullRequestDryRuns(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
 	for _, tc := range []struct{ name, event, apply string }{
@@ -490,6 +494,7 @@ func TestActionWithoutKeyFailsOutsidePullRequestDryRuns(t *testing.T) {
 
 // Acceptance: inputs that look like shell run nothing.
 func TestActionInputsCannotInjectCommands(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
 	hostile := []string{

@@ -13,6 +13,7 @@ import (
 // holdout without --force (exit 1, naming the experiment); --force lets
 // them through.
 func TestRunningExperimentBlocksWithoutForce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	started := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	kept := seed(h, "kept", nil, map[string]any{"rollout_percentage": 10})
@@ -52,6 +53,7 @@ func TestRunningExperimentBlocksWithoutForce(t *testing.T) {
 // Acceptance: a key that cannot read experiments still plans and applies,
 // with a warning that says what is missing.
 func TestKeyWithoutExperimentReadStillSyncs(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	const key = "phx_holdouts_only_key_0000000000000000000000"
 	h.emu.AddKey(key, posthogtest.Key{Scopes: []string{"experiment_holdout:write"}, CurrentProject: 1})
@@ -73,6 +75,7 @@ func TestKeyWithoutExperimentReadStillSyncs(t *testing.T) {
 // Experiments are read page by page: the one that blocks can be on the
 // second page.
 func TestBlastRadiusReadsEveryExperimentPage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	started := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	x := seed(h, "x", nil, map[string]any{"rollout_percentage": 10})

@@ -31,6 +31,7 @@ func seed(h *harness, name string, desc *string, groups ...map[string]any) posth
 func sp(s string) *string { return &s }
 
 func TestSyncCreate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("checkout.yaml", checkoutYAML)
 
@@ -63,6 +64,7 @@ func TestSyncCreate(t *testing.T) {
 }
 
 func TestSyncUpdatesEachField(t *testing.T) {
+	t.Parallel()
 	base := map[string]any{"rollout_percentage": 10, "properties": []any{map[string]any{"key": "country", "type": "person", "operator": "exact", "value": []any{"US", "CA"}}}}
 	desc := func(x posthogtest.Holdout) string {
 		if x.Description == nil {
@@ -127,6 +129,7 @@ func TestSyncUpdatesEachField(t *testing.T) {
 }
 
 func TestSyncRenameKeepsID(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	old := seed(h, "search-holdout", nil, map[string]any{"rollout_percentage": 7.5})
 	h.emu.AddExperiment(1, posthogtest.Experiment{Name: "semantic-search", HoldoutID: old.ID})
@@ -147,6 +150,7 @@ func TestSyncRenameKeepsID(t *testing.T) {
 }
 
 func TestSyncUnmanagedAndPrune(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("checkout.yaml", checkoutYAML)
 	manual := seed(h, "made-by-hand", nil, map[string]any{"rollout_percentage": 3})
@@ -175,6 +179,7 @@ func TestSyncUnmanagedAndPrune(t *testing.T) {
 }
 
 func TestSyncIgnoresServerVariantAndNumberForm(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	// Stored as PostHog stores it: variant added, 10.0, keys in another order,
 	// description null, an empty properties list.
@@ -187,6 +192,7 @@ func TestSyncIgnoresServerVariantAndNumberForm(t *testing.T) {
 }
 
 func TestSyncConflictTouchesNeither(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := seed(h, "dup", nil, map[string]any{"rollout_percentage": 1})
 	b := seed(h, "dup", nil, map[string]any{"rollout_percentage": 2})
@@ -214,6 +220,7 @@ func TestSyncConflictTouchesNeither(t *testing.T) {
 }
 
 func TestSyncRefusesPruneWithNoManifests(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	seed(h, "a", nil, map[string]any{"rollout_percentage": 1})
 	r := h.sync("--apply", "--prune").must(t, exitFailure)
@@ -224,6 +231,7 @@ func TestSyncRefusesPruneWithNoManifests(t *testing.T) {
 }
 
 func TestSyncMaxDeletes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("keep.yaml", "name: keep\nfilters:\n  - rollout_percentage: 1\n")
 	for _, n := range []string{"x", "y", "z"} {
@@ -247,6 +255,7 @@ func TestSyncMaxDeletes(t *testing.T) {
 }
 
 func TestSyncPaginationListsEverything(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.SetShuffle(42)
 	for i := 0; i < 250; i++ {
@@ -269,6 +278,7 @@ func TestSyncPaginationListsEverything(t *testing.T) {
 }
 
 func TestSyncTarget(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
 	h.write("b.yaml", "name: b\nfilters:\n  - rollout_percentage: 1\n")
@@ -291,6 +301,7 @@ func TestSyncEnvironmentVariables(t *testing.T) {
 }
 
 func TestSyncAPIKeyFile(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
 	keyFile := h.t.TempDir() + "/key"
@@ -305,6 +316,7 @@ func TestSyncAPIKeyFile(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("ok.yaml", checkoutYAML)
 	h.run("validate", h.dir).must(t, exitOK).contains(t, "1 holdout is valid.")
@@ -323,6 +335,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestUsageErrorExits80(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.run("sync", "--no-such-flag").must(t, exitUsage)
 	h.run("frobnicate").must(t, exitUsage)
@@ -332,6 +345,7 @@ func TestUsageErrorExits80(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		r := h.run(args...).must(t, exitOK)
@@ -342,6 +356,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.run("demo").must(t, exitOK)
 	parts := strings.Split(r.stdout, "=== ")
@@ -364,6 +379,7 @@ func TestDemo(t *testing.T) {
 }
 
 func TestValidateMissingDirectory(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.run("validate", h.dir+"/nope").must(t, exitUsage)
 	r.contains(t, `no such file or directory`)
@@ -374,6 +390,7 @@ func TestValidateMissingDirectory(t *testing.T) {
 
 // A name may hold a comma; --target takes it whole.
 func TestSyncTargetWithComma(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("a.yaml", "name: \"checkout, EU\"\nfilters:\n  - rollout_percentage: 1\n---\nname: other\nfilters:\n  - rollout_percentage: 1\n")
 	h.sync("--apply", "--target", "checkout, EU").must(t, exitOK).contains(t, "Apply complete: 1 created")

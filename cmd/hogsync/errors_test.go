@@ -34,6 +34,7 @@ func wire(t *testing.T, name string) (int, []byte) {
 // Every failing command: one line saying what PostHog said and what to do,
 // and the API key nowhere.
 func TestServerErrorsAreOneLineWithHintAndNoKey(t *testing.T) {
+	t.Parallel()
 	const secretKey = "phx_s3cr3t_k3y_that_must_never_be_printed_0123456789"
 	tests := []struct {
 		name  string
@@ -120,6 +121,7 @@ func TestServerErrorsAreOneLineWithHintAndNoKey(t *testing.T) {
 // A 400 on one change is reported on that change's line, with PostHog's
 // detail and a hint; other changes still go ahead.
 func TestApplyValidationErrorFromServer(t *testing.T) {
+	t.Parallel()
 	const secretKey = "phx_an0ther_s3cr3t_which_stays_hidden_9876543210"
 	h := newHarness(t)
 	h.emu.AddKey(secretKey, posthogtest.Key{Scopes: []string{"*"}, CurrentProject: 1})

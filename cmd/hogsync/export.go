@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/manifest"
 	hsync "github.com/hogsync/hogsync/sync"
 )
@@ -66,9 +67,9 @@ func (c *exportCmd) Run(e *env) error {
 		if err := c.write(f); err != nil {
 			return fmt.Errorf("%w; %d of %d files were written", err, i, len(files))
 		}
-		fmt.Fprintf(e.stdout, "wrote %s (id %d)\n", c.path(f), f.ID)
+		fmt.Fprintf(e.stdout, "wrote %s (id %d)\n", shown(c.path(f)), f.ID)
 	}
-	fmt.Fprintf(e.stdout, "Exported %d %s to %s.\n", len(files), plural(len(files), "holdout", "holdouts"), c.OutDir)
+	fmt.Fprintf(e.stdout, "Exported %d %s to %s.\n", len(files), plural(len(files), "holdout", "holdouts"), shown(c.OutDir))
 	if len(files) == 0 {
 		fmt.Fprintf(e.stderr, "hogsync: project %s has no holdouts; no file was written\n", api.Project())
 	}
@@ -76,6 +77,9 @@ func (c *exportCmd) Run(e *env) error {
 }
 
 func (c *exportCmd) path(f hsync.ExportFile) string { return filepath.Join(c.OutDir, f.Name) }
+
+// shown is a path as messages show it.
+func shown(path string) string { return escape.Text(path) }
 
 // checkTargets makes sure writing will replace nothing without
 // --overwrite, and never a directory. It checks every file before any is
@@ -107,24 +111,20 @@ func (c *exportCmd) checkTargets(files []hsync.ExportFile) error {
 	return nil
 }
 
-// write writes one file. Without --overwrite it creates the file
-// exclusively, so a file that appeared after checkTargets is never
-// replaced.
+// write writes one file, 0600 (an export holds project data), through
+// a temporary file in --out-dir: a symbolic link at the file's path is
+// replaced, never written through. Without --overwrite the file is put
+// in place only if nothing took its name since checkTargets.
 func (c *exportCmd) write(f hsync.ExportFile) error {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if !c.Overwrite {
-		flags |= os.O_EXCL
+	path := c.path(f)
+	if c.Overwrite {
+		if err := writePrivateFile(path, f.Content); err != nil {
+			return fmt.Errorf("write %s: %w", shown(path), err)
+		}
+		return nil
 	}
-	out, err := os.OpenFile(c.path(f), flags, 0o644)
-	if err != nil {
-		return err
-	}
-	_, err = out.Write(f.Content)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", c.path(f), err)
+	if err := createPrivateFile(path, f.Content); err != nil {
+		return fmt.Errorf("write %s: %w", shown(path), err)
 	}
 	return nil
 }
@@ -136,21 +136,21 @@ func (c *exportCmd) verdict(e *env, files []hsync.ExportFile) error {
 	for _, f := range files {
 		if f.Err != nil {
 			invalid++
-			fmt.Fprintf(e.stderr, "hogsync: %s: holdout %q (id %d) is %v\n", c.path(f), f.Holdout, f.ID, f.Err)
+			fmt.Fprintf(e.stderr, "hogsync: %s: holdout %q (id %d) is %v\n", shown(c.path(f)), f.Holdout, f.ID, f.Err)
 		}
 	}
 	dups := c.reportDuplicates(e, files)
 	var errs []error
 	if invalid > 0 {
 		errs = append(errs, fmt.Errorf("%d %s written as PostHog stores %s, which is not a valid manifest (see above); edit %s until `hogsync validate %s` passes",
-			invalid, plural(invalid, "holdout was", "holdouts were"), plural(invalid, "it", "them"), plural(invalid, "that file", "those files"), c.OutDir))
+			invalid, plural(invalid, "holdout was", "holdouts were"), plural(invalid, "it", "them"), plural(invalid, "that file", "those files"), shown(c.OutDir)))
 	}
 	if dups > 0 {
 		errs = append(errs, fmt.Errorf("%d %s shared by several holdouts (above). Every one was written, none merged or dropped, "+
 			"but names must be unique in a manifest directory, so validate and sync refuse %s until they are. "+
 			"Rename them in PostHog and export again with --overwrite (until then sync on this project reports a conflict), "+
 			"or, to migrate them, edit the name in, or delete, the extra files",
-			dups, plural(dups, "name is", "names are"), c.OutDir))
+			dups, plural(dups, "name is", "names are"), shown(c.OutDir)))
 	}
 	if len(errs) > 0 {
 		for _, err := range errs {
@@ -178,7 +178,7 @@ func (c *exportCmd) reportDuplicates(e *env, files []hsync.ExportFile) int {
 	for _, n := range names {
 		var where []string
 		for _, f := range byName[n] {
-			where = append(where, fmt.Sprintf("%s (id %d)", c.path(f), f.ID))
+			where = append(where, fmt.Sprintf("%s (id %d)", shown(c.path(f)), f.ID))
 		}
 		fmt.Fprintf(e.stderr, "hogsync: warning: PostHog has %d holdouts named %q: %s\n", len(where), n, strings.Join(where, ", "))
 	}
@@ -195,14 +195,14 @@ func (c *exportCmd) checkDir(e *env, files []hsync.ExportFile) error {
 		for _, p := range list {
 			fmt.Fprintln(e.stderr, p.Error())
 		}
-		return fmt.Errorf("%s does not validate: files that were there before the export clash with the exported ones (see above); move them away, or export into an empty directory", c.OutDir)
+		return fmt.Errorf("%s does not validate: files that were there before the export clash with the exported ones (see above); move them away, or export into an empty directory", shown(c.OutDir))
 	}
 	if err != nil {
 		return err
 	}
 	if extra := len(loaded) - len(files); extra > 0 {
 		fmt.Fprintf(e.stderr, "hogsync: note: %s also holds %d %s this export did not write; sync %s will manage %s too\n",
-			c.OutDir, extra, plural(extra, "holdout", "holdouts"), c.OutDir, plural(extra, "it", "them"))
+			shown(c.OutDir), extra, plural(extra, "holdout", "holdouts"), shown(c.OutDir), plural(extra, "it", "them"))
 	}
 	return nil
 }

@@ -133,6 +133,7 @@ func seedVaried(h *harness) {
 }
 
 func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	seedVaried(h)
 	out := filepath.Join(h.dir, "export")
@@ -177,6 +178,7 @@ func TestExportRoundTrip(t *testing.T) {
 }
 
 func TestExportMigratesToAnotherProject(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.AddProject(2)
 	for i := range 150 {
@@ -225,6 +227,7 @@ func TestExportMigratesToAnotherProject(t *testing.T) {
 }
 
 func TestExportNeverOverwritesUnasked(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := seed(h, "a", nil, map[string]any{"rollout_percentage": 1})
 	seed(h, "b", nil, map[string]any{"rollout_percentage": 2})
@@ -263,6 +266,7 @@ func TestExportNeverOverwritesUnasked(t *testing.T) {
 }
 
 func TestExportRefusesADirectoryInTheWay(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	seed(h, "a", nil, map[string]any{"rollout_percentage": 1})
 	out := filepath.Join(h.dir, "export")
@@ -275,6 +279,7 @@ func TestExportRefusesADirectoryInTheWay(t *testing.T) {
 // PostHog allows two holdouts with one name; a manifest directory does not.
 // Export writes both (nothing merged or dropped), says so, and exits 1.
 func TestExportDuplicateNames(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	one := seed(h, "checkout", sp("first"), map[string]any{"rollout_percentage": 1})
 	two := seed(h, "checkout", sp("second"), map[string]any{"rollout_percentage": 2})
@@ -316,6 +321,7 @@ func TestExportDuplicateNames(t *testing.T) {
 }
 
 func TestExportHoldoutTheManifestFormatRefuses(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	seed(h, "ok", nil, map[string]any{"rollout_percentage": 1})
 	odd := seed(h, "odd", nil, map[string]any{"rollout_percentage": 1, "sort_key": "x"})
@@ -331,6 +337,7 @@ func TestExportHoldoutTheManifestFormatRefuses(t *testing.T) {
 }
 
 func TestExportChecksTheWholeDirectory(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	seed(h, "a", nil, map[string]any{"rollout_percentage": 1})
 	out := filepath.Join(h.dir, "export")
@@ -351,6 +358,7 @@ func TestExportChecksTheWholeDirectory(t *testing.T) {
 }
 
 func TestExportUsage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.run("export", "--host", h.srv.URL, "--project", "1").must(t, exitUsage).contains(t, "--out-dir")
 	delete(h.env, "POSTHOG_PERSONAL_API_KEY")
@@ -362,6 +370,7 @@ func TestExportUsage(t *testing.T) {
 }
 
 func TestExportEmptyProject(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	out := filepath.Join(h.dir, "export")
 	r := h.export(out, "1").must(t, exitOK)
@@ -380,4 +389,41 @@ func exportedSourceID(t *testing.T, content string) (int64, bool) {
 		t.Fatalf("exported file does not load: %v", err)
 	}
 	return hs[0].SourceID, hs[0].SourceID != 0
+}
+
+// Acceptance (issue 8, item 9): export --overwrite over a symbolic link
+// replaces the link with the exported file and leaves the link's target
+// untouched; exported files are readable by their owner only.
+func TestExportOverwriteNeverWritesThroughASymlink(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	seed(h, "a", nil, map[string]any{"rollout_percentage": 1})
+	out := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim.txt")
+	const precious = "not a manifest: must survive\n"
+	if err := os.WriteFile(victim, []byte(precious), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(out, "a.yaml")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	h.export(out, "1").must(t, exitFailure).contains(t, "1 file already exists")
+	h.export(out, "1", "--overwrite").must(t, exitOK)
+	if got := readFile(t, victim); got != precious {
+		t.Errorf("the link's target was written through:\n%s", got)
+	}
+	info, err := os.Lstat(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Mode().IsRegular() {
+		t.Errorf("%s is %v, want a regular file in place of the link", link, info.Mode())
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("exported file mode %v, want 0600", perm)
+	}
+	if c := readFile(t, link); !strings.Contains(c, "name: a\n") {
+		t.Errorf("exported file:\n%s", c)
+	}
 }

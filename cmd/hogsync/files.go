@@ -49,6 +49,24 @@ func writePrivateFile(path string, data []byte) error {
 	return nil
 }
 
+// createPrivateFile is writePrivateFile for a path that must not exist:
+// it fails with fs.ErrExist when something (a file, a link) has the name,
+// and never replaces it.
+func createPrivateFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+	}
+	return err
+}
+
 // checkWritable makes sure a file can be written at path later in the
 // run, before anything is sent to PostHog: a mistyped --id-map or
 // --plan-out must fail the run with nothing applied, not after the apply.

@@ -14,6 +14,7 @@ import (
 // --id-map, the map covers every holdout and each source id points at the
 // holdout of the same name in project 2.
 func TestIDMapAfterMigration(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.emu.AddProject(2)
 	const n = 150 // more than one page
@@ -77,6 +78,7 @@ func TestIDMapAfterMigration(t *testing.T) {
 }
 
 func TestIDMapNeedsApply(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
 	h.sync("--id-map", filepath.Join(t.TempDir(), "m.json")).must(t, exitUsage).contains(t, "--id-map needs --apply")

@@ -14,6 +14,7 @@ import (
 )
 
 func TestBudgetWarning(t *testing.T) {
+	t.Parallel()
 	if w := budgetWarning(4800); w != "" {
 		t.Errorf("4,800 changes fit the hourly budget, got %q", w)
 	}
@@ -25,6 +26,7 @@ func TestBudgetWarning(t *testing.T) {
 // --timeout stops starting changes, lets the one in flight finish, and
 // says what was not done.
 func TestSyncTimeout(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.writeMany("slow", 20, "1")
 	h.emu.SetFaults(posthogtest.Faults{Latency: 100 * time.Millisecond})
@@ -45,6 +47,7 @@ func TestSyncTimeout(t *testing.T) {
 // broken manifest in one run, exactly the lines the goldens hold, and
 // exits 1.
 func TestValidateReportsEveryRuleInOneRun(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	dir := filepath.Join("..", "..", "manifest", "testdata", "invalid")
 	r := h.run("validate", dir).must(t, exitFailure)

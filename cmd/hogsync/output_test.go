@@ -9,6 +9,7 @@ import (
 )
 
 func TestSyncOutputJSON(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("checkout.yaml", checkoutYAML)
 	legacy := seed(h, "legacy", nil, map[string]any{"rollout_percentage": 3})
@@ -60,6 +61,7 @@ func TestSyncOutputJSON(t *testing.T) {
 }
 
 func TestSyncOutputMarkdown(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("checkout.yaml", checkoutYAML)
 	r := h.sync("--output", "markdown").must(t, exitOK)
@@ -74,6 +76,7 @@ func TestSyncOutputMarkdown(t *testing.T) {
 }
 
 func TestCommentOutsideGitHubActionsWarns(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("checkout.yaml", checkoutYAML)
 	h.sync("--comment").must(t, exitOK).contains(t, "--comment works only on GitHub Actions")
@@ -81,6 +84,7 @@ func TestCommentOutsideGitHubActionsWarns(t *testing.T) {
 
 // On GitHub Actions, manifest problems become annotations on the lines.
 func TestAnnotationsOnGitHubActions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env["GITHUB_ACTIONS"] = "true"
 	h.write("bad.yaml", "name: bad\nfilters:\n  - rollout_percentage: 150\n")
@@ -95,6 +99,7 @@ func TestAnnotationsOnGitHubActions(t *testing.T) {
 // commands (here a warning that the comment could not be posted) go to
 // stderr.
 func TestJSONOutputStaysJSONOnGitHubActions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.env["GITHUB_ACTIONS"] = "true"
 	h.write("checkout.yaml", checkoutYAML)
@@ -122,6 +127,7 @@ func githubFiles(t *testing.T, h *harness) (summary, outputs string) {
 // A --max-deletes refusal reaches the job summary and the outputs, not
 // only the log.
 func TestRefusalIsPublished(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	summary, outputs := githubFiles(t, h)
 	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
@@ -140,6 +146,7 @@ func TestRefusalIsPublished(t *testing.T) {
 // before anything is sent that writes: nothing is applied, and the job
 // summary says why no plan was made.
 func TestUnwritableOutputFileAppliesNothing(t *testing.T) {
+	t.Parallel()
 	for _, flag := range []string{"--plan-out", "--id-map"} {
 		t.Run(flag, func(t *testing.T) {
 			t.Parallel()

@@ -49,6 +49,7 @@ func (h *harness) assertEachOnce(prefix string, n int) {
 // Acceptance: 50 creates through a 429 on every 5th request and three 502s
 // in a row: every holdout exists exactly once, exit 0.
 func TestApplyThroughThrottlingAndServerErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.writeMany("load", 50, "5")
 	h.emu.SetFaults(posthogtest.Faults{Every429: 5, ServerErrors: []int{502, 502, 502}})
@@ -73,6 +74,7 @@ func TestApplyThroughThrottlingAndServerErrors(t *testing.T) {
 // Acceptance: a create committed by PostHog whose answer is lost is found
 // by listing, not sent again.
 func TestApplyLostCreateResponseMakesNoDuplicate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.writeMany("lost", 3, "5")
 	h.emu.SetFaults(posthogtest.Faults{LoseCreateResponses: 2})
@@ -91,6 +93,7 @@ func TestApplyLostCreateResponseMakesNoDuplicate(t *testing.T) {
 // 60/scale seconds and the client's default 6 requests a second become
 // 6*scale.
 func TestApplyAtDefaultPaceIsNeverThrottled(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a few seconds of paced requests")
 	}
@@ -112,6 +115,7 @@ func TestApplyAtDefaultPaceIsNeverThrottled(t *testing.T) {
 // detail while every other change is applied; fixing the manifest and
 // running again converges.
 func TestApplyPartialFailureThenConverges(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var ids []int64
 	for _, n := range []string{"a", "b", "c"} {
@@ -152,6 +156,7 @@ func TestApplyPartialFailureThenConverges(t *testing.T) {
 // pending with their change request ids, apart from what was applied;
 // exit 3.
 func TestApplyApprovalsArePending(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	gated := seed(h, "gated", nil, map[string]any{"rollout_percentage": 10})
 	renamed := seed(h, "old-name", nil, map[string]any{"rollout_percentage": 10})
@@ -186,6 +191,7 @@ func TestApplyApprovalsArePending(t *testing.T) {
 // in flight finish, says what was and was not applied, exits 1, and a
 // second run converges.
 func TestInterruptDuringApply(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -253,6 +259,7 @@ func posts(h *harness) int {
 // it again in the same run (that would make a duplicate); the next run
 // finds it.
 func TestSlowCreateIsNotDuplicated(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.withHandler(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -30,6 +30,7 @@ func patchHoldout(t *testing.T, h *harness, id int64, body string) {
 
 // A saved plan applies only while it still describes what would be done.
 func TestApplySavedPlan(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	x := seed(h, "x", nil, map[string]any{"rollout_percentage": 10})
 	h.write("m.yaml", "name: x\nfilters:\n  - rollout_percentage: 20\n---\nname: y\nfilters:\n  - rollout_percentage: 1\n")
