@@ -95,6 +95,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		kong.Vars{"version": versionString()},
 		kong.Writers(e.stdout, e.stderr),
 		kong.Exit(func(code int) { panic(kongExit(code)) }),
+		// Flags' environment variables come through getenv, not os, so
+		// that every input of a run (tests' too) goes through run's
+		// arguments.
+		kong.Resolvers(kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
+			for _, name := range f.Tag.Envs {
+				if v := getenv(name); v != "" {
+					return v, nil
+				}
+			}
+			return nil, nil
+		})),
 	)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "hogsync: internal error: %v\n", err)

@@ -290,10 +290,11 @@ func TestSyncTarget(t *testing.T) {
 }
 
 func TestSyncEnvironmentVariables(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
-	t.Setenv("POSTHOG_HOST", h.srv.URL)
-	t.Setenv("POSTHOG_PROJECT_ID", "@current")
+	h.env["POSTHOG_HOST"] = h.srv.URL
+	h.env["POSTHOG_PROJECT_ID"] = "@current"
 	h.run("sync", h.dir, "--apply").must(t, exitOK)
 	if len(h.emu.Holdouts(1)) != 1 {
 		t.Fatal("POSTHOG_HOST/POSTHOG_PROJECT_ID not used")

@@ -69,10 +69,10 @@ func (f applyFlags) validate() error {
 
 // Run is `hogsync sync`.
 func (c *syncCmd) Run(e *env) error {
-	if err := c.check(); err != nil {
-		return err
-	}
 	vs := newViews(e, c)
+	if err := c.check(); err != nil {
+		return c.fail(vs, err)
+	}
 	holdouts, err := loadManifests(vs, os.DirFS(c.Dir), c.Dir)
 	if err != nil {
 		return c.fail(vs, err)

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	stdsync "sync"
+	"testing"
+
+	"github.com/hogsync/hogsync/client/posthogtest"
+	"github.com/hogsync/hogsync/internal/escape"
+)
+
+// commentRecorder records the pull request comments hogsync posts.
+type commentRecorder struct {
+	mu       stdsync.Mutex
+	comments []string
+}
+
+func newCommentRecorder(t *testing.T, h *harness) *commentRecorder {
+	t.Helper()
+	g := &commentRecorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/comments"):
+			io.WriteString(w, "[]")
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/comments"):
+			var body struct{ Body string }
+			json.NewDecoder(r.Body).Decode(&body)
+			g.mu.Lock()
+			g.comments = append(g.comments, body.Body)
+			g.mu.Unlock()
+			w.WriteHeader(http.StatusCreated)
+			io.WriteString(w, `{"id":1}`)
+		case r.URL.Path == "/user":
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"message":"Resource not accessible by integration"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	event := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(event, []byte(`{"pull_request":{"number":7}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.env["GITHUB_API_URL"] = srv.URL
+	h.env["GITHUB_EVENT_PATH"] = event
+	h.env["GITHUB_REPOSITORY"] = "o/r"
+	h.env["GITHUB_TOKEN"] = "ghs_faketoken_0123456789abcdef"
+	return g
+}
+
+func (g *commentRecorder) posted() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.comments...)
+}
+
+// assertNowhere fails when secret, or its markdown-escaped form, is in
+// any of the texts.
+func assertNowhere(t *testing.T, secret string, texts map[string]string) {
+	t.Helper()
+	for where, text := range texts {
+		for _, form := range []string{secret, escape.Markdown(secret), secret[4:20]} {
+			if strings.Contains(text, form) {
+				t.Errorf("the key (as %q) is in %s:\n%s", form, where, text)
+			}
+		}
+	}
+}
+
+// Acceptance (issue 10, item 2): the key pasted into POSTHOG_PROJECT_ID
+// (secrets and variables swapped) on GitHub Actions with --comment appears
+// in no output, summary, output file or comment body, in any form.
+func TestKeyInProjectVariableIsNeverPrinted(t *testing.T) {
+	t.Parallel()
+	const key = "phx_swapped_with_the_project_id_0123456789ABCDEFGH"
+	h := newHarness(t)
+	h.emu.AddKey(key, posthogtest.Key{Scopes: []string{"*"}, CurrentProject: 1})
+	h.env["POSTHOG_PERSONAL_API_KEY"] = key
+	h.env["POSTHOG_PROJECT_ID"] = key
+	summary, outputs := githubFiles(t, h)
+	gh := newCommentRecorder(t, h)
+	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
+
+	r := h.run("sync", h.dir, "--host", h.srv.URL, "--comment")
+	if r.code == exitOK {
+		t.Fatalf("a key as the project id was accepted:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "is not a project id") {
+		t.Errorf("stderr does not say what is wrong:\n%s", r.stderr)
+	}
+	md, _ := os.ReadFile(summary)
+	outs, _ := os.ReadFile(outputs)
+	texts := map[string]string{"stdout": r.stdout, "stderr": r.stderr, "job summary": string(md), "step outputs": string(outs)}
+	comments := gh.posted()
+	if len(comments) != 1 {
+		t.Fatalf("%d comments posted, want 1 saying why there is no plan", len(comments))
+	}
+	texts["comment"] = comments[0]
+	assertNowhere(t, key, texts)
+	if !strings.Contains(comments[0], "No plan could be made") {
+		t.Errorf("comment:\n%s", comments[0])
+	}
+}
