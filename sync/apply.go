@@ -5,21 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 	stdsync "sync"
 	"time"
 
 	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/internal/canon"
 )
 
 // API is what Apply needs of PostHog. *client.Client satisfies it.
 type API interface {
-	// List is used only after a create whose answer was lost, to learn
-	// whether PostHog made the holdout before trying again.
+	// List is used after a create whose answer was lost, to learn whether
+	// PostHog made the holdout before trying again, and by VerifyCreates.
 	List(ctx context.Context) ([]client.Holdout, error)
 	Create(ctx context.Context, in client.HoldoutInput) (client.Holdout, error)
-	Update(ctx context.Context, id int64, in client.HoldoutInput) (client.Holdout, error)
+	// Patch sends only the fields that change: a PATCH carrying filters
+	// makes PostHog re-save every linked experiment's flag.
+	Patch(ctx context.Context, id int64, p client.HoldoutPatch) (client.Holdout, error)
 	Delete(ctx context.Context, id int64) error
+}
+
+// Lister lists the holdouts PostHog has.
+type Lister interface {
+	List(ctx context.Context) ([]client.Holdout, error)
 }
 
 var _ API = (*client.Client)(nil)
@@ -43,8 +53,13 @@ const (
 	Blocked
 )
 
+var statusNames = [...]string{"done", "failed", "pending approval", "not attempted", "blocked"}
+
 func (s Status) String() string {
-	return [...]string{"done", "failed", "pending approval", "not attempted", "blocked"}[s]
+	if s < 0 || int(s) >= len(statusNames) {
+		return fmt.Sprintf("status(%d)", int(s))
+	}
+	return statusNames[s]
 }
 
 // Result is what happened to one change.
@@ -60,11 +75,22 @@ type Result struct {
 	// Note adds what a reader should know about a Done change, such as a
 	// delete that found the holdout already gone.
 	Note string
+	// Seq is the result's place in completion order, from 1; Of is how
+	// many changes the plan holds. RenderResult shows them as [Seq/Of].
+	Seq, Of int
 }
 
 // Report is every change's result, in plan order.
 type Report struct {
 	Results []Result
+	// Duplicates are names this run created that PostHog held more than
+	// once right after the apply (ApplyOptions.VerifyCreates): something
+	// else, such as another apply at the same time, created them too.
+	// Each is a failure of the run.
+	Duplicates []Duplicate
+	// VerifyErr is why the check for duplicates could not be made; nil
+	// when it was made or not asked for.
+	VerifyErr error
 }
 
 // Count returns how many results have status s.
@@ -91,6 +117,10 @@ type ApplyOptions struct {
 	// answers are lost (default 4). Each new attempt follows a listing that
 	// shows the holdout was not made.
 	CreateAttempts int
+	// VerifyCreates lists the holdouts again after an apply that created
+	// any, and reports in Report.Duplicates each name this run created
+	// that PostHog now holds more than once (see VerifyCreates).
+	VerifyCreates bool
 	// sleep waits between create attempts; tests replace it.
 	sleep func(context.Context, time.Duration) error
 }
@@ -117,11 +147,15 @@ func Apply(ctx context.Context, api API, p Plan, opts ApplyOptions) Report {
 	// its outcome unknown; but once ctx ends the client retries nothing.
 	flight := client.Detach(ctx)
 	results := make([]Result, len(p.Changes))
-	var mu stdsync.Mutex // serialises OnResult
-	emit := func(r Result) {
+	var mu stdsync.Mutex // serialises OnResult and numbers the results
+	seq := 0
+	emit := func(i int, r Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		seq++
+		r.Seq, r.Of = seq, len(p.Changes)
+		results[i] = r
 		if opts.OnResult != nil {
-			mu.Lock()
-			defer mu.Unlock()
 			opts.OnResult(r)
 		}
 	}
@@ -139,26 +173,90 @@ func Apply(ctx context.Context, api API, p Plan, opts ApplyOptions) Report {
 			case sem <- struct{}{}:
 			}
 			if err := ctx.Err(); err != nil {
-				results[i] = Result{Change: c, Status: NotAttempted, ID: c.ID, Err: err}
-				emit(results[i])
+				emit(i, Result{Change: c, Status: NotAttempted, ID: c.ID, Err: err})
 				continue
 			}
 			if c.Blocked() {
 				<-sem
-				results[i] = Result{Change: c, Status: Blocked, ID: c.ID, Err: errors.New(BlockedReason(c))}
-				emit(results[i])
+				emit(i, Result{Change: c, Status: Blocked, ID: c.ID, Err: errors.New(BlockedReason(c))})
 				continue
 			}
 			wg.Go(func() {
 				defer func() { <-sem }()
-				results[i] = applyOne(ctx, flight, api, c, opts)
-				emit(results[i])
+				emit(i, applyOne(ctx, flight, api, c, opts))
 			})
 		}
 		wg.Wait()
 		start = end
 	}
-	return Report{Results: results}
+	rep := Report{Results: results}
+	if opts.VerifyCreates {
+		// The listing is a read: it may run after an interrupt, as the
+		// creates it checks have happened all the same.
+		rep.Duplicates, rep.VerifyErr = VerifyCreates(flight, api, rep)
+	}
+	return rep
+}
+
+// Duplicate is a name this run created that PostHog holds more than once.
+type Duplicate struct {
+	Name string
+	// IDs are every holdout with the name, ascending; Created are the
+	// ones this run made.
+	IDs     []int64
+	Created []int64
+}
+
+func (d Duplicate) Error() string {
+	return fmt.Sprintf("holdout %q now exists %d times in PostHog (ids %s; this run created %s): something else created it at the same time, such as another apply; keep one, delete the others in PostHog, then sync again",
+		d.Name, len(d.IDs), joinIDs(d.IDs), joinIDs(d.Created))
+}
+
+// VerifyCreates lists the holdouts and returns, sorted by name, each name
+// that rep shows this run created and that PostHog now holds more than
+// once. Two applies of the same new manifests at once each see the name
+// free and each create it; only a listing afterwards can tell. Nothing is
+// listed when rep holds no completed create.
+func VerifyCreates(ctx context.Context, api Lister, rep Report) ([]Duplicate, error) {
+	created := map[string][]int64{}
+	for _, r := range rep.Results {
+		if r.Change.Action == Create && r.Status == Done {
+			created[r.Change.Name] = append(created[r.Change.Name], r.ID)
+		}
+	}
+	if len(created) == 0 {
+		return nil, nil
+	}
+	all, err := api.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("could not check that no holdout this run created exists twice (another apply at the same time would do that): %w", err)
+	}
+	byName := map[string][]int64{}
+	for _, h := range all {
+		if _, ok := created[h.Name]; ok {
+			byName[h.Name] = append(byName[h.Name], h.ID)
+		}
+	}
+	var dups []Duplicate
+	for name, ids := range byName {
+		if len(ids) < 2 {
+			continue
+		}
+		slices.Sort(ids)
+		mine := slices.Clone(created[name])
+		slices.Sort(mine)
+		dups = append(dups, Duplicate{Name: name, IDs: ids, Created: mine})
+	}
+	slices.SortFunc(dups, func(a, b Duplicate) int { return strings.Compare(a.Name, b.Name) })
+	return dups, nil
+}
+
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ", ")
 }
 
 // applyOne makes one change. ctx says whether to start anything new;
@@ -170,7 +268,7 @@ func applyOne(ctx, flight context.Context, api API, c Change, opts ApplyOptions)
 	case Create:
 		return create(ctx, flight, api, c, opts)
 	case Update:
-		_, err = api.Update(flight, c.ID, c.After.input())
+		_, err = api.Patch(flight, c.ID, patch(*c.Before, *c.After))
 	case Delete:
 		err = api.Delete(flight, c.ID)
 		if errors.Is(err, client.ErrNotFound) {
@@ -181,9 +279,34 @@ func applyOne(ctx, flight context.Context, api API, c Change, opts ApplyOptions)
 	return settle(res, err)
 }
 
-// settle sorts an API answer into done, pending approval or failed.
+// patch is the body that brings a holdout from `from` to `to`: only the
+// fields that differ. Filters are left out unless they change, so a
+// rename or a new description leaves every linked experiment's feature
+// flag untouched.
+func patch(from, to State) client.HoldoutPatch {
+	var p client.HoldoutPatch
+	if from.Name != to.Name {
+		p.Name = &to.Name
+	}
+	if from.Description != to.Description {
+		p.Description = &to.Description
+	}
+	if !equalFilters(from, to) {
+		p.Filters = to.Filters
+	}
+	return p
+}
+
+// settle sorts an API answer into done, pending approval or failed. A
+// 409 change_request_pending names a request that was already waiting;
+// it is this change pending only when its intent is this change's.
 func settle(res Result, err error) Result {
 	if cr, ok := client.PendingApproval(err); ok {
+		var ae *client.APIError
+		if errors.As(err, &ae) && ae.Code == codeChangeRequestPending && !sameIntent(res.Change, ae.ChangeRequest) {
+			res.Status, res.Err = Failed, otherPending(cr, ae.ChangeRequest)
+			return res
+		}
 		res.Status, res.ChangeRequestID = Pending, cr
 		return res
 	}
@@ -235,7 +358,7 @@ func create(ctx, flight context.Context, api API, c Change, opts ApplyOptions) R
 			res.ID = found[0].ID
 			res.Note = "PostHog's answer was lost; a listing confirmed it was made"
 			if have := remoteState(found[0]); !equal(have, *c.After) {
-				_, uerr := api.Update(flight, found[0].ID, c.After.input())
+				_, uerr := api.Patch(flight, found[0].ID, patch(have, *c.After))
 				res.Note = "PostHog's answer was lost; a listing found it, and it was updated to match"
 				return settle(res, uerr)
 			}
@@ -255,6 +378,80 @@ func create(ctx, flight context.Context, api API, c Change, opts ApplyOptions) R
 			return settle(res, fmt.Errorf("%w; not sent again: %w", err, ctx.Err()))
 		}
 	}
+}
+
+// PostHog's answer when a change request for the same action and holdout
+// is already waiting (whatever value it holds).
+const codeChangeRequestPending = "change_request_pending"
+
+// sameIntent reports whether a waiting change request would make change c:
+// the same action on the holdout and, for an update, the same filters
+// and, where the request sets them, the same name and description.
+func sameIntent(c Change, cr *client.ChangeRequest) bool {
+	if cr == nil {
+		return false // PostHog did not show it: it cannot be told to be this one
+	}
+	switch c.Action {
+	case Delete:
+		return cr.ActionKey == "experiment_holdout.delete"
+	case Update:
+		if cr.ActionKey != "experiment_holdout.update" || c.After == nil {
+			return false
+		}
+		filters := cr.DesiredFilters
+		if filters == nil {
+			filters = groupsOf(cr.DesiredChanges["filters"])
+		}
+		if filters == nil || !canon.Equal(canon.Groups(filters), c.After.Filters) {
+			return false
+		}
+		if v, ok := cr.DesiredChanges["name"]; ok {
+			if n, _ := v.(string); canon.Strip(n) != c.After.Name {
+				return false
+			}
+		}
+		if v, ok := cr.DesiredChanges["description"]; ok {
+			if d, _ := v.(string); canon.Strip(d) != c.After.Description {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// groupsOf reads a decoded JSON list of filter groups; nil when v is not one.
+func groupsOf(v any) []map[string]any {
+	list, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// otherPending is the failure of a change that another waiting change
+// request keeps from being sent.
+func otherPending(id string, cr *client.ChangeRequest) error {
+	what := "PostHog did not show what it would change, so it cannot be told to be this change"
+	if cr != nil {
+		switch {
+		case cr.Description != "":
+			what = cr.Description
+		case cr.DesiredFilters != nil:
+			what = "it would set filters to " + string(canon.JSON(canon.Groups(cr.DesiredFilters)))
+		case cr.ActionKey != "":
+			what = cr.ActionKey
+		}
+	}
+	return fmt.Errorf("another change is already pending in PostHog (change request %s: %s); approve or cancel it there, then run again", id, what)
 }
 
 func findByName(ctx context.Context, api API, name string) ([]client.Holdout, error) {
@@ -312,6 +509,9 @@ func RenderResult(w io.Writer, r Result, opts TextOptions) error {
 	case Blocked:
 		line = pt.paint(ansiMagenta, "! "+Headline(c)+" was not applied") + ": " + BlockedReason(c)
 	}
+	if r.Of > 0 {
+		line = fmt.Sprintf("[%d/%d] ", r.Seq, r.Of) + line
+	}
 	_, err := io.WriteString(w, line+"\n")
 	return err
 }
@@ -358,7 +558,10 @@ func ApplySummary(r Report) string {
 		extra = append(extra, fmt.Sprintf("%d not attempted", n))
 	}
 	if n := r.Count(Blocked); n > 0 {
-		extra = append(extra, fmt.Sprintf("%d blocked by running experiments", n))
+		extra = append(extra, fmt.Sprintf("%d blocked", n))
+	}
+	if n := len(r.Duplicates); n > 0 {
+		extra = append(extra, fmt.Sprintf("%d created more than once (another apply at the same time?)", n))
 	}
 	if len(extra) == 0 {
 		return "Apply complete: " + s + "."

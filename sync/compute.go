@@ -18,8 +18,16 @@ type Options struct {
 	// Targets, when not empty, limit the plan to the holdouts with these
 	// names (a manifest's name or previous name, or a remote name).
 	Targets []string
-	// Force allows changes that running experiments would otherwise block.
+	// Force allows changes that launched experiments, or experiments that
+	// could not be read, would otherwise block.
 	Force bool
+	// ExperimentsUnreadable, when not empty, says why the experiments could
+	// not be read, such as "the key lacks the experiment:read scope".
+	// Without Force every change that rewrites or removes a holdout's
+	// exclusion (an update of its filters, a delete) is then blocked, as
+	// nothing shows which experiments it would disturb; creates and
+	// updates of only the name or description are not.
+	ExperimentsUnreadable string
 }
 
 // ErrPruneEverything refuses a prune when no manifest was loaded: an empty
@@ -43,7 +51,11 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 		byName[r.Name] = append(byName[r.Name], r)
 	}
 	used := blastRadius(experiments)
-	plan := Plan{BlastRadiusKnown: experiments != nil, Matched: map[string]int64{}}
+	plan := Plan{
+		BlastRadiusKnown:      experiments != nil && opts.ExperimentsUnreadable == "",
+		ExperimentsUnreadable: opts.ExperimentsUnreadable,
+		Matched:               map[string]int64{},
+	}
 	claimed := map[int64]bool{} // remote ids some manifest names
 
 	for _, d := range desired {
@@ -64,7 +76,7 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 			// Either two holdouts share the name, or the holdout exists under
 			// both its new and an old name. Guessing could rewrite or orphan
 			// the wrong one's experiments, so nothing is touched.
-			plan.Conflicts = append(plan.Conflicts, conflict(d, all))
+			plan.Conflicts = append(plan.Conflicts, conflict(d, cands, old))
 		default:
 			r := all[0]
 			plan.Matched[d.Name] = r.ID
@@ -100,29 +112,33 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 	}
 	if !opts.Force {
 		for i := range plan.Changes {
-			plan.Changes[i].BlockedBy = blockers(plan.Changes[i])
+			c := &plan.Changes[i]
+			c.BlockedBy = blockers(*c)
+			if opts.ExperimentsUnreadable != "" && c.ChangesFilters() {
+				c.Blocker = fmt.Sprintf("the experiments that use it could not be read (%s), so nothing shows whether a running one would be disturbed; --force applies it anyway", opts.ExperimentsUnreadable)
+			}
 		}
 	}
 	plan.sort()
 	return plan, nil
 }
 
-// blockers are the running experiments a change would disturb. Deleting a
-// holdout removes the exclusion from their flags, and changing its filters
-// rewrites their flags mid-run, skewing results; a new name or description
-// touches no flag, so it is never blocked (PostHog's approval gate draws
-// the same line).
+// blockers are the launched experiments a change would disturb, archived
+// or not. Deleting a holdout removes the exclusion from their flags, and
+// changing its filters rewrites their flags mid-run, skewing results; a
+// new name or description touches no flag, so it is never blocked
+// (PostHog's approval gate draws the same line).
 func blockers(c Change) []Experiment {
-	if c.Action == Create || (c.Action == Update && equalFilters(*c.Before, *c.After)) {
+	if !c.ChangesFilters() {
 		return nil
 	}
-	var running []Experiment
+	var live []Experiment
 	for _, e := range c.Experiments {
-		if e.State == client.ExperimentRunning {
-			running = append(running, e)
+		if e.Launched() {
+			live = append(live, e)
 		}
 	}
-	return running
+	return live
 }
 
 // MaxDeletesError refuses a plan that deletes more holdouts than allowed.
@@ -146,26 +162,42 @@ func (p Plan) CheckMaxDeletes(max int) error {
 	return nil
 }
 
-func conflict(d manifest.Holdout, rs []client.Holdout) Conflict {
+// conflict is a manifest that more than one remote holdout could mean:
+// cands have its name, old have one of its previous names. When exactly
+// one has the name, the rename is done and an old name came back.
+func conflict(d manifest.Holdout, cands, old []client.Holdout) Conflict {
+	rs := slices.Concat(cands, old)
 	slices.SortFunc(rs, func(a, b client.Holdout) int { return cmp.Compare(a.ID, b.ID) })
 	c := Conflict{Name: d.Name, Source: d.Pos}
 	for _, r := range rs {
 		c.IDs = append(c.IDs, r.ID)
 		c.Names = append(c.Names, r.Name)
 	}
+	if len(cands) == 1 && len(old) > 0 {
+		c.RenamedID = cands[0].ID
+		for _, r := range old {
+			if !slices.Contains(c.StaleNames, r.Name) {
+				c.StaleNames = append(c.StaleNames, r.Name)
+			}
+		}
+		slices.Sort(c.StaleNames)
+	}
 	return c
 }
 
-// blastRadius maps a holdout id to the experiments that use it. Deleted
+// blastRadius maps a holdout id to the experiments that use it, archived
+// ones included: a holdout change rewrites their flags too. Deleted
 // experiments are left out: PostHog no longer serves them.
 func blastRadius(experiments []client.Experiment) map[int64][]Experiment {
 	used := map[int64][]Experiment{}
+	seen := map[int64]bool{} // the archived and the other listing may overlap
 	for _, e := range experiments {
 		id, ok := e.HoldoutID()
-		if !ok || e.Deleted {
+		if !ok || e.Deleted || seen[e.ID] {
 			continue
 		}
-		used[id] = append(used[id], Experiment{ID: e.ID, Name: e.Name, State: e.State()})
+		seen[e.ID] = true
+		used[id] = append(used[id], Experiment{ID: e.ID, Name: e.Name, State: e.State(), Archived: e.Archived})
 	}
 	for _, l := range used {
 		slices.SortFunc(l, func(a, b Experiment) int {

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -260,9 +261,58 @@ func TestComputeConflictNewAndOldNameBothExist(t *testing.T) {
 	if len(p.Changes) != 0 {
 		t.Errorf("changes = %v, want none", p.Changes)
 	}
-	want := []Conflict{{Name: "new", IDs: []int64{1, 2}, Names: []string{"old", "new"}, Source: manifest.Pos{File: "m/new.yaml", Line: 1, Col: 7}}}
+	want := []Conflict{{Name: "new", IDs: []int64{1, 2}, Names: []string{"old", "new"}, Source: manifest.Pos{File: "m/new.yaml", Line: 1, Col: 7},
+		RenamedID: 2, StaleNames: []string{"old"}}}
 	if d := cmp.Diff(want, p.Conflicts); d != "" {
 		t.Errorf("conflicts (-want +got):\n%s", d)
+	}
+}
+
+// A finished rename whose old name reappeared: the advice says the rename
+// is done and to drop the stale previous name, naming where it is. Two
+// holdouts with the manifest's own name are a plain duplicate.
+func TestConflictAdvice(t *testing.T) {
+	tests := []struct {
+		name    string
+		remotes []client.Holdout
+		want    []string
+		notWant string
+	}{
+		{
+			"old name reappeared", []client.Holdout{remote(1, "old", "10"), remote(2, "new", "10")},
+			[]string{`the rename to "new" is done (id 2 has that name)`, `remove "old" from previous_names in m/new.yaml:1:7`}, "keep one",
+		},
+		{
+			"two old names reappeared", []client.Holdout{remote(1, "old", "10"), remote(2, "new", "10"), remote(3, "older", "10")},
+			[]string{`the old names "old", "older" were taken again`, `remove "old", "older" from previous_names`, "other holdouts are then left unmanaged"}, "keep one",
+		},
+		{
+			"duplicate names", []client.Holdout{remote(1, "new", "10"), remote(2, "new", "10"), remote(3, "old", "10")},
+			[]string{"keep one: rename or delete the others in PostHog"}, "previous_names",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Compute([]manifest.Holdout{desired("new", 20, withPrevious("old", "older"))}, tt.remotes, nil, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Conflicts) != 1 {
+				t.Fatalf("conflicts = %+v, want one", p.Conflicts)
+			}
+			var buf bytes.Buffer
+			if err := RenderText(&buf, p, TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(buf.String(), w) {
+					t.Errorf("plan lacks %q:\n%s", w, buf.String())
+				}
+			}
+			if strings.Contains(buf.String(), tt.notWant) {
+				t.Errorf("plan holds %q:\n%s", tt.notWant, buf.String())
+			}
+		})
 	}
 }
 
@@ -312,24 +362,44 @@ func TestComputeTargets(t *testing.T) {
 
 // A running experiment blocks a change to its holdout's filters and its
 // deletion, not a rename or a new description; Force lifts the block.
-func TestComputeBlocksChangesUnderRunningExperiments(t *testing.T) {
+// Every launched, not-ended experiment blocks a change of its holdout's
+// filters or a delete, archived or not; so does a status hogsync does not
+// know (fail safe). Draft and stopped ones do not, and nothing blocks a
+// new name or description.
+func TestComputeBlocksChangesUnderLaunchedExperiments(t *testing.T) {
+	exp := func(id int64, name, status string, archived bool) client.Experiment {
+		return client.Experiment{ID: id, Name: name, Status: status, Archived: archived, Holdout: &client.ExperimentHoldout{ID: 1}}
+	}
 	running := client.Experiment{ID: 7, Name: "live", StartDate: str("2026-11-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 1}}
 	stopped := client.Experiment{ID: 8, Name: "done", StartDate: str("2026-01-01T00:00:00Z"), EndDate: str("2026-02-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 1}}
 	draft := client.Experiment{ID: 9, Name: "later", Holdout: &client.ExperimentHoldout{ID: 1}}
+	filters := []manifest.Holdout{desired("a", 20)}
+	del := []manifest.Holdout{desired("other", 1)}
 	tests := []struct {
 		name    string
 		desired []manifest.Holdout
 		exps    []client.Experiment
 		force   bool
-		blocked bool
+		blocked []string // names of the experiments that block, in order
+		reason  string   // part of BlockedReason
 	}{
-		{"filters under a running experiment", []manifest.Holdout{desired("a", 20)}, []client.Experiment{running}, false, true},
-		{"filters with --force", []manifest.Holdout{desired("a", 20)}, []client.Experiment{running}, true, false},
-		{"delete under a running experiment", []manifest.Holdout{desired("other", 1)}, []client.Experiment{running}, false, true},
-		{"delete with --force", []manifest.Holdout{desired("other", 1)}, []client.Experiment{running}, true, false},
-		{"description only", []manifest.Holdout{desired("a", 10, withDescription("new words"))}, []client.Experiment{running}, false, false},
-		{"rename only", []manifest.Holdout{desired("b", 10, withPrevious("a"))}, []client.Experiment{running}, false, false},
-		{"stopped and draft experiments", []manifest.Holdout{desired("a", 20)}, []client.Experiment{stopped, draft}, false, false},
+		{"filters under a running experiment", filters, []client.Experiment{running}, false, []string{"live"}, `blocked: running experiment "live" (id 7) uses this holdout; it will not be applied without --force`},
+		{"filters with --force", filters, []client.Experiment{running}, true, nil, ""},
+		{"delete under a running experiment", del, []client.Experiment{running}, false, []string{"live"}, `running experiment "live"`},
+		{"delete with --force", del, []client.Experiment{running}, true, nil, ""},
+		{"description only", []manifest.Holdout{desired("a", 10, withDescription("new words"))}, []client.Experiment{running}, false, nil, ""},
+		{"rename only", []manifest.Holdout{desired("b", 10, withPrevious("a"))}, []client.Experiment{running}, false, nil, ""},
+		{"stopped and draft experiments", filters, []client.Experiment{stopped, draft}, false, nil, ""},
+		{"status draft and stopped", filters, []client.Experiment{exp(1, "d", "draft", false), exp(2, "s", "stopped", true)}, false, nil, ""},
+		{"paused", filters, []client.Experiment{exp(3, "p", "paused", false)}, false, []string{"p"}, `launched experiment "p" (id 3, paused) uses this holdout`},
+		{"exposure_frozen", del, []client.Experiment{exp(4, "f", "exposure_frozen", false)}, false, []string{"f"}, `(id 4, exposure_frozen)`},
+		{"unknown status", filters, []client.Experiment{exp(5, "u", "ramping", false)}, false, []string{"u"}, `(id 5, ramping)`},
+		{"archived and running", filters, []client.Experiment{exp(6, "old", "running", true)}, false, []string{"old"}, `running experiment "old" (id 6, archived)`},
+		{"unknown status with --force", filters, []client.Experiment{exp(5, "u", "ramping", false)}, true, nil, ""},
+		{
+			"mixed", filters, []client.Experiment{exp(3, "p", "paused", false), running, draft}, false, []string{"live", "p"},
+			`launched experiments "live" (id 7, running), "p" (id 3, paused) use this holdout`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -346,12 +416,96 @@ func TestComputeBlocksChangesUnderRunningExperiments(t *testing.T) {
 			if c == nil {
 				t.Fatalf("no change to holdout 1: %+v", p.Changes)
 			}
-			if c.Blocked() != tt.blocked {
-				t.Errorf("blocked = %v (by %v), want %v", c.Blocked(), c.BlockedBy, tt.blocked)
+			var got []string
+			for _, e := range c.BlockedBy {
+				got = append(got, e.Name)
 			}
-			if tt.blocked && (len(c.BlockedBy) != 1 || c.BlockedBy[0].Name != "live") {
-				t.Errorf("blocked by %v, want the running experiment", c.BlockedBy)
+			if d := cmp.Diff(tt.blocked, got); d != "" {
+				t.Errorf("blocked by (-want +got):\n%s", d)
+			}
+			if c.Blocked() != (len(tt.blocked) > 0) {
+				t.Errorf("Blocked() = %v", c.Blocked())
+			}
+			if r := BlockedReason(*c); !strings.Contains(r, tt.reason) || (tt.reason == "") != (r == "") {
+				t.Errorf("BlockedReason = %q, want it to hold %q", r, tt.reason)
 			}
 		})
+	}
+}
+
+// The blast radius lists archived experiments too, marked so, and an
+// experiment listed by both of PostHog's listings only once.
+func TestComputeBlastRadiusListsArchived(t *testing.T) {
+	exps := []client.Experiment{
+		{ID: 1, Name: "b-archived", Status: "stopped", Archived: true, Holdout: &client.ExperimentHoldout{ID: 1}},
+		{ID: 2, Name: "a-live", Status: "draft", Holdout: &client.ExperimentHoldout{ID: 1}},
+		{ID: 1, Name: "b-archived", Status: "stopped", Archived: true, Holdout: &client.ExperimentHoldout{ID: 1}},
+		{ID: 3, Name: "gone", Status: "running", Deleted: true, Holdout: &client.ExperimentHoldout{ID: 1}},
+	}
+	p, err := Compute([]manifest.Holdout{desired("a", 20)}, []client.Holdout{remote(1, "a", "10")}, exps, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Experiment{{ID: 2, Name: "a-live", State: "draft"}, {ID: 1, Name: "b-archived", State: "stopped", Archived: true}}
+	if d := cmp.Diff(want, p.Changes[0].Experiments); d != "" {
+		t.Errorf("experiments (-want +got):\n%s", d)
+	}
+	var buf bytes.Buffer
+	if err := RenderText(&buf, p, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `#   "b-archived" (id 1, stopped, archived)`) {
+		t.Errorf("text plan does not mark the archived experiment:\n%s", buf.String())
+	}
+}
+
+// Without experiment:read nothing shows what a filter change or a delete
+// would disturb: every such change is blocked unless --force, with a
+// reason naming the missing scope; creates, renames and description edits
+// are not.
+func TestComputeBlocksWhenExperimentsUnreadable(t *testing.T) {
+	const why = "the key lacks the experiment:read scope"
+	manifests := []manifest.Holdout{
+		desired("new", 10),
+		desired("filters", 20),
+		desired("renamed", 10, withPrevious("rename-me")),
+		desired("described", 10, withDescription("words")),
+	}
+	remotes := []client.Holdout{remote(1, "filters", "10"), remote(2, "rename-me", "10"), remote(3, "described", "10"), remote(4, "pruned", "10")}
+	tests := []struct {
+		force bool
+		want  []string
+	}{
+		{false, []string{`update holdout "filters" (id 1)`, `delete holdout "pruned" (id 4)`}},
+		{true, nil},
+	}
+	for _, tt := range tests {
+		p, err := Compute(manifests, remotes, nil, Options{Prune: true, Force: tt.force, ExperimentsUnreadable: why})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range p.Changes {
+			if c.Blocked() {
+				got = append(got, Headline(c))
+				r := BlockedReason(c)
+				if !strings.Contains(r, "experiment:read") || !strings.Contains(r, "--force applies it anyway") {
+					t.Errorf("reason %q does not name the scope and --force", r)
+				}
+			}
+		}
+		if d := cmp.Diff(tt.want, got); d != "" {
+			t.Errorf("force=%v: blocked (-want +got):\n%s", tt.force, d)
+		}
+		if p.BlastRadiusKnown {
+			t.Error("BlastRadiusKnown with unreadable experiments")
+		}
+		var buf bytes.Buffer
+		if err := RenderText(&buf, p, TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(buf.String(), "# experiments using it: unknown"); n != 4 {
+			t.Errorf("%d blast-radius lines say unknown, want 4 (every update and delete):\n%s", n, buf.String())
+		}
 	}
 }

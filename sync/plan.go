@@ -1,6 +1,9 @@
 package sync
 
-import "github.com/hogsync/hogsync/manifest"
+import (
+	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/manifest"
+)
 
 // Action is what a Change does to one remote holdout. Its value is the
 // symbol the text plan shows in front of the change.
@@ -39,9 +42,24 @@ type State struct {
 // Experiment is one experiment that uses a holdout: the blast radius of a
 // change to it.
 type Experiment struct {
-	ID    int64
-	Name  string
-	State string // draft, running or stopped
+	ID   int64
+	Name string
+	// State is the experiment's status as PostHog names it: draft,
+	// running, paused, exposure_frozen, stopped, or one hogsync does not
+	// know (shown as it is, and treated as launched: see Launched).
+	State string
+	// Archived experiments are hidden from PostHog's default listing, yet
+	// a holdout change still rewrites their flags.
+	Archived bool
+}
+
+// Launched reports whether the experiment is launched and not ended, so
+// that changing its holdout's filters, or deleting the holdout, would
+// disturb it mid-run: running, paused and exposure_frozen are (PostHog's
+// is_running is true for them), and so is any status hogsync does not
+// know, to fail safe. Only draft and stopped are not.
+func (e Experiment) Launched() bool {
+	return e.State != client.ExperimentDraft && e.State != client.ExperimentStopped
 }
 
 // Change is one create, update or delete the plan will make.
@@ -64,16 +82,34 @@ type Change struct {
 	// RemoteUpdatedAt is the remote holdout's updated_at when the plan was
 	// computed; empty for a create.
 	RemoteUpdatedAt string
-	// BlockedBy are the running experiments that keep this change from
-	// being applied: an update of the filters or a delete of a holdout a
-	// running experiment uses needs Options.Force. Empty when nothing
-	// blocks it.
+	// BlockedBy are the launched experiments (see Experiment.Launched)
+	// that keep this change from being applied: an update of the filters
+	// or a delete of a holdout such an experiment uses needs Options.Force.
+	// Empty when no experiment blocks it.
 	BlockedBy []Experiment
+	// Blocker, when not empty, blocks the change for another reason, in
+	// words: the experiments could not be read (Options.ExperimentsUnreadable),
+	// or the reviewed plan showed the change as blocked (SavedPlan.Enforce).
+	Blocker string
 }
 
-// Blocked reports whether running experiments keep the change from being
-// applied.
-func (c Change) Blocked() bool { return len(c.BlockedBy) > 0 }
+// Blocked reports whether the change is held back: Apply reports it
+// Blocked and sends nothing. BlockedReason says why.
+func (c Change) Blocked() bool { return len(c.BlockedBy) > 0 || c.Blocker != "" }
+
+// ChangesFilters reports whether applying the change rewrites the feature
+// flags of the experiments that use the holdout: a create (no experiment
+// uses it yet) does not; an update does when its filters differ; a delete
+// removes the exclusion from them.
+func (c Change) ChangesFilters() bool {
+	switch c.Action {
+	case Update:
+		return !equalFilters(*c.Before, *c.After)
+	case Delete:
+		return true
+	}
+	return false
+}
 
 // IsRename reports whether an update changes the holdout's name.
 func (c Change) IsRename() bool {
@@ -91,6 +127,12 @@ type Conflict struct {
 	Names []string
 	// Source is where the manifest declares the holdout.
 	Source manifest.Pos
+	// RenamedID, when not zero, is a finished rename: the holdout with this
+	// id already has the manifest's name, and the others hold names from
+	// its previous_names (an old name that reappeared in PostHog).
+	// StaleNames are those previous names.
+	RenamedID  int64
+	StaleNames []string
 }
 
 // Remote is a remote holdout the plan leaves alone because no manifest
@@ -116,12 +158,16 @@ type Plan struct {
 	// BlastRadiusKnown is false when the experiments could not be read, so
 	// Change.Experiments is empty for want of data, not because none exist.
 	BlastRadiusKnown bool
+	// ExperimentsUnreadable is Options.ExperimentsUnreadable: why the
+	// experiments could not be read; "" when they were, or when the caller
+	// did not say.
+	ExperimentsUnreadable string
 	// Matched maps each manifest name that matched exactly one remote
 	// holdout (to update, rename, or leave as it is) to that holdout's id.
 	Matched map[string]int64
 }
 
-// Blocked returns how many changes running experiments block.
+// Blocked returns how many changes are blocked.
 func (p Plan) Blocked() int {
 	n := 0
 	for _, c := range p.Changes {

@@ -38,6 +38,16 @@ type jsonDoc struct {
 	Summary          jsonSummary    `json:"summary"`
 	Results          []jsonResult   `json:"results,omitempty"`
 	ApplySummary     *jsonApplySum  `json:"apply_summary,omitempty"`
+	// Duplicates and VerifyError: see Report.
+	Duplicates  []jsonDuplicate `json:"duplicates,omitempty"`
+	VerifyError string          `json:"verify_error,omitempty"`
+}
+
+type jsonDuplicate struct {
+	Name    string  `json:"name"`
+	IDs     []int64 `json:"ids"`
+	Created []int64 `json:"created"`
+	Error   string  `json:"error"`
 }
 
 type jsonChange struct {
@@ -50,7 +60,10 @@ type jsonChange struct {
 	After       *jsonState       `json:"after"`
 	Experiments []jsonExperiment `json:"experiments"`
 	BlockedBy   []jsonExperiment `json:"blocked_by"`
-	Diff        string           `json:"diff"`
+	// BlockedReason is BlockedReason(change): why it is blocked, in words;
+	// absent when it is not.
+	BlockedReason string `json:"blocked_reason,omitempty"`
+	Diff          string `json:"diff"`
 	// RemoteUpdatedAt is PostHog's updated_at of the holdout when planned.
 	RemoteUpdatedAt string `json:"remote_updated_at,omitempty"`
 }
@@ -68,9 +81,10 @@ type jsonState struct {
 }
 
 type jsonExperiment struct {
-	ID     int64  `json:"id"`
-	Name   string `json:"name"`
-	Status string `json:"status"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Status   string `json:"status"`
+	Archived bool   `json:"archived,omitempty"`
 }
 
 type jsonConflict struct {
@@ -78,6 +92,10 @@ type jsonConflict struct {
 	IDs    []int64  `json:"ids"`
 	Names  []string `json:"names"`
 	Source *jsonPos `json:"source"`
+	// RenamedID and StaleNames: see Conflict.
+	RenamedID  *int64   `json:"renamed_id,omitempty"`
+	StaleNames []string `json:"stale_previous_names,omitempty"`
+	Advice     string   `json:"advice"`
 }
 
 type jsonRemote struct {
@@ -104,6 +122,8 @@ type jsonResult struct {
 	ChangeRequestID string `json:"change_request_id,omitempty"`
 	Error           string `json:"error,omitempty"`
 	Note            string `json:"note,omitempty"`
+	// Seq is the result's place in completion order, from 1.
+	Seq int `json:"seq,omitempty"`
 }
 
 type jsonApplySum struct {
@@ -112,6 +132,7 @@ type jsonApplySum struct {
 	Pending      int `json:"pending_approval"`
 	NotAttempted int `json:"not_attempted"`
 	Blocked      int `json:"blocked"`
+	Duplicates   int `json:"duplicates"`
 }
 
 // RenderJSON writes the plan, and the apply report when rep is not nil, as
@@ -132,12 +153,14 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 			Source: posOrNil(ch.Source.File, ch.Source.Line, ch.Source.Col),
 			Before: stateOrNil(ch.Before), After: stateOrNil(ch.After),
 			Experiments: jsonExperiments(ch.Experiments), BlockedBy: jsonExperiments(ch.BlockedBy),
-			Diff: unifiedText(ChangeDiff(ch)), RemoteUpdatedAt: ch.RemoteUpdatedAt,
+			BlockedReason: BlockedReason(ch),
+			Diff:          unifiedText(ChangeDiff(ch)), RemoteUpdatedAt: ch.RemoteUpdatedAt,
 		})
 	}
 	for _, cf := range p.Conflicts {
 		doc.Conflicts = append(doc.Conflicts, jsonConflict{Name: cf.Name, IDs: cf.IDs, Names: cf.Names,
-			Source: posOrNil(cf.Source.File, cf.Source.Line, cf.Source.Col)})
+			Source:    posOrNil(cf.Source.File, cf.Source.Line, cf.Source.Col),
+			RenamedID: idOrNil(cf.RenamedID), StaleNames: cf.StaleNames, Advice: ConflictAdvice(cf)})
 	}
 	for _, r := range p.Unmanaged {
 		doc.Unmanaged = append(doc.Unmanaged, jsonRemote{ID: r.ID, Name: r.Name, Experiments: jsonExperiments(r.Experiments)})
@@ -146,14 +169,21 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 		doc.Results = []jsonResult{}
 		for _, r := range rep.Results {
 			jr := jsonResult{Action: r.Change.Action.String(), Name: r.Change.Name, ID: idOrNil(r.ID),
-				Status: r.Status.String(), ChangeRequestID: r.ChangeRequestID, Note: r.Note}
+				Status: r.Status.String(), ChangeRequestID: r.ChangeRequestID, Note: r.Note, Seq: r.Seq}
 			if r.Err != nil {
 				jr.Error = r.Err.Error()
 			}
 			doc.Results = append(doc.Results, jr)
 		}
 		doc.ApplySummary = &jsonApplySum{Done: rep.Count(Done), Failed: rep.Count(Failed),
-			Pending: rep.Count(Pending), NotAttempted: rep.Count(NotAttempted), Blocked: rep.Count(Blocked)}
+			Pending: rep.Count(Pending), NotAttempted: rep.Count(NotAttempted), Blocked: rep.Count(Blocked),
+			Duplicates: len(rep.Duplicates)}
+		for _, d := range rep.Duplicates {
+			doc.Duplicates = append(doc.Duplicates, jsonDuplicate{Name: d.Name, IDs: d.IDs, Created: d.Created, Error: d.Error()})
+		}
+		if rep.VerifyErr != nil {
+			doc.VerifyError = rep.VerifyErr.Error()
+		}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -185,7 +215,7 @@ func stateOrNil(s *State) *jsonState {
 func jsonExperiments(es []Experiment) []jsonExperiment {
 	out := make([]jsonExperiment, 0, len(es))
 	for _, e := range es {
-		out = append(out, jsonExperiment{ID: e.ID, Name: e.Name, Status: e.State})
+		out = append(out, jsonExperiment{ID: e.ID, Name: e.Name, Status: e.State, Archived: e.Archived})
 	}
 	return out
 }

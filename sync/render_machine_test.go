@@ -82,8 +82,8 @@ func TestRenderJSONContract(t *testing.T) {
 	if doc.Summary.Create != 1 || doc.Summary.Update != 2 || doc.Summary.Delete != 1 || !doc.Summary.HasChanges {
 		t.Errorf("summary = %+v", doc.Summary)
 	}
-	if n := len(doc.Changes[2].Experiments); n != 2 {
-		t.Errorf("pricing experiments = %d, want 2", n)
+	if n := len(doc.Changes[2].Experiments); n != 3 {
+		t.Errorf("pricing experiments = %d, want 3 (one archived)", n)
 	}
 	if _, ok := doc.Changes[0].After.Filters[0]["variant"]; ok {
 		t.Error("variant in the JSON plan")

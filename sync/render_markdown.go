@@ -71,6 +71,16 @@ func RenderMarkdown(w io.Writer, p Plan, meta Meta, rep *Report, opts MarkdownOp
 	fmt.Fprintf(&head, "| %d | %d | %d | %d | %d |\n\n", c, u, d, len(p.Conflicts), len(p.Unmanaged))
 	if rep != nil {
 		fmt.Fprintf(&head, "**%s**\n\n", ApplySummary(*rep))
+		if len(rep.Duplicates) > 0 {
+			head.WriteString("> [!CAUTION]\n")
+			for _, d := range rep.Duplicates {
+				fmt.Fprintf(&head, "> - %s\n", escapeText(d.Error()))
+			}
+			head.WriteString("\n")
+		}
+		if rep.VerifyErr != nil {
+			fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", escapeText(rep.VerifyErr.Error()))
+		}
 	}
 
 	var sections []string
@@ -153,7 +163,7 @@ func changeSection(c Change, r *Result) string {
 		case len(c.Experiments) > 0:
 			fmt.Fprintf(&b, "\nUsed by %d %s:\n\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"))
 			for _, e := range c.Experiments {
-				fmt.Fprintf(&b, "- %s (id %d, %s)\n", escapeText(e.Name), e.ID, escapeText(e.State))
+				fmt.Fprintf(&b, "- %s (id %d, %s)\n", escapeText(e.Name), e.ID, escapeText(experimentState(e)))
 			}
 		default:
 			b.WriteString("\nUsed by no experiment.\n")
@@ -178,7 +188,7 @@ func conflictSection(c Conflict) string {
 	for i, id := range c.IDs {
 		fmt.Fprintf(&b, "- id %d named %s\n", id, code(c.Names[i]))
 	}
-	b.WriteString("\nNone is touched. Keep one: rename or delete the others in PostHog, then sync again.\n\n</details>\n\n")
+	fmt.Fprintf(&b, "\nNone is touched: %s.\n\n</details>\n\n", escapeText(ConflictAdvice(c)))
 	return b.String()
 }
 

@@ -78,6 +78,7 @@ func sampleInputs() ([]manifest.Holdout, []client.Holdout, []client.Experiment) 
 	exps := []client.Experiment{
 		{ID: 7, Name: "new-pricing-page", StartDate: str("2026-11-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 2}},
 		{ID: 8, Name: "annual-plan-banner", Holdout: &client.ExperimentHoldout{ID: 2}},
+		{ID: 10, Name: "pricing-2025", Status: "stopped", Archived: true, Holdout: &client.ExperimentHoldout{ID: 2}},
 		{ID: 9, Name: "legacy-signup", StartDate: str("2026-01-01T00:00:00Z"), EndDate: str("2026-03-01T00:00:00Z"), Holdout: &client.ExperimentHoldout{ID: 3}},
 	}
 	return manifests, remotes, exps

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/hogsync/hogsync/client"
 )
 
 // TextOptions shape the human-readable plan.
@@ -86,7 +88,17 @@ func Summary(p Plan) string {
 	c, u, d := p.Counts()
 	s := fmt.Sprintf("Plan: %d to create, %d to update, %d to delete.", c, u, d)
 	if n := p.Blocked(); n > 0 {
-		s += fmt.Sprintf(" %d blocked by running experiments (--force applies %s).", n, plural(n, "it", "them"))
+		byExperiments := 0
+		for _, c := range p.Changes {
+			if len(c.BlockedBy) > 0 && c.Blocker == "" {
+				byExperiments++
+			}
+		}
+		if byExperiments == n {
+			s += fmt.Sprintf(" %d blocked by running experiments (--force applies %s).", n, plural(n, "it", "them"))
+		} else {
+			s += fmt.Sprintf(" %d blocked (each says why).", n)
+		}
 	}
 	if n := len(p.Conflicts); n > 0 {
 		s += fmt.Sprintf(" %d %s.", n, plural(n, "conflict is left untouched", "conflicts are left untouched"))
@@ -141,7 +153,7 @@ func writeChange(w *bufio.Writer, pt painter, c Change, blastKnown bool) {
 		}
 		fmt.Fprintf(w, "    # used by %d %s (%s):\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"), verb)
 		for _, e := range c.Experiments {
-			fmt.Fprintf(w, "    #   %q (id %d, %s)\n", e.Name, e.ID, e.State)
+			fmt.Fprintf(w, "    #   %q (id %d, %s)\n", e.Name, e.ID, experimentState(e))
 		}
 	case !blastKnown:
 		fmt.Fprintf(w, "    # experiments using it: unknown (they could not be read)\n")
@@ -154,15 +166,40 @@ func writeChange(w *bufio.Writer, pt painter, c Change, blastKnown bool) {
 	}
 }
 
-// BlockedReason says which running experiments block a change and how to
-// go ahead anyway.
+// BlockedReason says why a change is blocked and how to go ahead anyway;
+// "" when it is not blocked.
 func BlockedReason(c Change) string {
-	names := make([]string, len(c.BlockedBy))
-	for i, e := range c.BlockedBy {
-		names[i] = fmt.Sprintf("%q (id %d)", e.Name, e.ID)
+	var parts []string
+	if n := len(c.BlockedBy); n > 0 {
+		allRunning := true
+		for _, e := range c.BlockedBy {
+			allRunning = allRunning && e.State == client.ExperimentRunning
+		}
+		names := make([]string, n)
+		for i, e := range c.BlockedBy {
+			detail := fmt.Sprintf("id %d", e.ID)
+			if !allRunning {
+				detail += ", " + e.State
+			}
+			if e.Archived {
+				detail += ", archived"
+			}
+			names[i] = fmt.Sprintf("%q (%s)", e.Name, detail)
+		}
+		kind := "running"
+		if !allRunning {
+			kind = "launched"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %s %s; it will not be applied without --force",
+			kind, plural(n, "experiment", "experiments"), strings.Join(names, ", "), plural(n, "uses this holdout", "use this holdout")))
 	}
-	return fmt.Sprintf("blocked: running %s %s %s; it will not be applied without --force",
-		plural(len(names), "experiment", "experiments"), strings.Join(names, ", "), plural(len(names), "uses this holdout", "use this holdout"))
+	if c.Blocker != "" {
+		parts = append(parts, c.Blocker)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "blocked: " + strings.Join(parts, "; ")
 }
 
 func writeConflict(w *bufio.Writer, pt painter, c Conflict) {
@@ -175,7 +212,26 @@ func writeConflict(w *bufio.Writer, pt painter, c Conflict) {
 	for i, id := range c.IDs {
 		fmt.Fprintf(w, "    id %d named %q\n", id, c.Names[i])
 	}
-	fmt.Fprintf(w, "    # keep one: rename or delete the others in PostHog, then sync again\n")
+	fmt.Fprintf(w, "    # %s\n", ConflictAdvice(c))
+}
+
+// ConflictAdvice says how to resolve a conflict.
+func ConflictAdvice(c Conflict) string {
+	if c.RenamedID == 0 {
+		return "keep one: rename or delete the others in PostHog, then sync again"
+	}
+	quoted := make([]string, len(c.StaleNames))
+	for i, n := range c.StaleNames {
+		quoted[i] = fmt.Sprintf("%q", n)
+	}
+	where := ""
+	if c.Source.File != "" {
+		where = " in " + c.Source.String()
+	}
+	names := strings.Join(quoted, ", ")
+	return fmt.Sprintf("the rename to %q is done (id %d has that name) and %s %s %s taken again since: remove %s from previous_names%s, then sync again (the %s then left unmanaged)",
+		c.Name, c.RenamedID, plural(len(quoted), "the old name", "the old names"), names, plural(len(quoted), "was", "were"),
+		names, where, plural(len(c.IDs)-1, "other holdout is", "other holdouts are"))
 }
 
 func usedBySuffix(es []Experiment) string {
@@ -184,9 +240,18 @@ func usedBySuffix(es []Experiment) string {
 	}
 	names := make([]string, len(es))
 	for i, e := range es {
-		names[i] = fmt.Sprintf("%q (%s)", e.Name, e.State)
+		names[i] = fmt.Sprintf("%q (%s)", e.Name, experimentState(e))
 	}
 	return ", used by " + strings.Join(names, ", ")
+}
+
+// experimentState is an experiment's status as PostHog names it, and
+// whether it is archived.
+func experimentState(e Experiment) string {
+	if e.Archived {
+		return e.State + ", archived"
+	}
+	return e.State
 }
 
 func plural(n int, one, many string) string {

@@ -72,6 +72,28 @@ func (s SavedPlan) Stale(current Plan, meta Meta) []string {
 	return diffs
 }
 
+// Enforce returns p with every change that the saved plan showed as
+// blocked held back again, whatever blocks it now: --force at apply time
+// must not apply what the reviewed plan said it would not. Call it on the
+// plan made now, after Stale found nothing, and apply what it returns.
+func (s SavedPlan) Enforce(p Plan) Plan {
+	blocked := map[string]bool{}
+	for _, c := range s.Changes {
+		if len(c.BlockedBy) > 0 || c.BlockedReason != "" {
+			blocked[changeKey(c.Action, c.Name, c.ID)] = true
+		}
+	}
+	out := p
+	out.Changes = slices.Clone(p.Changes)
+	for i := range out.Changes {
+		c := &out.Changes[i]
+		if blocked[changeKey(c.Action.String(), c.Name, idOrNil(c.ID))] && !c.Blocked() {
+			c.Blocker = "the reviewed plan (--plan) showed this change as blocked, and --force at apply time does not change what was reviewed; make a new plan with --force, review it, and apply that"
+		}
+	}
+	return out
+}
+
 func changeKey(action, name string, id *int64) string {
 	if id == nil {
 		return fmt.Sprintf("%s holdout %q", action, name)

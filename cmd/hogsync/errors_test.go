@@ -146,7 +146,7 @@ func TestApplyValidationErrorFromServer(t *testing.T) {
 	r := h.sync("--apply").must(t, exitFailure)
 	var failLine string
 	for _, l := range strings.Split(r.stdout, "\n") {
-		if strings.HasPrefix(l, "✗ ") {
+		if strings.Contains(l, "✗ ") {
 			failLine = l
 		}
 	}
