@@ -10,67 +10,209 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	stdsync "sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hogsync/hogsync/internal/escape"
 )
 
-// Load reads every manifest under dir; see LoadFS. An empty dir means ".".
-func Load(dir string) ([]Holdout, error) {
+// Result is what a load found besides its errors.
+type Result struct {
+	// Holdouts are the desired holdouts, in path order, then document
+	// order; nil when the load found errors.
+	Holdouts []Holdout
+	// Warnings are the problems that do not stop a load (Severity
+	// SeverityWarning), sorted as the errors are. A warning never
+	// repeats an error.
+	Warnings List
+	// Files is the number of manifest files read.
+	Files int
+	// Skipped is the number of files (and other entries) not read: hidden
+	// ones, other extensions, files that are not regular files, links to
+	// files outside the directory that are not manifests. The contents of
+	// a hidden folder count one by one (up to a bound); .git counts once.
+	// Those that look like manifests are named in Warnings.
+	Skipped int
+	// Config is the directory's hogsync.yaml; nil when there is none (or,
+	// from LoadPaths, when there is not exactly one).
+	Config *Config
+}
+
+// LoadDir reads every manifest under the OS directory dir, and its
+// hogsync.yaml; it is the loader to use for a directory on disk. An empty
+// dir means ".".
+//
+// It reads every file whose name ends in .yaml or .yml, in any letter
+// case, in every folder, in path order (each folder's entries sorted by
+// name), parsing them in parallel. Hidden files and folders (a name
+// starting with ".") are not read, nor are other files; they are counted
+// in Result.Skipped, and those that look like manifests are named in
+// warnings. Symbolic links are followed when what they point to lies
+// inside dir; a link that points outside it (to a folder, or named as a
+// manifest), or that does not resolve, is an error, never a silent skip,
+// since a manifest skipped would have its holdout pruned. A folder is read
+// once: a second way to it through a link is an error.
+//
+// Each non-empty YAML document is one holdout. When any rule is broken,
+// LoadDir returns a Result without holdouts (but with its warnings) and a
+// List of every error in every file, sorted by file (in load order), line
+// and column. A directory without manifests gives no holdouts and no
+// error. A dir that is missing or not a directory gives a plain error,
+// not a List.
+func LoadDir(dir string) (Result, error) {
 	if dir == "" {
 		dir = "."
 	}
-	return LoadFS(os.DirFS(dir), filepath.ToSlash(dir))
+	prefix := filepath.ToSlash(dir)
+	if escape.HasUnsafe(dir) {
+		return Result{}, List{unsafePath(prefix)}
+	}
+	if err := checkDir(dir); err != nil {
+		return Result{}, fmt.Errorf("manifest directory %q: %w", prefix, err)
+	}
+	w, err := newOSWalker(dir, prefix)
+	if err != nil {
+		return Result{}, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
+	}
+	w.walk()
+	return load(w.items, w.skipped, false)
 }
 
-// LoadFS reads every *.yaml and *.yml file under the root of fsys, skipping
-// hidden files and folders, in lexical path order. Each non-empty YAML
-// document is one holdout; they come back in file order, then document order.
+// LoadPaths reads the manifests named on a command line: files, read
+// whatever their extension, and folders, read as LoadDir reads a
+// directory. A file named hogsync.yaml or hogsync.yml is checked as a
+// directory config, as is the one at the top of each folder given.
+// Every rule that spans files (unique names, previous names, source ids)
+// applies across all of them together; a file reached twice (given, and
+// inside a folder given) is read once. Files come in path order whatever
+// the order of paths.
+//
+// A file given as a symbolic link is read when the link points inside the
+// folder that holds the link. Result.Config is the one config met, or nil
+// when there are none or several. A path that does not exist gives a
+// plain error, not a List.
+func LoadPaths(paths []string) (Result, error) {
+	var items []found
+	skipped := 0
+	for _, p := range paths {
+		display := path.Clean(filepath.ToSlash(p))
+		if escape.HasUnsafe(p) {
+			items = append(items, found{display: display, problem: unsafePath(display)})
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			return Result{}, fmt.Errorf("manifest path %q: %w", display, pathErr(err))
+		}
+		if info.IsDir() {
+			w, err := newOSWalker(p, display)
+			if err != nil {
+				return Result{}, fmt.Errorf("manifest directory %q: %w", display, pathErr(err))
+			}
+			w.walk()
+			items = append(items, w.items...)
+			skipped += w.skipped
+			continue
+		}
+		// A file: its folder is the directory its links must stay in.
+		w, err := newOSWalker(filepath.Dir(p), path.Dir(display))
+		if err != nil {
+			return Result{}, fmt.Errorf("manifest path %q: %w", display, pathErr(err))
+		}
+		w.pathArg(path.Base(display))
+		items = append(items, w.items...)
+		skipped += w.skipped
+	}
+	slices.SortStableFunc(items, func(a, b found) int { return comparePaths(a.display, b.display) })
+	items = slices.CompactFunc(items, func(a, b found) bool {
+		if a.display != b.display || (a.problem == nil) != (b.problem == nil) {
+			return false
+		}
+		return a.problem == nil || *a.problem == *b.problem
+	})
+	return load(items, skipped, true)
+}
+
+// comparePaths orders slash paths as a walk meets them: folder by folder,
+// so that "a/z.yaml" (in folder "a") comes before "a.yaml".
+func comparePaths(a, b string) int {
+	for {
+		ea, resta, moreA := strings.Cut(a, "/")
+		eb, restb, moreB := strings.Cut(b, "/")
+		if c := strings.Compare(ea, eb); c != 0 {
+			return c
+		}
+		switch {
+		case !moreA && !moreB:
+			return 0
+		case !moreA:
+			return -1
+		case !moreB:
+			return 1
+		}
+		a, b = resta, restb
+	}
+}
+
+// Load reads every manifest under dir as LoadDir does, without its
+// warnings, count and config.
+func Load(dir string) ([]Holdout, error) {
+	res, err := LoadDir(dir)
+	return res.Holdouts, err
+}
+
+// LoadFS reads every manifest under the root of fsys as LoadDir does, in
+// the same order and with the same rules, except that symbolic links are
+// not followed (they are skipped, and a warning names those that look like
+// manifests): an fs.FS cannot tell where a link points. It returns the
+// holdouts, or a List of the errors; warnings are dropped, and a
+// hogsync.yaml at the root is checked but not returned (use LoadDir).
 // Positions name files as path.Join(prefix, p).
 //
-// When any document breaks a rule, LoadFS returns a nil slice and a List of
-// every problem in every file, sorted by file (in load order), line and
-// column. A directory without manifests gives an empty slice and a nil error.
-// An unreadable root gives a plain error, not a List.
+// When any document breaks a rule, LoadFS returns a nil slice and a List.
+// A directory without manifests gives an empty slice and a nil error. An
+// unreadable root gives a plain error, not a List.
 func LoadFS(fsys fs.FS, prefix string) ([]Holdout, error) {
 	if err := checkRoot(fsys, prefix); err != nil {
 		return nil, err
 	}
-	l := &loader{prefix: prefix, errs: map[string]List{}}
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			// The root was checked above, so this is a folder or file below it.
-			l.add(&Error{Pos: Pos{File: l.display(p), Line: 1, Col: 1}, Msg: "cannot read: " + pathErrText(err)})
-			return nil
-		}
-		hidden := p != "." && strings.HasPrefix(d.Name(), ".")
-		switch {
-		case d.IsDir() && hidden:
-			return fs.SkipDir
-		case d.IsDir(), hidden, !d.Type().IsRegular():
-			return nil
-		case strings.HasSuffix(p, ".yaml"), strings.HasSuffix(p, ".yml"):
-			l.loadFile(fsys, p)
-		}
-		return nil
-	})
-	if err != nil { // only if the callback returns one, which it does not
-		return nil, fmt.Errorf("manifest directory %q: %w", rootName(prefix), err)
+	w := newFSWalker(fsys, prefix)
+	w.walk()
+	res, err := load(w.items, w.skipped, false)
+	return res.Holdouts, err
+}
+
+// checkDir makes sure dir is a directory.
+func checkDir(dir string) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return pathErr(err)
 	}
-	return l.result()
+	if !info.IsDir() {
+		return errors.New("not a directory")
+	}
+	return nil
+}
+
+// pathErr is the error inside a *fs.PathError, which repeats the path.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // checkRoot makes sure the root of fsys is a readable directory.
 func checkRoot(fsys fs.FS, prefix string) error {
 	info, err := fs.Stat(fsys, ".")
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return fmt.Errorf("manifest directory %q: %w", rootName(prefix), err)
+		return fmt.Errorf("manifest directory %q: %w", rootName(prefix), pathErr(err))
 	}
 	if !info.IsDir() {
 		return fmt.Errorf("manifest directory %q: not a directory", rootName(prefix))
@@ -85,75 +227,163 @@ func rootName(prefix string) string {
 	return prefix
 }
 
-// pathErrText is err without the path a *fs.PathError repeats, since the
-// position already names the file.
-func pathErrText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
+func unsafePath(display string) *Error {
+	return &Error{Pos: Pos{File: display, Line: 1, Col: 1}, Severity: SeverityError, Code: CodeUnsafePath, Msg: msgUnsafePath}
 }
 
 // Parse loads the manifests in one file's content, shown as file in
 // errors, with every rule LoadFS applies to a directory holding only it.
+// Warnings are dropped.
 func Parse(file string, data []byte) ([]Holdout, error) {
-	l := &loader{errs: map[string]List{}}
-	l.parse(file, data)
-	return l.result()
+	l := newLoader()
+	l.addFile(parseFile(file, data))
+	hs, _ := l.result()
+	return hs, l.err()
 }
 
-// loader collects the documents and problems of one LoadFS call.
-type loader struct {
-	prefix string
+// parsed is what parsing one file gave.
+type parsed struct {
 	docs   []*doc
-	files  []string        // display paths that have problems, in load order
-	errs   map[string]List // problems by display path
+	errs   List
+	warns  List
+	config *Config // for a config file
 }
 
-func (l *loader) display(p string) string {
-	if l.prefix == "" {
-		return p
-	}
-	return path.Join(l.prefix, p)
+// load reads and parses the files found (in parallel, bounded by
+// GOMAXPROCS) and merges what they gave in walk order, so the outcome is
+// the same as a sequential load's. many tells whether several configs may
+// have been found (LoadPaths).
+func load(items []found, skipped int, many bool) (Result, error) {
+	return loadWith(items, skipped, many, runtime.GOMAXPROCS(0))
 }
+
+// loadWith is load with at most workers files parsed at once.
+func loadWith(items []found, skipped int, many bool, workers int) (Result, error) {
+	results := make([]parsed, len(items))
+	work := make(chan int)
+	var wg stdsync.WaitGroup
+	for range max(min(workers, len(items)), 1) {
+		wg.Go(func() {
+			for i := range work {
+				results[i] = parseFound(items[i])
+			}
+		})
+	}
+	for i, it := range items {
+		if it.problem == nil {
+			work <- i
+		}
+	}
+	close(work)
+	wg.Wait()
+
+	l := newLoader()
+	res := Result{Skipped: skipped}
+	configs := 0
+	for i, it := range items {
+		switch {
+		case it.problem != nil:
+			l.add(it.problem)
+			continue
+		case it.config:
+			configs++
+			if results[i].config != nil && configs == 1 {
+				res.Config = results[i].config
+			}
+		default:
+			res.Files++
+		}
+		l.addFile(results[i])
+	}
+	if many && configs > 1 {
+		res.Config = nil
+	}
+	res.Holdouts, res.Warnings = l.result()
+	if err := l.err(); err != nil {
+		res.Config = nil
+		return res, err
+	}
+	return res, nil
+}
+
+// parseFound reads and parses one file found.
+func parseFound(f found) parsed {
+	data, err := f.read()
+	if err != nil {
+		return parsed{errs: List{{Pos: Pos{File: f.display, Line: 1, Col: 1}, Severity: SeverityError, Code: CodeUnreadable, Msg: "cannot read: " + pathErrText(err)}}}
+	}
+	if f.config {
+		return parseConfig(f.display, data)
+	}
+	return parseFile(f.display, data)
+}
+
+// loader merges the documents and problems of one load.
+type loader struct {
+	docs  []*doc
+	errs  problems
+	warns problems
+}
+
+// problems are problems grouped by file, the files in the order first met.
+type problems struct {
+	files  []string
+	byFile map[string]List
+}
+
+func (p *problems) add(e *Error) {
+	if p.byFile == nil {
+		p.byFile = map[string]List{}
+	}
+	if _, ok := p.byFile[e.Pos.File]; !ok {
+		p.files = append(p.files, e.Pos.File)
+	}
+	p.byFile[e.Pos.File] = append(p.byFile[e.Pos.File], e)
+}
+
+// list is every problem, by file in the order met, then line and column.
+func (p *problems) list() List {
+	var all List
+	for _, f := range p.files {
+		list := p.byFile[f]
+		slices.SortStableFunc(list, func(a, b *Error) int {
+			if a.Pos.Line != b.Pos.Line {
+				return a.Pos.Line - b.Pos.Line
+			}
+			return a.Pos.Col - b.Pos.Col
+		})
+		all = append(all, list...)
+	}
+	return all
+}
+
+func newLoader() *loader { return &loader{} }
 
 func (l *loader) add(e *Error) {
-	if _, ok := l.errs[e.Pos.File]; !ok {
-		l.files = append(l.files, e.Pos.File)
+	if e.IsWarning() {
+		l.warns.add(e)
+	} else {
+		l.errs.add(e)
 	}
-	l.errs[e.Pos.File] = append(l.errs[e.Pos.File], e)
 }
 
-// loadFile reads and checks one manifest file, adding its documents to l.docs
-// and its problems to l.errs.
-func (l *loader) loadFile(fsys fs.FS, p string) {
-	file := l.display(p)
-	fileErr := func(msg string) {
-		l.add(&Error{Pos: Pos{File: file, Line: 1, Col: 1}, Msg: msg})
+func (l *loader) addFile(p parsed) {
+	l.docs = append(l.docs, p.docs...)
+	for _, e := range p.errs {
+		l.add(e)
 	}
-	f, err := fsys.Open(p)
-	if err != nil {
-		fileErr("cannot read: " + pathErrText(err))
-		return
+	for _, e := range p.warns {
+		l.add(e)
 	}
-	defer f.Close()
-	// Read one byte past the limit to tell "exactly 1 MiB" from "more".
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		fileErr("cannot read: " + pathErrText(err))
-		return
-	}
-	l.parse(file, data)
 }
 
-// parse checks the content of one manifest file, shown as file.
-func (l *loader) parse(file string, data []byte) {
+// parseFile checks the content of one manifest file, shown as file.
+func parseFile(file string, data []byte) parsed {
 	if len(data) > MaxFileSize {
-		l.add(&Error{Pos: Pos{File: file, Line: 1, Col: 1}, Msg: fmt.Sprintf("file is larger than 1 MiB (%d bytes), the limit for a manifest file; split its holdouts across several files", MaxFileSize)})
-		return
+		return parsed{errs: List{tooLarge(file)}}
 	}
 	c := &checker{file: file}
+	var docs []*doc
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var node yaml.Node
@@ -162,20 +392,27 @@ func (l *loader) parse(file string, data []byte) {
 			break
 		}
 		if err != nil {
-			line, msg := syntaxError(err)
-			// An error at the end of the input is one line past the last.
-			line = min(line, max(lineCount(data), 1))
-			c.errs = append(c.errs, &Error{Pos: Pos{File: file, Line: line, Col: 1}, Msg: msg})
+			c.errs = append(c.errs, syntaxProblem(file, data, err))
 			break // the decoder cannot resume after a syntax error
 		}
 		if isEmpty(&node) {
 			continue
 		}
-		l.docs = append(l.docs, c.document(&node))
+		docs = append(docs, c.document(&node))
 	}
-	for _, e := range c.errs {
-		l.add(e)
-	}
+	return parsed{docs: docs, errs: c.errs, warns: c.warns}
+}
+
+func tooLarge(file string) *Error {
+	return &Error{Pos: Pos{File: file, Line: 1, Col: 1}, Severity: SeverityError, Code: CodeFileTooLarge, Msg: fmt.Sprintf("file is larger than 1 MiB (%d bytes), the limit for a manifest file; split its holdouts across several files", MaxFileSize)}
+}
+
+// syntaxProblem is the Error for a YAML library error in data.
+func syntaxProblem(file string, data []byte, err error) *Error {
+	line, code, msg := syntaxError(err)
+	// An error at the end of the input is one line past the last.
+	line = min(line, max(lineCount(data), 1))
+	return &Error{Pos: Pos{File: file, Line: line, Col: 1}, Severity: SeverityError, Code: code, Msg: msg}
 }
 
 // decode is dec.Decode that turns a panic inside the YAML library into an
@@ -228,8 +465,9 @@ var parserProblems = map[string]bool{
 }
 
 // syntaxError turns a YAML library error into a 1-based line (1 when the
-// library gives none) and a message without the "yaml: line N:" prefix.
-func syntaxError(err error) (line int, msg string) {
+// library gives none), a code and a message without the "yaml: line N:"
+// prefix.
+func syntaxError(err error) (line int, code, msg string) {
 	s := err.Error()
 	line = 1
 	if m := yamlLine.FindStringSubmatch(s); m != nil {
@@ -243,35 +481,34 @@ func syntaxError(err error) (line int, msg string) {
 	}
 	s = strings.TrimPrefix(s, "yaml: ")
 	if strings.HasPrefix(s, "unknown anchor ") {
-		return line, s + "; " + msgAnchor
+		return line, CodeAnchor, s + "; " + msgAnchor
 	}
-	return line, "invalid YAML: " + s
+	return line, CodeYAMLSyntax, "invalid YAML: " + s
 }
 
-// result runs the directory-wide rules and returns the holdouts or the List.
-func (l *loader) result() ([]Holdout, error) {
+// result runs the rules that span files and returns the holdouts (nil when
+// there are errors) and the warnings.
+func (l *loader) result() ([]Holdout, List) {
 	for _, e := range crossCheck(l.docs) {
 		l.add(e)
 	}
-	if len(l.files) > 0 {
-		var all List
-		for _, f := range l.files {
-			list := l.errs[f]
-			slices.SortStableFunc(list, func(a, b *Error) int {
-				if a.Pos.Line != b.Pos.Line {
-					return a.Pos.Line - b.Pos.Line
-				}
-				return a.Pos.Col - b.Pos.Col
-			})
-			all = append(all, list...)
-		}
-		return nil, all
+	warns := l.warns.list()
+	if len(l.errs.files) > 0 {
+		return nil, warns
 	}
 	hs := make([]Holdout, 0, len(l.docs))
 	for _, d := range l.docs {
 		hs = append(hs, d.h)
 	}
-	return hs, nil
+	return hs, warns
+}
+
+// err is the List of errors, or nil; call it after result.
+func (l *loader) err() error {
+	if len(l.errs.files) == 0 {
+		return nil
+	}
+	return l.errs.list()
 }
 
 // crossCheck applies the rules that span documents: names are unique, no
@@ -286,13 +523,23 @@ func crossCheck(docs []*doc) []*Error {
 	}
 	var errs []*Error
 	names := map[string]*doc{}
+	sources := map[int64]*doc{}  // source id -> first document that carries it
 	claims := map[string]claim{} // previous name -> first document that lists it
 	for _, d := range docs {
+		if d.h.SourceID != 0 {
+			if first, ok := sources[d.h.SourceID]; ok {
+				errs = append(errs, &Error{Pos: d.h.Pos, Code: CodeDuplicateSourceID, Msg: fmt.Sprintf(
+					"source id %d (from the %q comment) is also on the holdout at %s; an exported holdout can have only one manifest, so remove the comment from the copy",
+					d.h.SourceID, SourceIDPrefix+strconv.FormatInt(d.h.SourceID, 10), first.h.Pos)})
+			} else {
+				sources[d.h.SourceID] = d
+			}
+		}
 		if !d.named {
 			continue
 		}
 		if first, ok := names[d.h.Name]; ok {
-			errs = append(errs, &Error{Pos: d.h.Pos, Msg: fmt.Sprintf(
+			errs = append(errs, &Error{Pos: d.h.Pos, Code: CodeDuplicateName, Msg: fmt.Sprintf(
 				"duplicate name %s: also declared at %s; names must be unique across the directory",
 				quote(d.h.Name), first.h.Pos)})
 		} else {
@@ -300,7 +547,7 @@ func crossCheck(docs []*doc) []*Error {
 		}
 		for i, prev := range d.h.PreviousNames {
 			if first, ok := claims[prev]; ok && first.d != d {
-				errs = append(errs, &Error{Pos: d.prevPos[i], Msg: fmt.Sprintf(
+				errs = append(errs, &Error{Pos: d.prevPos[i], Code: CodePreviousNameClaimed, Msg: fmt.Sprintf(
 					"previous name %s is also claimed by %s at %s; only one holdout can be renamed from it",
 					quote(prev), quote(first.d.h.Name), first.pos)})
 			} else if !ok {
@@ -315,10 +562,13 @@ func crossCheck(docs []*doc) []*Error {
 		if c, ok := claims[d.h.Name]; ok && c.d != d {
 			// Reported at the name, wherever it stands: either side may be
 			// the mistake, and the message names the other.
-			errs = append(errs, &Error{Pos: d.h.Pos, Msg: fmt.Sprintf(
+			errs = append(errs, &Error{Pos: d.h.Pos, Code: CodeNameIsPreviousName, Msg: fmt.Sprintf(
 				"name %s is also a previous name of %s at %s; a name cannot be in use and renamed from at once, so remove one of them",
 				quote(d.h.Name), quote(c.d.h.Name), c.pos)})
 		}
+	}
+	for _, e := range errs {
+		e.Severity = SeverityError
 	}
 	return errs
 }

@@ -1,8 +1,11 @@
 package manifest
 
 import (
-	"fmt"
+	"encoding/json"
+	"strconv"
 	"strings"
+
+	"github.com/hogsync/hogsync/internal/escape"
 )
 
 // Limits of the manifest format. The string limits are PostHog's own (the
@@ -61,20 +64,88 @@ type Pos struct {
 	Col  int
 }
 
-func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
+// String formats p as "file:line:col". The file is shown with escape.Text,
+// and a line that would start with "::" has its first ':' escaped, so that
+// no file name can put a control character, a new line or a GitHub
+// workflow command into a log.
+func (p Pos) String() string {
+	return escape.Line(escape.Text(p.File) + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col))
+}
 
-// Error is one validation problem at one place.
+// Severities of an Error.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// Error is one validation problem at one place: an error, which stops a
+// load from returning holdouts, or a warning, which does not.
 type Error struct {
 	Pos Pos
+	// Severity is SeverityError or SeverityWarning; "" counts as an error.
+	Severity string
+	// Code names the rule, in kebab-case ("unknown-key", "duplicate-name"):
+	// stable across releases, for scripts and tests. The codes are listed
+	// in the package documentation.
+	Code string
 	// Msg says what is wrong and, where it helps, how to fix it. It does not
 	// repeat the position.
 	Msg string
 }
 
-// Error formats as "file:line:col: msg", like compilers and linters do.
-func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+// IsWarning reports whether e is a warning.
+func (e *Error) IsWarning() bool { return e.Severity == SeverityWarning }
 
-// List is every problem a Load found, sorted by file, line and column.
+// Error formats as "file:line:col: msg", like compilers and linters do; a
+// warning as "file:line:col: warning: msg". Like Pos.String, it escapes
+// what could reach a terminal or a log as a control character or a
+// workflow command.
+func (e *Error) Error() string {
+	msg := e.Msg
+	if e.IsWarning() {
+		msg = "warning: " + msg
+	}
+	return e.Pos.String() + ": " + escape.Text(msg)
+}
+
+// errorJSON is the JSON form of an Error.
+type errorJSON struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Col      int    `json:"col"`
+	Severity string `json:"severity"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+}
+
+// MarshalJSON writes e as {"file", "line", "col", "severity", "code",
+// "message"}, with file and message escaped as Error escapes them (a
+// path that needs it is refused by the loader anyway) and an empty
+// Severity written as "error".
+func (e *Error) MarshalJSON() ([]byte, error) {
+	sev := e.Severity
+	if sev == "" {
+		sev = SeverityError
+	}
+	return json.Marshal(errorJSON{
+		File: escape.Text(e.Pos.File), Line: e.Pos.Line, Col: e.Pos.Col,
+		Severity: sev, Code: e.Code, Message: escape.Text(e.Msg),
+	})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (e *Error) UnmarshalJSON(data []byte) error {
+	var j errorJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*e = Error{Pos: Pos{File: j.File, Line: j.Line, Col: j.Col}, Severity: j.Severity, Code: j.Code, Msg: j.Message}
+	return nil
+}
+
+// List is every problem a Load found, sorted by file (in load order), line
+// and column. As an error it holds only errors; Result.Warnings holds the
+// warnings in a List of their own.
 type List []*Error
 
 func (l List) Error() string {

@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"math"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,16 +40,21 @@ type doc struct {
 
 // checker validates the documents of one file and collects their problems.
 type checker struct {
-	file string
-	errs List
+	file  string
+	errs  List
+	warns List
 }
 
 func (c *checker) pos(n *yaml.Node) Pos {
 	return Pos{File: c.file, Line: max(n.Line, 1), Col: max(n.Column, 1)}
 }
 
-func (c *checker) errorf(n *yaml.Node, format string, args ...any) {
-	c.errs = append(c.errs, &Error{Pos: c.pos(n), Msg: fmt.Sprintf(format, args...)})
+func (c *checker) errorf(n *yaml.Node, code, format string, args ...any) {
+	c.errs = append(c.errs, &Error{Pos: c.pos(n), Severity: SeverityError, Code: code, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) warnf(n *yaml.Node, code, format string, args ...any) {
+	c.warns = append(c.warns, &Error{Pos: c.pos(n), Severity: SeverityWarning, Code: code, Msg: fmt.Sprintf(format, args...)})
 }
 
 // document checks one YAML document node. Every problem is added to c.errs.
@@ -63,7 +69,7 @@ func (c *checker) document(node *yaml.Node) *doc {
 		return d
 	}
 	if root.Kind != yaml.MappingNode {
-		c.errorf(root, "a manifest document must be a mapping with name and filters, not %s", describe(root))
+		c.errorf(root, CodeWrongType, "a manifest document must be a mapping with name and filters, not %s", describe(root))
 		return d
 	}
 	var name, desc, filters, prev *yaml.Node
@@ -79,6 +85,10 @@ func (c *checker) document(node *yaml.Node) *doc {
 		case "previous_names":
 			prev = f.value
 		default:
+			if isConfigName(path.Base(c.file)) && contains(configKeys, f.key.Value) {
+				c.errorf(f.key, CodeMisplacedConfig, "%s is a key of the directory config, which is read only from the hogsync.yaml at the top of the manifest directory; this file is read as a manifest: move it to the top", quote(f.key.Value))
+				continue
+			}
 			c.unknownKey(f.key, holdoutKeys, groupKeys, "in a filter group (an item of filters)")
 		}
 	}
@@ -89,7 +99,7 @@ func (c *checker) document(node *yaml.Node) *doc {
 		d.h.Pos = c.pos(name)
 		d.h.Name, d.named = c.name(name)
 	case !merged:
-		c.errorf(root, `missing required key "name"; every holdout needs a name, unique across the directory`)
+		c.errorf(root, CodeMissingName, `missing required key "name"; every holdout needs a name, unique across the directory`)
 	}
 	if desc != nil {
 		d.h.Description = c.description(desc)
@@ -98,7 +108,7 @@ func (c *checker) document(node *yaml.Node) *doc {
 	case filters != nil:
 		d.h.Filters = c.filters(filters)
 	case !merged:
-		c.errorf(root, `missing required key "filters"; add a list with at least one filter group, e.g. "filters: [{rollout_percentage: 10}]"`)
+		c.errorf(root, CodeMissingFilters, `missing required key "filters"; add a list with at least one filter group, e.g. "filters: [{rollout_percentage: 10}]"`)
 	}
 	if prev != nil {
 		c.previousNames(d, prev)
@@ -140,16 +150,16 @@ func sourceID(comments ...string) int64 {
 // follows an alias, so a self-referencing anchor cannot make it loop.
 func (c *checker) anchors(n *yaml.Node) {
 	if n.Anchor != "" {
-		c.errorf(n, msgAnchor)
+		c.errorf(n, CodeAnchor, msgAnchor)
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		c.errorf(n, msgAnchor)
+		c.errorf(n, CodeAnchor, msgAnchor)
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
-				c.errorf(k, msgMerge) // its value is an alias or a copy: one error is enough
+				c.errorf(k, CodeMergeKey, msgMerge) // its value is an alias or a copy: one error is enough
 				continue
 			}
 			c.anchors(k)
@@ -183,11 +193,11 @@ func (c *checker) fields(m *yaml.Node) (out []field, merged bool) {
 		case isAlias(k):
 			continue
 		case k.Kind != yaml.ScalarNode:
-			c.errorf(k, "a key must be a string, not %s", describe(k))
+			c.errorf(k, CodeWrongType, "a key must be a string, not %s", describe(k))
 			continue
 		}
 		if first, ok := seen[k.Value]; ok {
-			c.errorf(k, "duplicate key %s: already set at %s; keep only one", quote(k.Value), c.pos(first))
+			c.errorf(k, CodeDuplicateKey, "duplicate key %s: already set at %s; keep only one", quote(k.Value), c.pos(first))
 			continue
 		}
 		seen[k.Value] = k
@@ -203,11 +213,11 @@ func (c *checker) unknownKey(key *yaml.Node, known, elsewhere []string, where st
 	k := key.Value
 	switch s := suggest(k, known); {
 	case contains(elsewhere, k):
-		c.errorf(key, "unknown key %s here; it belongs %s", quote(k), where)
+		c.errorf(key, CodeMisplacedKey, "unknown key %s here; it belongs %s", quote(k), where)
 	case s != "":
-		c.errorf(key, "unknown key %s; did you mean %q?", quote(k), s)
+		c.errorf(key, CodeUnknownKey, "unknown key %s; did you mean %q?", quote(k), s)
 	default:
-		c.errorf(key, "unknown key %s; expected one of %s", quote(k), strings.Join(known, ", "))
+		c.errorf(key, CodeUnknownKey, "unknown key %s; expected one of %s", quote(k), strings.Join(known, ", "))
 	}
 }
 
@@ -229,9 +239,9 @@ func (c *checker) str(n *yaml.Node, what string) (string, bool) {
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
 		return "", true
 	case n.Kind == yaml.ScalarNode && n.Style&yaml.TaggedStyle == 0:
-		c.errorf(n, "%s must be a string, not %s; put it in quotes: %s", what, describe(n), strconv.Quote(n.Value))
+		c.errorf(n, CodeWrongType, "%s must be a string, not %s; put it in quotes: %s", what, describe(n), strconv.Quote(n.Value))
 	default:
-		c.errorf(n, "%s must be a string, not %s", what, describe(n))
+		c.errorf(n, CodeWrongType, "%s must be a string, not %s", what, describe(n))
 	}
 	return "", false
 }
@@ -247,17 +257,17 @@ func (c *checker) name(n *yaml.Node) (string, bool) {
 	}
 	switch {
 	case s == "":
-		c.errorf(n, "name is empty; every holdout needs a name, unique across the directory")
+		c.errorf(n, CodeEmptyName, "name is empty; every holdout needs a name, unique across the directory")
 	case canon.Strip(s) == "":
-		c.errorf(n, "name is only white space; every holdout needs a name, unique across the directory")
+		c.errorf(n, CodeEmptyName, "name is only white space; every holdout needs a name, unique across the directory")
 	case canon.Strip(s) != s:
 		// PostHog strips names on save, so the remote name would never
 		// equal the manifest's and every sync would plan a rename.
-		c.errorf(n, "name %s has leading or trailing white space, which PostHog trims: every sync would show a change; remove the white space", quote(s))
+		c.errorf(n, CodeNameWhitespace, "name %s has leading or trailing white space, which PostHog trims: every sync would show a change; remove the white space", quote(s))
 	case strings.ContainsRune(s, 0):
-		c.errorf(n, `name contains a NUL character ("\0"), which PostHog rejects; remove it`)
+		c.errorf(n, CodeNULCharacter, `name contains a NUL character ("\0"), which PostHog rejects; remove it`)
 	case utf8.RuneCountInString(s) > MaxNameLength:
-		c.errorf(n, "name is %d characters long; the limit is %d", utf8.RuneCountInString(s), MaxNameLength)
+		c.errorf(n, CodeTooLong, "name is %d characters long; the limit is %d", utf8.RuneCountInString(s), MaxNameLength)
 	default:
 		return s, true
 	}
@@ -280,9 +290,9 @@ func (c *checker) description(n *yaml.Node) string {
 	s = canon.Strip(s)
 	switch {
 	case strings.ContainsRune(s, 0):
-		c.errorf(n, `description contains a NUL character ("\0"), which PostHog rejects; remove it`)
+		c.errorf(n, CodeNULCharacter, `description contains a NUL character ("\0"), which PostHog rejects; remove it`)
 	case utf8.RuneCountInString(s) > MaxDescriptionLength:
-		c.errorf(n, "description is %d characters long; the limit is %d", utf8.RuneCountInString(s), MaxDescriptionLength)
+		c.errorf(n, CodeTooLong, "description is %d characters long; the limit is %d", utf8.RuneCountInString(s), MaxDescriptionLength)
 	}
 	return s
 }
@@ -294,31 +304,35 @@ func (c *checker) filters(n *yaml.Node) []FilterGroup {
 		return nil
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null",
 		n.Kind == yaml.SequenceNode && len(n.Content) == 0:
-		c.errorf(n, "filters is empty; add at least one filter group with a rollout_percentage")
+		c.errorf(n, CodeEmptyFilters, "filters is empty; add at least one filter group with a rollout_percentage")
 		return nil
 	case n.Kind == yaml.MappingNode:
-		c.errorf(n, `filters must be a list of filter groups, not a mapping; start each group with "- "`)
+		c.errorf(n, CodeWrongType, `filters must be a list of filter groups, not a mapping; start each group with "- "`)
 		return nil
 	case n.Kind != yaml.SequenceNode:
-		c.errorf(n, "filters must be a list of filter groups, not %s", describe(n))
+		c.errorf(n, CodeWrongType, "filters must be a list of filter groups, not %s", describe(n))
 		return nil
 	}
 	groups := make([]FilterGroup, 0, len(n.Content))
-	for _, g := range n.Content {
+	for i, g := range n.Content {
+		if i == 1 {
+			c.warnf(g, CodeIgnoredByFlags, "filter groups after the first are stored but not evaluated by current PostHog: a holdout's flag uses only the first group's rollout_percentage (older self-hosted PostHog evaluated every group); keep one group unless your PostHog is one of those")
+		}
 		if isAlias(g) {
 			continue
 		}
 		if g.Kind != yaml.MappingNode {
-			c.errorf(g, "a filter group must be a mapping with a rollout_percentage, not %s", describe(g))
+			c.errorf(g, CodeWrongType, "a filter group must be a mapping with a rollout_percentage, not %s", describe(g))
 			continue
 		}
-		groups = append(groups, c.group(g))
+		groups = append(groups, c.group(g, i == 0))
 	}
 	return groups
 }
 
-// group checks one filter group mapping.
-func (c *checker) group(m *yaml.Node) FilterGroup {
+// group checks one filter group mapping; first tells whether it is the
+// first group, the one current PostHog evaluates.
+func (c *checker) group(m *yaml.Node, first bool) FilterGroup {
 	var g FilterGroup
 	var rollout *yaml.Node
 	fields, merged := c.fields(m)
@@ -328,10 +342,16 @@ func (c *checker) group(m *yaml.Node) FilterGroup {
 			rollout = f.value
 		case "properties":
 			g.Properties = c.properties(f.value)
+			if first && len(g.Properties) > 0 {
+				c.warnf(f.key, CodeIgnoredByFlags, "properties are stored but not evaluated by current PostHog: a holdout's flag uses only rollout_percentage, so it excludes that share of all users, matching or not (older self-hosted PostHog evaluated them); remove them unless your PostHog is one of those")
+			}
 		case "aggregation_group_type_index":
 			g.AggregationGroupTypeIndex = c.groupTypeIndex(f.value)
+			if first && g.AggregationGroupTypeIndex != nil {
+				c.warnf(f.key, CodeIgnoredByFlags, "aggregation_group_type_index is stored but not evaluated by current PostHog: a holdout's flag uses only rollout_percentage, over persons (older self-hosted PostHog evaluated it); remove it unless your PostHog is one of those")
+			}
 		case "variant":
-			c.errorf(f.key, `variant is set by PostHog (to "holdout-<id>"), not by the manifest; remove this key`)
+			c.errorf(f.key, CodeVariantSet, `variant is set by PostHog (to "holdout-<id>"), not by the manifest; remove this key`)
 		default:
 			c.unknownKey(f.key, groupKeys, holdoutKeys, "at the top level of the document")
 		}
@@ -340,7 +360,7 @@ func (c *checker) group(m *yaml.Node) FilterGroup {
 	case rollout != nil:
 		g.RolloutPercentage = c.rollout(rollout)
 	case !merged: // as in document
-		c.errorf(m, "filter group is missing rollout_percentage; set it to the share of users to exclude, from 0 to 100")
+		c.errorf(m, CodeMissingRollout, "filter group is missing rollout_percentage; set it to the share of users to exclude, from 0 to 100")
 	}
 	return g
 }
@@ -351,26 +371,30 @@ func (c *checker) rollout(n *yaml.Node) float64 {
 	if isAlias(n) {
 		return 0
 	}
+	if p := yaml11Number(n); p != "" {
+		c.errorf(n, CodeYAML11Number, "rollout_percentage %s; write it in plain decimal digits", p)
+		return 0
+	}
 	tag := n.ShortTag()
 	switch {
 	case n.Kind != yaml.ScalarNode:
-		c.errorf(n, "rollout_percentage must be a number from 0 to 100, not %s", describe(n))
+		c.errorf(n, CodeWrongType, "rollout_percentage must be a number from 0 to 100, not %s", describe(n))
 	case tag == "!!null":
-		c.errorf(n, "rollout_percentage is null; set it to a number from 0 to 100")
+		c.errorf(n, CodeWrongType, "rollout_percentage is null; set it to a number from 0 to 100")
 	case tag == "!!str" && n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
-		c.errorf(n, "rollout_percentage must be a number, not the string %s; write it without quotes", quote(n.Value))
+		c.errorf(n, CodeWrongType, "rollout_percentage must be a number, not the string %s; write it without quotes", quote(n.Value))
 	case tag == "!!str":
-		c.errorf(n, "rollout_percentage must be a number from 0 to 100, not %s", quote(n.Value))
+		c.errorf(n, CodeWrongType, "rollout_percentage must be a number from 0 to 100, not %s", quote(n.Value))
 	case tag != "!!int" && tag != "!!float":
-		c.errorf(n, "rollout_percentage must be a number from 0 to 100, not %s", describe(n))
+		c.errorf(n, CodeWrongType, "rollout_percentage must be a number from 0 to 100, not %s", describe(n))
 	default:
 		var f float64
 		if err := n.Decode(&f); err != nil {
-			c.errorf(n, "rollout_percentage must be a number from 0 to 100, not %s", quote(n.Value))
+			c.errorf(n, CodeWrongType, "rollout_percentage must be a number from 0 to 100, not %s", quote(n.Value))
 			return 0
 		}
 		if math.IsNaN(f) || f < 0 || f > 100 {
-			c.errorf(n, "rollout_percentage is %s; it must be between 0 and 100 (the share of users excluded)", n.Value)
+			c.errorf(n, CodeOutOfRange, "rollout_percentage is %s; it must be between 0 and 100 (the share of users excluded)", n.Value)
 			return 0
 		}
 		return f + 0 // turns -0 into 0
@@ -384,20 +408,24 @@ func (c *checker) groupTypeIndex(n *yaml.Node) *int64 {
 	if isAlias(n) {
 		return nil
 	}
+	if p := yaml11Number(n); p != "" {
+		c.errorf(n, CodeYAML11Number, "aggregation_group_type_index %s; write it in plain decimal digits", p)
+		return nil
+	}
 	switch tag := n.ShortTag(); {
 	case n.Kind == yaml.ScalarNode && tag == "!!null":
 		return nil
 	case n.Kind == yaml.ScalarNode && tag == "!!int":
 		var i int64
 		if err := n.Decode(&i); err != nil || i < 0 {
-			c.errorf(n, "aggregation_group_type_index is %s; it must be a group type index, a whole number of 0 or more", n.Value)
+			c.errorf(n, CodeOutOfRange, "aggregation_group_type_index is %s; it must be a group type index, a whole number of 0 or more", n.Value)
 			return nil
 		}
 		return &i
 	case n.Kind == yaml.ScalarNode && tag == "!!float":
-		c.errorf(n, "aggregation_group_type_index must be a whole number, not %s", n.Value)
+		c.errorf(n, CodeWrongType, "aggregation_group_type_index must be a whole number, not %s", n.Value)
 	default:
-		c.errorf(n, "aggregation_group_type_index must be a whole number of 0 or more (a group type index), not %s", describe(n))
+		c.errorf(n, CodeWrongType, "aggregation_group_type_index must be a whole number of 0 or more (a group type index), not %s", describe(n))
 	}
 	return nil
 }
@@ -411,10 +439,10 @@ func (c *checker) properties(n *yaml.Node) []map[string]any {
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
 		return nil
 	case n.Kind == yaml.MappingNode:
-		c.errorf(n, `properties must be a list of property filters, not a mapping; start each filter with "- "`)
+		c.errorf(n, CodeWrongType, `properties must be a list of property filters, not a mapping; start each filter with "- "`)
 		return nil
 	case n.Kind != yaml.SequenceNode:
-		c.errorf(n, "properties must be a list of property filters, not %s", describe(n))
+		c.errorf(n, CodeWrongType, "properties must be a list of property filters, not %s", describe(n))
 		return nil
 	}
 	props := make([]map[string]any, 0, len(n.Content))
@@ -423,7 +451,7 @@ func (c *checker) properties(n *yaml.Node) []map[string]any {
 			continue
 		}
 		if p.Kind != yaml.MappingNode {
-			c.errorf(p, "a property filter must be a mapping (such as key, type, operator and value), not %s", describe(p))
+			c.errorf(p, CodeWrongType, "a property filter must be a mapping (such as key, type, operator and value), not %s", describe(p))
 			continue
 		}
 		if m, ok := c.jsonValue(p).(map[string]any); ok {
@@ -443,7 +471,7 @@ func (c *checker) jsonValue(n *yaml.Node) any {
 		fields, _ := c.fields(n)
 		for _, f := range fields {
 			if f.key.ShortTag() != "!!str" {
-				c.errorf(f.key, "keys inside properties must be strings, not %s; put the key in quotes", describe(f.key))
+				c.errorf(f.key, CodeWrongType, "keys inside properties must be strings, not %s; put the key in quotes", describe(f.key))
 				continue
 			}
 			m[f.key.Value] = c.jsonValue(f.value)
@@ -462,6 +490,10 @@ func (c *checker) jsonValue(n *yaml.Node) any {
 }
 
 func (c *checker) jsonScalar(n *yaml.Node) any {
+	if p := yaml11Number(n); p != "" {
+		c.errorf(n, CodeYAML11Number, "%s; quote it (%s) if a string is meant, or write the number in plain decimal digits if a number is meant", p, strconv.Quote(n.Value))
+		return nil
+	}
 	switch tag := n.ShortTag(); tag {
 	case "!!null":
 		return nil
@@ -472,35 +504,46 @@ func (c *checker) jsonScalar(n *yaml.Node) any {
 		if err := n.Decode(&b); err == nil {
 			return b
 		}
-		c.errorf(n, "%s is not a valid boolean; write true or false", quote(n.Value))
+		c.errorf(n, CodeWrongType, "%s is not a valid boolean; write true or false", quote(n.Value))
 		return nil
 	case "!!int":
 		var i int64
 		if err := n.Decode(&i); err == nil {
+			c.numberText(n, strconv.FormatInt(i, 10))
 			return i
 		}
-		c.errorf(n, "number %s does not fit in a 64-bit integer; put it in quotes to pass it as a string", n.Value)
+		c.errorf(n, CodeOutOfRange, "number %s does not fit in a 64-bit integer; put it in quotes to pass it as a string", n.Value)
 		return nil
 	case "!!float":
 		if n.Style&yaml.TaggedStyle == 0 && wholeNumber.MatchString(n.Value) {
 			// yaml.v3 reads an untagged integer past 2^64 as a float,
 			// which would not pass it on as written.
-			c.errorf(n, "number %s does not fit in a 64-bit integer; put it in quotes to pass it as a string", n.Value)
+			c.errorf(n, CodeOutOfRange, "number %s does not fit in a 64-bit integer; put it in quotes to pass it as a string", n.Value)
 			return nil
 		}
 		var f float64
 		if err := n.Decode(&f); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			c.numberText(n, string(canon.Float(f)))
 			return f
 		}
-		c.errorf(n, "%s is not a number JSON can carry; put it in quotes to pass it as a string", n.Value)
+		c.errorf(n, CodeNotJSON, "%s is not a number JSON can carry; put it in quotes to pass it as a string", n.Value)
 		return nil
 	default:
-		c.errorf(n, "YAML tag %s is not supported in properties; remove it", tag)
+		c.errorf(n, CodeUnsupportedTag, "YAML tag %s is not supported in properties; remove it", tag)
 		return nil
 	}
 }
 
 var wholeNumber = regexp.MustCompile(`^[-+]?[0-9_]+$`)
+
+// numberText warns when a number inside properties reaches PostHog as
+// other text than written (1.10 as 1.1, 1e3 as 1000): harmless for a
+// number, wrong for a version compared as text.
+func (c *checker) numberText(n *yaml.Node, sent string) {
+	if n.Value != sent {
+		c.warnf(n, CodeNumberText, "number %s is sent to PostHog as %s; quote it (%s) if its text matters, as in a version number", n.Value, sent, strconv.Quote(n.Value))
+	}
+}
 
 // previousNames checks `previous_names` into d: a list of distinct, valid
 // names other than the holdout's own. An empty list is the same as none.
@@ -511,10 +554,10 @@ func (c *checker) previousNames(d *doc, n *yaml.Node) {
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
 		return
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
-		c.errorf(n, "previous_names must be a list of names, not a string; write previous_names: [%s]", quote(n.Value))
+		c.errorf(n, CodeWrongType, "previous_names must be a list of names, not a string; write previous_names: [%s]", quote(n.Value))
 		return
 	case n.Kind != yaml.SequenceNode:
-		c.errorf(n, "previous_names must be a list of names, not %s", describe(n))
+		c.errorf(n, CodeWrongType, "previous_names must be a list of names, not %s", describe(n))
 		return
 	}
 	seen := map[string]*yaml.Node{}
@@ -528,17 +571,17 @@ func (c *checker) previousNames(d *doc, n *yaml.Node) {
 		}
 		switch {
 		case canon.Strip(s) == "":
-			c.errorf(e, "previous name is empty; remove it from previous_names")
+			c.errorf(e, CodeEmptyName, "previous name is empty; remove it from previous_names")
 		case canon.Strip(s) != s:
-			c.errorf(e, "previous name %s has leading or trailing white space, so it can never match a PostHog name (PostHog trims them); remove the white space", quote(s))
+			c.errorf(e, CodeNameWhitespace, "previous name %s has leading or trailing white space, so it can never match a PostHog name (PostHog trims them); remove the white space", quote(s))
 		case strings.ContainsRune(s, 0):
-			c.errorf(e, `previous name contains a NUL character ("\0"), so it can never match a PostHog name; remove it`)
+			c.errorf(e, CodeNULCharacter, `previous name contains a NUL character ("\0"), so it can never match a PostHog name; remove it`)
 		case utf8.RuneCountInString(s) > MaxNameLength:
-			c.errorf(e, "previous name is %d characters long; names are limited to %d", utf8.RuneCountInString(s), MaxNameLength)
+			c.errorf(e, CodeTooLong, "previous name is %d characters long; names are limited to %d", utf8.RuneCountInString(s), MaxNameLength)
 		case seen[s] != nil:
-			c.errorf(e, "previous name %s is listed twice: already at %s; keep only one", quote(s), c.pos(seen[s]))
+			c.errorf(e, CodeDuplicatePreviousName, "previous name %s is listed twice: already at %s; keep only one", quote(s), c.pos(seen[s]))
 		case d.named && s == d.h.Name:
-			c.errorf(e, "previous name %s is the holdout's own name; remove it from previous_names", quote(s))
+			c.errorf(e, CodePreviousNameIsName, "previous name %s is the holdout's own name; remove it from previous_names", quote(s))
 		default:
 			seen[s] = e
 			d.h.PreviousNames = append(d.h.PreviousNames, s)
