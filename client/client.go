@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +110,8 @@ func WithPageSize(n int) Option {
 // host is the site's base URL, such as "https://us.posthog.com" or, for a
 // self-hosted PostHog under a path prefix, "https://example.com/posthog". It
 // must be https, or http for a loopback host (localhost, 127.0.0.0/8, ::1).
-// project is the numeric project id or "@current". Every problem with the
+// project is the numeric project id or "@current" (which PostHog resolves
+// again on every request: see Pin). Every problem with the
 // arguments is reported at once; no error ever contains the key.
 func New(host, project, apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
@@ -260,7 +262,8 @@ func checkKey(key string) error {
 // Host returns the normalised base URL, such as "https://us.posthog.com".
 func (c *Client) Host() string { return c.base }
 
-// Project returns the project the client works on: a number or "@current".
+// Project returns the project the client works on: a number or "@current"
+// (see Pin).
 func (c *Client) Project() string { return c.project }
 
 // String describes the client by host and project, without the key.
@@ -293,4 +296,43 @@ func (c *Client) redact(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, c.key.v, "[redacted]")
+}
+
+// Pin resolves the project "@current" once, and returns a copy of the
+// client bound to its numeric id; for a numeric project it returns c
+// itself and sends nothing.
+//
+// PostHog resolves "@current" on every request, to the project the key's
+// owner last opened in PostHog's web app, so it can change between two
+// requests of one run: an unpinned run could read one project and write
+// another. Call Pin before anything else and use only the client it
+// returns. The copy shares c's rate limiter and request budget, and every
+// option.
+//
+// Reading "@current" needs the key's project:read scope. When it cannot be
+// resolved, the error says so and to pass the numeric project id instead
+// (the number after /project/ in PostHog's URL); it wraps the API's error.
+func (c *Client) Pin(ctx context.Context) (*Client, error) {
+	if c.project != "@current" {
+		return c, nil
+	}
+	var p struct {
+		ID json.Number `json:"id"`
+	}
+	path := "/api/projects/@current/"
+	const fix = "pass the numeric project id instead (the number after /project/ in PostHog's URL)"
+	if err := c.do(ctx, request{method: http.MethodGet, path: path}, &p); err != nil {
+		var ae *APIError
+		if errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden {
+			return nil, fmt.Errorf("project @current cannot be resolved with this key: reading it needs the project:read scope, which the key lacks (%w); %s", err, fix)
+		}
+		return nil, fmt.Errorf("project @current cannot be resolved with this key (%w); %s", err, fix)
+	}
+	id := p.ID.String()
+	if checkProject(id) != nil || strings.HasPrefix(id, "0") {
+		return nil, fmt.Errorf("project @current cannot be resolved with this key: GET %s answered id %q, not a project id; %s", c.prefix+path, c.redact(clean(oneLine([]byte(id), 40))), fix)
+	}
+	pinned := *c
+	pinned.project = id
+	return &pinned, nil
 }

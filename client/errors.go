@@ -1,14 +1,10 @@
 package client
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -108,55 +104,34 @@ func PendingApproval(err error) (changeRequestID string, ok bool) {
 // after such an error, list to see whether the first create took effect.
 //
 // It is false for 4xx answers (429 included: the server did nothing), 501,
-// and failures before anything was sent (a refused connection, a
-// certificate error, a context cancelled before the request went out).
+// failures before anything was sent (a refused connection, a certificate
+// error, a context cancelled before the request went out), and any failure
+// of a GET. It reads RetryTable for the method the error names (POST when
+// it names none).
 func IsAmbiguous(err error) bool {
-	if err == nil {
-		return false
-	}
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.StatusCode >= 500 && ae.StatusCode != http.StatusNotImplemented
-	}
-	var te *transportError
-	if errors.As(err, &te) {
-		return te.sent
-	}
-	// Errors not made by this client: judge by the cause. Context errors
-	// come first: context.DeadlineExceeded is also a net.Error timeout.
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return true
-	}
-	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) ||
-		errors.Is(err, syscall.EPIPE)
+	return err != nil && Classify(methodOf(err), err).Ambiguous
 }
 
 // MayStillBeProcessing reports whether PostHog may still be working on a
-// request that got no answer: the client's timeout ran out after sending,
-// or a gateway answered 504. PostHog finishes a request whose client has
-// gone, so such a create can be committed seconds later, and a listing made
-// now proves nothing; unlike after a reset or a 502, sending it again could
-// make a duplicate.
+// write that got no answer: the client's timeout ran out or its caller
+// cancelled after sending, or a gateway answered 504. PostHog finishes a
+// request whose client has gone, so such a create can be committed seconds
+// later, and a listing made now proves nothing; unlike after a reset or a
+// 502, sending it again could make a duplicate. It reads RetryTable.
 func MayStillBeProcessing(err error) bool {
+	return err != nil && Classify(methodOf(err), err).MayStillBeProcessing
+}
+
+// methodOf is the method of the request that err is about, "" when err
+// does not say.
+func methodOf(err error) string {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.StatusCode == http.StatusGatewayTimeout
+		return ae.Method
 	}
 	var te *transportError
 	if errors.As(err, &te) {
-		if !te.sent {
-			return false
-		}
-		if te.timeout > 0 {
-			return true
-		}
-		var ne net.Error
-		return errors.As(te.err, &ne) && ne.Timeout()
+		return te.method
 	}
-	return false
+	return ""
 }

@@ -3,8 +3,10 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
@@ -19,7 +21,7 @@ func (c *Client) holdoutPath(id int64) string {
 // List returns every holdout of the project, each id once, in no
 // particular order.
 func (c *Client) List(ctx context.Context) ([]Holdout, error) {
-	hs, err := listAll(ctx, c, c.holdoutsPath(), func(h Holdout) int64 { return h.ID })
+	hs, err := listAll(ctx, c, c.holdoutsPath(), nil, func(h Holdout) int64 { return h.ID })
 	if err != nil {
 		return nil, fmt.Errorf("list holdouts: %w", err)
 	}
@@ -110,13 +112,50 @@ func (c *Client) writeBody(ctx context.Context, method, path string, body []byte
 	return h, nil
 }
 
-// ListExperiments returns every experiment of the project (each id once,
-// in no particular order), for the holdouts they use.
+// ListExperiments returns every experiment of the project, archived ones
+// included, each id once, in no particular order, for the holdouts they
+// use. PostHog's list hides archived experiments unless asked, and
+// "?archived=true" lists only those, yet a holdout's update still rewrites
+// the flags of archived experiments that use it: both lists are read, at
+// the same time, and an experiment found only in the archived one has
+// Archived set even if the server left the field out.
 func (c *Client) ListExperiments(ctx context.Context) ([]Experiment, error) {
 	path := "/api/projects/" + c.project + "/experiments/"
-	es, err := listAll(ctx, c, path, func(e Experiment) int64 { return e.ID })
+	id := func(e Experiment) int64 { return e.ID }
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var archived []Experiment
+	var aerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		archived, aerr = listAll(ctx, c, path, url.Values{"archived": {"true"}}, id)
+		if aerr != nil {
+			cancel() // the other list is of no use now
+		}
+	}()
+	es, err := listAll(ctx, c, path, nil, id)
+	if err != nil {
+		cancel()
+	}
+	<-done
+	if err == nil || errors.Is(err, context.Canceled) && aerr != nil && !errors.Is(aerr, context.Canceled) {
+		// Show the failure, not the cancel it caused.
+		err = aerr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list experiments: %w", err)
+	}
+	seen := make(map[int64]bool, len(es)+len(archived))
+	for _, e := range es {
+		seen[e.ID] = true
+	}
+	for _, e := range archived {
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			e.Archived = true
+			es = append(es, e)
+		}
 	}
 	return es, nil
 }

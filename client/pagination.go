@@ -27,12 +27,14 @@ const listPasses = 3
 // therefore read again, and after listPasses such passes listAll gives up
 // rather than plan on a list that may be missing holdouts (which would
 // create duplicates).
-func listAll[T any](ctx context.Context, c *Client, path string, id func(T) int64) ([]T, error) {
+//
+// filter is added to every page's query (as "archived=true"); nil for none.
+func listAll[T any](ctx context.Context, c *Client, path string, filter url.Values, id func(T) int64) ([]T, error) {
 	var err error
 	for pass := 1; pass <= listPasses; pass++ {
 		var all []T
 		var consistent bool
-		all, consistent, err = listPass(ctx, c, path, id)
+		all, consistent, err = listPass(ctx, c, path, filter, id)
 		if err != nil {
 			return nil, err
 		}
@@ -48,10 +50,16 @@ func listAll[T any](ctx context.Context, c *Client, path string, id func(T) int6
 // applies none), and whether the pass saw as many rows as PostHog counts. Only the limit and offset of each "next" link are used, against
 // the client's own base URL: the key never goes to a host or scheme the
 // server names, and proxies that rewrite links to http:// do no harm.
-func listPass[T any](ctx context.Context, c *Client, path string, id func(T) int64) (items []T, consistent bool, err error) {
+func listPass[T any](ctx context.Context, c *Client, path string, filter url.Values, id func(T) int64) (items []T, consistent bool, err error) {
 	query := url.Values{"limit": {strconv.Itoa(c.pageSize)}}.Encode()
 	// offset=0 is the first page again: a next link back to it is a loop.
 	fetched := map[string]bool{url.Values{"limit": {strconv.Itoa(c.pageSize)}, "offset": {"0"}}.Encode(): true}
+	withFilter := func(q string) string {
+		if len(filter) == 0 {
+			return q
+		}
+		return filter.Encode() + "&" + q
+	}
 	have := map[int64]bool{}
 	var all []T
 	count := -1 // the first page's count
@@ -61,7 +69,7 @@ func listPass[T any](ctx context.Context, c *Client, path string, id func(T) int
 		}
 		fetched[query] = true
 		var p page[T]
-		if err := c.do(ctx, request{method: http.MethodGet, path: path, query: query}, &p); err != nil {
+		if err := c.do(ctx, request{method: http.MethodGet, path: path, query: withFilter(query)}, &p); err != nil {
 			return nil, false, err
 		}
 		if p.Results == nil {

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -346,5 +348,97 @@ func TestListRefusesAnEmptyPageWithANextLink(t *testing.T) {
 	_, err := newClient(t, srv.URL).List(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "an empty page with a next link") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// PostHog lists archived experiments only under ?archived=true, and then
+// only those. Both lists are read, at once, and merged.
+func TestListExperimentsReadsArchivedToo(t *testing.T) {
+	t.Parallel()
+	var rec recorder
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	both := make(chan struct{})
+	go func() { arrived.Wait(); close(both) }()
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		rec.add(r)
+		if r.URL.Query().Get("offset") == "" {
+			arrived.Done()
+			select {
+			case <-both: // the other list's first page is in flight too
+			case <-time.After(5 * time.Second):
+				t.Error("the two lists were not read at the same time")
+			}
+		}
+		items := []any{
+			map[string]any{"id": 1, "name": "live", "archived": false, "status": "running"},
+			map[string]any{"id": 2, "name": "paused", "archived": false, "status": "paused"},
+		}
+		if r.URL.Query().Get("archived") == "true" {
+			items = []any{
+				map[string]any{"id": 3, "name": "old", "archived": true, "status": "stopped"},
+				map[string]any{"id": 4, "name": "no field", "status": "exposure_frozen"},
+			}
+		}
+		writeJSON(w, 200, map[string]any{"count": 2, "next": nil, "results": items})
+	})
+	es, err := newClient(t, srv.URL).ListExperiments(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Experiment{
+		{ID: 1, Name: "live", Status: "running"},
+		{ID: 2, Name: "paused", Status: "paused"},
+		{ID: 3, Name: "old", Archived: true, Status: "stopped"},
+		{ID: 4, Name: "no field", Archived: true, Status: "exposure_frozen"},
+	}
+	if diff := cmp.Diff(want, es); diff != "" {
+		t.Errorf("experiments (-want +got):\n%s", diff)
+	}
+	var queries []string
+	for _, r := range rec.all() {
+		queries = append(queries, r.Query)
+	}
+	slices.Sort(queries)
+	if diff := cmp.Diff([]string{"archived=true&limit=" + strconv.Itoa(defaultPageSize), "limit=" + strconv.Itoa(defaultPageSize)}, queries); diff != "" {
+		t.Errorf("queries (-want +got):\n%s", diff)
+	}
+}
+
+// A server that ignores ?archived= lists everything twice: each
+// experiment once, marked as the server marks it.
+func TestListExperimentsServerIgnoresArchivedFilter(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"count": 2, "next": nil, "results": []any{
+			map[string]any{"id": 1, "archived": false}, map[string]any{"id": 2, "archived": true},
+		}})
+	})
+	es, err := newClient(t, srv.URL).ListExperiments(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Experiment{{ID: 1}, {ID: 2, Archived: true}}, es); diff != "" {
+		t.Errorf("experiments (-want +got):\n%s", diff)
+	}
+}
+
+// When one list fails, the error is that failure, as an *APIError, not
+// the cancel it causes in the other.
+func TestListExperimentsFailure(t *testing.T) {
+	t.Parallel()
+	for _, failing := range []string{"", "true"} {
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("archived") == failing {
+				writeJSON(w, 403, map[string]any{"type": "authentication_error", "code": "permission_denied", "detail": "API key missing required scope 'experiment:read'", "attr": nil})
+				return
+			}
+			<-r.Context().Done() // stalls until the client gives up on it
+		})
+		_, err := newClient(t, srv.URL).ListExperiments(context.Background())
+		var ae *APIError
+		if !errors.As(err, &ae) || ae.StatusCode != 403 || !strings.HasPrefix(err.Error(), "list experiments: GET") {
+			t.Errorf("archived=%q failing: error = %v, want the 403", failing, err)
+		}
 	}
 }

@@ -36,8 +36,10 @@ type request struct {
 
 // transportError is a failure to get a complete response: no connection, a
 // reset, a timeout, a body cut short. sent records whether the request could
-// have reached the server, which IsAmbiguous needs.
+// have reached the server, which IsAmbiguous needs, and method which
+// column of RetryTable applies.
 type transportError struct {
+	method  string
 	err     error
 	sent    bool
 	timeout time.Duration // the per-attempt timeout, when that is what ended it
@@ -174,7 +176,7 @@ func (c *Client) attempt(ctx context.Context, r request, out any) (int, error) {
 	if err != nil {
 		// A *url.Error: method, URL (host, path, limit/offset) and cause.
 		// The key is only ever in a header, so none of it is secret.
-		return 0, &transportError{err: err, sent: sent.Load(), timeout: timedOut()}
+		return 0, &transportError{method: r.method, err: err, sent: sent.Load(), timeout: timedOut()}
 	}
 	defer resp.Body.Close()
 
@@ -190,13 +192,14 @@ func (c *Client) attempt(ctx context.Context, r request, out any) (int, error) {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err != nil {
 		return resp.StatusCode, &transportError{
+			method:  r.method,
 			err:     fmt.Errorf("%s %s: read %d response: %w", r.method, path, resp.StatusCode, err),
 			sent:    true,
 			timeout: timedOut(),
 		}
 	}
 	if len(b) > maxBodyBytes {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d response is larger than %d MiB", r.method, path, resp.StatusCode, maxBodyBytes>>20)
+		return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: %d response is larger than %d MiB", r.method, path, resp.StatusCode, maxBodyBytes>>20)}
 	}
 	if err := decodeJSON(b, out); err != nil {
 		ct := resp.Header.Get("Content-Type")
@@ -205,7 +208,7 @@ func (c *Client) attempt(ctx context.Context, r request, out any) (int, error) {
 		}
 		// %v, not %w: the cause is only text, and an io.EOF inside must
 		// not look like a transport error to IsAmbiguous.
-		return resp.StatusCode, fmt.Errorf("%s %s: decode %d response (Content-Type %s): %v", r.method, path, resp.StatusCode, c.redact(clean(ct)), err)
+		return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: decode %d response (Content-Type %s): %v", r.method, path, resp.StatusCode, c.redact(clean(ct)), err)}
 	}
 	return resp.StatusCode, nil
 }

@@ -2,12 +2,10 @@ package client
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net/http"
 	"regexp"
 	"strconv"
 	"time"
@@ -42,11 +40,13 @@ type Attempt struct {
 }
 
 // WithRetries sets how many attempts a request gets at most, the first
-// included (default 4; 1 turns retries off). Retried are: 429 for every
-// method, after the server's Retry-After; and 5xx other than 501 and
-// transport failures for GET, PATCH and DELETE only, with exponential
-// backoff and full jitter. POST is never retried after a 5xx or a transport
-// failure, as the holdout may have been created: see IsAmbiguous.
+// included (default 4; 1 turns retries off). What is retried is
+// RetryTable's to say: a 429 for every method, after the server's
+// Retry-After; a failure before anything was sent, for every method; and a
+// 5xx other than 501 or a lost answer, for GET, PATCH and DELETE only, with
+// exponential backoff and full jitter. POST is never sent again once it
+// may have reached the server, as the holdout may have been created: see
+// IsAmbiguous.
 func WithRetries(n int) Option {
 	return func(c *Client) {
 		if n < 1 {
@@ -117,48 +117,27 @@ func (c *Client) waitTurn(ctx context.Context) error {
 	return nil
 }
 
-// retryWait says whether err may be retried on method, and after how long.
+// retryWait says whether err, the error of attempt n of a request made
+// with method, may be retried (RetryTable), and after how long: a 429's
+// Retry-After (or the wait its detail names), otherwise jittered
+// exponential backoff; never more than the client's maximum wait.
 func (c *Client) retryWait(method string, n int, err error) (time.Duration, bool) {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		switch {
-		case ae.StatusCode == http.StatusTooManyRequests:
-			// The server did not process the request: safe for POST too.
-			d := ae.RetryAfter
-			if d <= 0 {
-				d = retryAfterFromDetail(ae.Detail)
-			}
-			if d <= 0 {
-				d = c.backoff(n)
-			}
-			return min(d, c.maxRetryWait), true
-		case ae.StatusCode >= 500 && ae.StatusCode != http.StatusNotImplemented && idempotent(method):
-			return min(c.backoff(n), c.maxRetryWait), true
-		}
+	f := FailureOf(err)
+	if !Decide(f, method).Retry {
 		return 0, false
 	}
-	var te *transportError
-	if errors.As(err, &te) && idempotent(method) && !permanent(te) {
-		return min(c.backoff(n), c.maxRetryWait), true
+	var d time.Duration
+	var ae *APIError
+	if f == Throttled && errors.As(err, &ae) {
+		d = ae.RetryAfter
+		if d <= 0 {
+			d = retryAfterFromDetail(ae.Detail)
+		}
 	}
-	return 0, false
-}
-
-// idempotent reports whether repeating method is harmless. PATCH is, here,
-// because Update always sends every writable field.
-func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodPatch, http.MethodDelete:
-		return true
+	if d <= 0 {
+		d = c.backoff(n)
 	}
-	return false
-}
-
-// permanent reports transport failures that another attempt cannot fix.
-func permanent(err error) bool {
-	var cert *tls.CertificateVerificationError
-	var rec tls.RecordHeaderError
-	return errors.As(err, &cert) || errors.As(err, &rec)
+	return min(d, c.maxRetryWait), true
 }
 
 // backoff is the full-jitter exponential backoff before attempt n+1.

@@ -44,10 +44,13 @@ type Experiment struct {
 	Name      string  `json:"name"`
 	StartDate *string `json:"start_date"`
 	EndDate   *string `json:"end_date"`
-	Archived  bool    `json:"archived"`
-	Deleted   bool    `json:"deleted"`
-	// Status is "draft", "running" or "stopped" on newer servers, "" on
-	// older ones; use State, which derives it from the dates when absent.
+	// Archived is set for experiments PostHog lists only when asked for
+	// archived ones (ListExperiments reads both lists).
+	Archived bool `json:"archived"`
+	Deleted  bool `json:"deleted"`
+	// Status is one of the Experiment* constants on newer servers (or one
+	// this client does not know), "" on older ones; use State, which
+	// derives it from the dates when absent.
 	Status         string             `json:"status"`
 	FeatureFlagKey string             `json:"feature_flag_key"`
 	Holdout        *ExperimentHoldout `json:"holdout"`
@@ -59,16 +62,24 @@ type ExperimentHoldout struct {
 	Name string `json:"name"`
 }
 
-// Experiment states returned by Experiment.State.
+// Experiment statuses, as PostHog names them. Paused and exposure-frozen
+// experiments are launched and not ended: PostHog counts them as
+// running (is_running), and so should anything that asks whether a change
+// touches a live experiment. A status not listed here may be a newer one.
 const (
 	ExperimentDraft   = "draft"
 	ExperimentRunning = "running"
-	ExperimentStopped = "stopped"
+	// ExperimentPaused is launched with its feature flag switched off.
+	ExperimentPaused = "paused"
+	// ExperimentExposureFrozen is launched with enrolment frozen.
+	ExperimentExposureFrozen = "exposure_frozen"
+	ExperimentStopped        = "stopped"
 )
 
-// State is the experiment's status: the server's when it sends one,
-// otherwise derived from the dates as PostHog does (draft = not started,
-// running = started and not ended, stopped = ended).
+// State is the experiment's status: the server's when it sends one (which
+// may be a status this client does not know), otherwise derived from the
+// dates as PostHog does (draft = not started, running = started and not
+// ended, stopped = ended).
 func (e Experiment) State() string {
 	if e.Status != "" {
 		return e.Status

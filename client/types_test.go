@@ -15,6 +15,9 @@ func TestExperimentState(t *testing.T) {
 		{"started, empty end", Experiment{StartDate: s("2026-11-01T00:00:00Z"), EndDate: s("")}, ExperimentRunning},
 		{"ended", Experiment{StartDate: s("2026-11-01T00:00:00Z"), EndDate: s("2026-11-20T00:00:00Z")}, ExperimentStopped},
 		{"server status wins", Experiment{Status: "running"}, ExperimentRunning},
+		{"paused", Experiment{Status: "paused", StartDate: s("2026-11-01T00:00:00Z")}, ExperimentPaused},
+		{"exposure frozen", Experiment{Status: "exposure_frozen", StartDate: s("2026-11-01T00:00:00Z")}, ExperimentExposureFrozen},
+		{"a status this client does not know", Experiment{Status: "launching"}, "launching"},
 		{"server status wins over dates", Experiment{Status: "draft", StartDate: s("2026-11-01T00:00:00Z"), EndDate: s("2026-11-20T00:00:00Z")}, ExperimentDraft},
 	}
 	for _, tt := range tests {
