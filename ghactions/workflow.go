@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -64,7 +65,11 @@ func SetOutputs(path string, outputs [][2]string) error {
 	var b strings.Builder
 	for _, kv := range outputs {
 		name, value := kv[0], kv[1]
-		if name == "" || strings.ContainsAny(name, "=\r\n") {
+		// The runner reads a line as NAME=VALUE or NAME<<DELIMITER,
+		// whichever sign comes first: a name holding "=", "<" (a name
+		// ending in one makes "<<<"), or a line break could forge
+		// another output. Names are what GitHub's docs allow.
+		if !outputNameRE.MatchString(name) {
 			return fmt.Errorf("step output name %q is not valid", name)
 		}
 		delim, err := delimiter(value)
@@ -83,6 +88,8 @@ func SetOutputs(path string, outputs [][2]string) error {
 	}
 	return f.Close()
 }
+
+var outputNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 func delimiter(value string) (string, error) {
 	for range 8 {

@@ -4,18 +4,16 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	stdsync "sync"
 	"testing"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/hogsync/hogsync/ghactions/githubtest"
 )
 
 // This file runs action.yml's steps the way GitHub's runner does, on this
@@ -250,61 +248,24 @@ func readOutputs(t *testing.T, path string) map[string]string {
 	return out
 }
 
-// fakeGitHub keeps the comments of pull request o/r#7.
-type fakeGitHub struct {
-	mu       stdsync.Mutex
-	token    string
-	comments []map[string]any
-	requests int
+// newGitHub starts a fake GitHub API for a test's action runs.
+func newGitHub(t *testing.T) *githubtest.Server {
+	t.Helper()
+	gh := githubtest.New("ghs_fake_token_for_tests_000")
+	t.Cleanup(gh.Close)
+	return gh
 }
 
-func (g *fakeGitHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.requests++
-	if r.Header.Get("Authorization") != "Bearer "+g.token {
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"message":"Bad credentials"}`)
-		return
-	}
-	var body struct{ Body string }
-	_ = json.NewDecoder(r.Body).Decode(&body)
-	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/repos/o/r/issues/7/comments":
-		if r.URL.Query().Get("page") != "1" {
-			fmt.Fprint(w, "[]")
-			return
-		}
-		_ = json.NewEncoder(w).Encode(g.comments)
-	case r.Method == http.MethodPost && r.URL.Path == "/repos/o/r/issues/7/comments":
-		c := map[string]any{"id": len(g.comments) + 1, "body": body.Body, "user": map[string]any{"type": "Bot"}}
-		g.comments = append(g.comments, c)
-		w.WriteHeader(http.StatusCreated)
-		_ = json.NewEncoder(w).Encode(c)
-	case r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, "/repos/o/r/issues/comments/"):
-		id, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/repos/o/r/issues/comments/"))
-		if id < 1 || id > len(g.comments) {
-			w.WriteHeader(http.StatusNotFound)
-			return
-		}
-		g.comments[id-1]["body"] = body.Body
-		_ = json.NewEncoder(w).Encode(g.comments[id-1])
-	default:
-		w.WriteHeader(http.StatusNotFound)
-	}
-}
-
-func (g *fakeGitHub) bodies() []string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+// commentBodies returns the bodies of pull request o/r#7's comments.
+func commentBodies(gh *githubtest.Server) []string {
 	var out []string
-	for _, c := range g.comments {
-		out = append(out, c["body"].(string))
+	for _, c := range gh.Comments(7) {
+		out = append(out, c.Body)
 	}
 	return out
 }
 
-func newActionRun(t *testing.T, h *harness, gh *fakeGitHub) *actionRun {
+func newActionRun(t *testing.T, h *harness, gh *githubtest.Server) *actionRun {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds hogsync through the action")
@@ -313,15 +274,13 @@ func newActionRun(t *testing.T, h *harness, gh *fakeGitHub) *actionRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ghSrv := httptest.NewServer(gh)
-	t.Cleanup(ghSrv.Close)
 	ws := t.TempDir()
 	return &actionRun{
 		t: t, repo: repo, workspace: ws, temp: t.TempDir(),
 		inputs:    map[string]string{"project": "1", "host": h.srv.URL, "path": "holdouts", "prune": "true"},
 		env:       map[string]string{"POSTHOG_PERSONAL_API_KEY": h.key},
 		event:     `{"pull_request":{"number":7}}`,
-		githubAPI: ghSrv.URL, token: gh.token,
+		githubAPI: gh.URL, token: gh.Token,
 	}
 }
 
@@ -341,7 +300,7 @@ func writeWorkspace(t *testing.T, ws, name, content string) {
 func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
+	gh := newGitHub(t)
 	a := newActionRun(t, h, gh)
 	seed(h, "legacy", nil, map[string]any{"rollout_percentage": 3})
 	writeWorkspace(t, a.workspace, "checkout.yaml", checkoutYAML)
@@ -370,7 +329,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	if !strings.Contains(first.summary, "### hogsync plan for project") || !strings.Contains(first.summary, "[!CAUTION]") {
 		t.Errorf("step summary:\n%s", first.summary)
 	}
-	bodies := gh.bodies()
+	bodies := commentBodies(gh)
 	if len(bodies) != 1 || !strings.Contains(bodies[0], "1 | 0 | 1") {
 		t.Fatalf("comments after the first run: %q", bodies)
 	}
@@ -384,7 +343,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	if second.failed {
 		t.Fatalf("second run failed:\n%s", second.stdout)
 	}
-	bodies = gh.bodies()
+	bodies = commentBodies(gh)
 	if len(bodies) != 1 {
 		t.Fatalf("%d comments after the second run, want 1", len(bodies))
 	}
@@ -394,7 +353,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	if second.outputs["summary"] != "Plan: 2 to create, 0 to update, 1 to delete." {
 		t.Errorf("summary output = %q", second.outputs["summary"])
 	}
-	if strings.Contains(second.stdout, h.key) || strings.Contains(second.stdout, gh.token) {
+	if strings.Contains(second.stdout, h.key) || strings.Contains(second.stdout, gh.Token) {
 		t.Error("a secret reached the log")
 	}
 
@@ -405,7 +364,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	if !third.failed || third.outputs["exit-code"] != "1" || third.outputs["has-changes"] != "" {
 		t.Fatalf("broken push: failed=%v outputs=%v\n%s", third.failed, third.outputs, third.stdout)
 	}
-	bodies = gh.bodies()
+	bodies = commentBodies(gh)
 	if len(bodies) != 1 || !strings.Contains(bodies[0], "No plan could be made") || strings.Contains(bodies[0], "<details>") {
 		t.Errorf("comment after a broken push:\n%s", bodies)
 	}
@@ -417,7 +376,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 func TestActionApplies(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
+	gh := newGitHub(t)
 	a := newActionRun(t, h, gh)
 	a.inputs["apply"] = "true"
 	a.inputs["comment"] = "false"
@@ -432,7 +391,7 @@ func TestActionApplies(t *testing.T) {
 	if n := len(h.emu.Holdouts(1)); n != 1 {
 		t.Errorf("%d holdouts after apply, want 1", n)
 	}
-	if len(gh.bodies()) != 0 {
+	if len(commentBodies(gh)) != 0 {
 		t.Error("commented with comment: false")
 	}
 }
@@ -442,7 +401,7 @@ func TestActionApplies(t *testing.T) {
 func TestActionWithoutKeyValidatesOffline(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
+	gh := newGitHub(t)
 	a := newActionRun(t, h, gh)
 	a.env = map[string]string{}
 	writeWorkspace(t, a.workspace, "checkout.yaml", checkoutYAML)
@@ -472,7 +431,7 @@ func TestActionWithoutKeyValidatesOffline(t *testing.T) {
 func TestActionWithoutKeyFailsOutsidePullRequestDryRuns(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
+	gh := newGitHub(t)
 	for _, tc := range []struct{ name, event, apply string }{
 		{"apply on a pull request", "pull_request", "true"},
 		{"push to main", "push", "true"},
@@ -496,7 +455,7 @@ func TestActionWithoutKeyFailsOutsidePullRequestDryRuns(t *testing.T) {
 func TestActionInputsCannotInjectCommands(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	gh := &fakeGitHub{token: "ghs_fake_token_for_tests_000"}
+	gh := newGitHub(t)
 	hostile := []string{
 		`"; touch pwned; " x' && touch pwned && '`,
 		"$(touch pwned) `touch pwned`\ntouch pwned",
