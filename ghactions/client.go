@@ -55,6 +55,8 @@ type Client struct {
 	now       func() time.Time
 	sleep     func(context.Context, time.Duration) error
 	userAgent string
+	// maxArtifact caps an artifact's archive and the plan in it.
+	maxArtifact int64
 
 	loginMu stdsync.Mutex
 	login   string
@@ -150,7 +152,7 @@ func NewClient(apiURL, token, repo string, opts ...Option) (*Client, error) {
 	c := &Client{
 		apiURL: u.String(), token: token, repo: repo, hc: &http.Client{},
 		timeout: DefaultTimeout, retries: DefaultRetries, maxWait: DefaultMaxWait,
-		now: time.Now, sleep: sleepCtx, userAgent: "hogsync",
+		now: time.Now, sleep: sleepCtx, userAgent: "hogsync", maxArtifact: MaxPlanArtifact,
 	}
 	for _, o := range opts {
 		o(c)

@@ -1,0 +1,216 @@
+package ghactions
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hogsync/hogsync/ghactions/githubtest"
+)
+
+const (
+	mergeSHA = "1111111111111111111111111111111111111111"
+	headSHA  = "2222222222222222222222222222222222222222"
+	otherSHA = "3333333333333333333333333333333333333333"
+)
+
+var planJSON = []byte(`{"format_version":"1","changes":[]}`)
+
+func planZip(files map[string][]byte) []byte { return githubtest.Zip(files) }
+
+func TestReviewedPlan(t *testing.T) {
+	t.Parallel()
+	merged := githubtest.Pull{Number: 7, HeadSHA: headSHA, Merged: true, MergeCommitSHA: mergeSHA}
+	name := PlanArtifactName(headSHA)
+	good := planZip(map[string][]byte{PlanFileName: planJSON})
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name      string
+		pulls     []githubtest.Pull
+		artifacts []githubtest.Artifact
+		want      ReviewedPlan
+		wantErr   string
+	}{
+		{
+			name:      "found",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Zip: good}},
+			want:      ReviewedPlan{Status: ReviewedPlanFound, PR: 7, HeadSHA: headSHA, Artifact: name, ArtifactID: 10, Plan: planJSON},
+		},
+		{
+			name:  "the newest unexpired of several",
+			pulls: []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{
+				{ID: 10, Name: name, HeadSHA: headSHA, Created: day(1), Zip: planZip(map[string][]byte{PlanFileName: []byte("old")})},
+				{ID: 11, Name: name, HeadSHA: headSHA, Created: day(3), Zip: good},
+				{ID: 12, Name: name, HeadSHA: headSHA, Created: day(4), Expired: true},
+				{ID: 13, Name: name, HeadSHA: headSHA, Created: day(2), Zip: planZip(map[string][]byte{PlanFileName: []byte("older")})},
+			},
+			want: ReviewedPlan{Status: ReviewedPlanFound, PR: 7, HeadSHA: headSHA, Artifact: name, ArtifactID: 11, Plan: planJSON},
+		},
+		{
+			name:  "a direct push",
+			pulls: []githubtest.Pull{{Number: 8, HeadSHA: mergeSHA, Commits: []string{mergeSHA}}}, // open, not merged
+			want:  ReviewedPlan{Status: NoPullRequest},
+		},
+		{
+			name:  "a pull request merged as another commit",
+			pulls: []githubtest.Pull{{Number: 9, HeadSHA: headSHA, Commits: []string{mergeSHA}, Merged: true, MergeCommitSHA: otherSHA}},
+			want:  ReviewedPlan{Status: NoPullRequest},
+		},
+		{
+			name:  "no artifact",
+			pulls: []githubtest.Pull{merged},
+			want:  ReviewedPlan{Status: NoPlanArtifact, PR: 7, HeadSHA: headSHA, Artifact: name},
+		},
+		{
+			// Another pull request's run (a fork's, whose workflow its
+			// author controls) can upload an artifact of any name.
+			name:      "an artifact of that name from a run for another commit",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: otherSHA, Zip: good}},
+			want:      ReviewedPlan{Status: NoPlanArtifact, PR: 7, HeadSHA: headSHA, Artifact: name},
+		},
+		{
+			name:      "expired",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Expired: true, Zip: good}},
+			want:      ReviewedPlan{Status: PlanArtifactExpired, PR: 7, HeadSHA: headSHA, Artifact: name},
+		},
+		{
+			name:      "other files beside the plan",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Zip: planZip(map[string][]byte{PlanFileName: planJSON, "notes.txt": []byte("x")})}},
+			want:      ReviewedPlan{Status: ReviewedPlanFound, PR: 7, HeadSHA: headSHA, Artifact: name, ArtifactID: 10, Plan: planJSON},
+		},
+		{
+			name:      "a path in the archive",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Zip: planZip(map[string][]byte{"x/" + PlanFileName: planJSON})}},
+			wantErr:   `holds "x/hogsync-plan.json", a path`,
+		},
+		{
+			name:      "a climbing path",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Zip: planZip(map[string][]byte{PlanFileName: planJSON, "../../etc/x": nil})}},
+			wantErr:   "a path",
+		},
+		{
+			name:      "no plan inside",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Zip: planZip(map[string][]byte{"plan.json": planJSON})}},
+			wantErr:   "holds no hogsync-plan.json",
+		},
+		{
+			name:      "not a zip",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Zip: []byte("<html>")}},
+			wantErr:   "not a zip archive",
+		},
+		{
+			name:      "a plan past the cap",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Zip: planZip(map[string][]byte{PlanFileName: []byte(strings.Repeat(" ", 5000))})}},
+			wantErr:   "hogsync-plan.json is larger than 4096 bytes",
+		},
+		{
+			name:      "an archive past the cap",
+			pulls:     []githubtest.Pull{merged},
+			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Zip: []byte(strings.Repeat("z", 5000))}},
+			wantErr:   "larger than 4096 bytes",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			gh := newFake(t)
+			for _, p := range tt.pulls {
+				gh.AddPull(p)
+			}
+			for _, a := range tt.artifacts {
+				gh.AddArtifact(a)
+			}
+			c, _ := newTestClient(t, gh)
+			c.maxArtifact = 4096
+			got, err := c.ReviewedPlan(context.Background(), mergeSHA)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to say %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.want.SHA = mergeSHA
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("ReviewedPlan (-want +got):\n%s", d)
+			}
+			if (got.Reason() == "") != (got.Status == ReviewedPlanFound) || strings.Contains(got.Reason(), "\n") {
+				t.Errorf("Reason() = %q for %v", got.Reason(), got.Status)
+			}
+		})
+	}
+}
+
+// The archive is fetched from the blob storage GitHub redirects to,
+// without the token: the storage refuses an Authorization header, and
+// the token must not go to another host.
+func TestReviewedPlanFollowsTheRedirectWithoutTheToken(t *testing.T) {
+	t.Parallel()
+	gh := newFake(t)
+	gh.AddPull(githubtest.Pull{Number: 7, HeadSHA: headSHA, Merged: true, MergeCommitSHA: mergeSHA})
+	gh.AddArtifact(githubtest.Artifact{Name: PlanArtifactName(headSHA), HeadSHA: headSHA, Zip: planZip(map[string][]byte{PlanFileName: planJSON})})
+	c, _ := newTestClient(t, gh)
+	got, err := c.ReviewedPlan(context.Background(), mergeSHA)
+	if err != nil || got.Status != ReviewedPlanFound {
+		t.Fatalf("got %v, %v", got.Status, err)
+	}
+	var seen []string
+	for _, r := range gh.Requests() {
+		seen = append(seen, r.Server+" "+r.Method+" "+r.Path+" authorized="+map[bool]string{true: "yes", false: "no"}[r.Authorized])
+	}
+	want := []string{
+		"api GET /repos/o/r/commits/" + mergeSHA + "/pulls authorized=yes",
+		"api GET /repos/o/r/actions/artifacts authorized=yes",
+		"api GET /repos/o/r/actions/artifacts/1/zip authorized=yes",
+		"blob GET /blob/1 authorized=no",
+	}
+	if d := cmp.Diff(want, seen); d != "" {
+		t.Errorf("requests (-want +got):\n%s", d)
+	}
+}
+
+func TestReviewedPlanRetriesAFailedListing(t *testing.T) {
+	t.Parallel()
+	gh := newFake(t)
+	gh.AddPull(githubtest.Pull{Number: 7, HeadSHA: headSHA, Merged: true, MergeCommitSHA: mergeSHA})
+	gh.AddArtifact(githubtest.Artifact{Name: PlanArtifactName(headSHA), HeadSHA: headSHA, Zip: planZip(map[string][]byte{PlanFileName: planJSON})})
+	gh.Fail(githubtest.Failure{Method: "GET", Path: "/repos/o/r/actions/artifacts", Status: 503, Times: 1},
+		githubtest.SecondaryRateLimit("GET", "/repos/o/r/commits/", 2, 1))
+	c, clk := newTestClient(t, gh)
+	got, err := c.ReviewedPlan(context.Background(), mergeSHA)
+	if err != nil || got.Status != ReviewedPlanFound {
+		t.Fatalf("got %v, %v", got.Status, err)
+	}
+	if d := cmp.Diff([]time.Duration{2 * time.Second, time.Second}, clk.Sleeps()); d != "" {
+		t.Errorf("waits (-want +got):\n%s", d)
+	}
+}
+
+func TestReviewedPlanRefusesABadCommit(t *testing.T) {
+	t.Parallel()
+	gh := newFake(t)
+	c, _ := newTestClient(t, gh)
+	for _, sha := range []string{"", "main", "1111", strings.Repeat("G", 40), mergeSHA + "/../x"} {
+		if _, err := c.ReviewedPlan(context.Background(), sha); err == nil {
+			t.Errorf("ReviewedPlan(%q): no error", sha)
+		}
+	}
+	if n := len(gh.Requests()); n != 0 {
+		t.Errorf("%d requests", n)
+	}
+}
