@@ -1,11 +1,11 @@
 package posthogtest
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -92,11 +92,16 @@ type Emulator struct {
 	now         func() time.Time
 	scopeObject string
 	shuffleSeed int64
-	rng         *rand.Rand // change-request uuids, deterministic
+	// reorderSeed (SetReorderEachList) and the number of list requests
+	// ordered with it.
+	reorderSeed  int64
+	reorderLists int
+	rng          *rand.Rand // change-request uuids, deterministic
 
 	projects    map[int64]bool
 	keys        map[string]Key
-	holdouts    map[int64]*holdoutRow // by id; ids are global, like a Postgres sequence
+	holdouts    map[int64]*holdoutRow   // by id; ids are global, like a Postgres sequence
+	byProject   map[int64][]*holdoutRow // cache of projectHoldouts
 	experiments map[int64]*experimentRow
 	lastHoldout int64
 	lastExp     int64
@@ -133,6 +138,7 @@ func New() *Emulator {
 		projects:    map[int64]bool{DefaultProject: true},
 		keys:        map[string]Key{},
 		holdouts:    map[int64]*holdoutRow{},
+		byProject:   map[int64][]*holdoutRow{},
 		experiments: map[int64]*experimentRow{},
 	}
 	e.keys[DefaultKey] = Key{Scopes: []string{"*"}, CurrentProject: DefaultProject, User: DefaultUser()}
@@ -171,11 +177,28 @@ func (e *Emulator) SetScopeObject(obj string) {
 // SetShuffle makes lists return rows in a pseudo-random order derived
 // from seed and each row's id: deterministic, the same on every request,
 // so offset pagination sees every row exactly once. A new row lands at
-// its own place in that order. Seed 0 restores id order.
+// its own place in that order. Seed 0 restores the list's own order (id
+// order for holdouts, newest first for experiments).
 func (e *Emulator) SetShuffle(seed int64) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.shuffleSeed = seed
+}
+
+// SetReorderEachList makes every list request (holdouts and experiments)
+// see its rows in a different pseudo-random order, as PostgreSQL may
+// return a query without ORDER BY in a new plan's order between two page
+// reads with no write at all: an offset listing then repeats some rows
+// and skips others, while each page's count stays right. The order of the
+// Nth list request since this call depends only on seed and N, so a
+// sequential run is reproducible. Seed 0 turns it off (SetShuffle's order,
+// if set, applies again). To let a client's re-read settle, turn it off
+// from SetOnRequest after some requests.
+func (e *Emulator) SetReorderEachList(seed int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.reorderSeed = seed
+	e.reorderLists = 0
 }
 
 // SetClock sets the clock used for timestamps and throttling; nil
@@ -261,6 +284,7 @@ func (e *Emulator) Seed(project int64, h Holdout) Holdout {
 	}
 	row.createdAt, row.updatedAt = dbTime(row.createdAt), dbTime(row.updatedAt)
 	e.holdouts[id] = row
+	e.holdoutsChanged(project)
 	return row.public()
 }
 
@@ -268,7 +292,7 @@ func (e *Emulator) Seed(project int64, h Holdout) Holdout {
 func (e *Emulator) Holdouts(project int64) []Holdout {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rows := e.projectHoldouts(project, false)
+	rows := e.projectHoldouts(project)
 	out := make([]Holdout, len(rows))
 	for i, r := range rows {
 		out[i] = r.public()
@@ -322,36 +346,57 @@ func (r *holdoutRow) public() Holdout {
 	return h
 }
 
-// projectHoldouts lists project's holdouts in id order, or in list order
-// (shuffled when SetShuffle is on) if listOrder.
-func (e *Emulator) projectHoldouts(project int64, listOrder bool) []*holdoutRow {
+// projectHoldouts lists project's holdouts in id order. The slice is
+// cached until the project's set of holdouts changes: callers must not
+// modify it. The caller holds e.mu.
+func (e *Emulator) projectHoldouts(project int64) []*holdoutRow {
+	if rows, ok := e.byProject[project]; ok {
+		return rows
+	}
 	var rows []*holdoutRow
 	for _, r := range e.holdouts {
 		if r.project == project {
 			rows = append(rows, r)
 		}
 	}
-	sortRows(e, rows, func(r *holdoutRow) int64 { return r.id }, listOrder)
+	slices.SortFunc(rows, func(a, b *holdoutRow) int { return cmp.Compare(a.id, b.id) })
+	e.byProject[project] = rows
 	return rows
 }
 
-// sortRows sorts rows by id, or in list order (shuffled when SetShuffle is
-// on) if listOrder.
-func sortRows[T any](e *Emulator, rows []T, id func(T) int64, listOrder bool) {
-	seed := e.shuffleSeed
-	if !listOrder {
-		seed = 0
+// holdoutsChanged drops project's cached id order; the caller holds e.mu.
+func (e *Emulator) holdoutsChanged(project int64) { delete(e.byProject, project) }
+
+// listOrder puts the rows of one list request in SetReorderEachList's or
+// SetShuffle's order, in place; rows come in the list's own order, which
+// stays as it is when neither is on. The caller holds e.mu.
+func listOrder[T any](e *Emulator, rows []T, id func(T) int64) {
+	seed := uint64(e.shuffleSeed)
+	if e.reorderSeed != 0 {
+		e.reorderLists++
+		seed = mix(uint64(e.reorderSeed), uint64(e.reorderLists)) | 1
 	}
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := id(rows[i]), id(rows[j])
-		if seed != 0 {
-			ka, kb := mix(uint64(seed), uint64(a)), mix(uint64(seed), uint64(b))
-			if ka != kb {
-				return ka < kb
-			}
+	if seed == 0 {
+		return
+	}
+	type keyed struct {
+		key uint64
+		pos int
+		row T
+	}
+	ks := make([]keyed, len(rows))
+	for i, r := range rows {
+		ks[i] = keyed{mix(seed, uint64(id(r))), i, r}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
+			return c
 		}
-		return a < b
+		return cmp.Compare(a.pos, b.pos)
 	})
+	for i, k := range ks {
+		rows[i] = k.row
+	}
 }
 
 // mix is a splitmix64 finaliser of seed and id.

@@ -1,9 +1,23 @@
 package posthogtest
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
+)
+
+// Experiment statuses PostHog serves ("status" on experiments). Paused
+// and exposure_frozen are launched and not ended: PostHog's is_running is
+// true for them.
+const (
+	StatusDraft          = "draft"
+	StatusRunning        = "running"
+	StatusPaused         = "paused" // launched, feature flag switched off
+	StatusExposureFrozen = "exposure_frozen"
+	StatusStopped        = "stopped"
 )
 
 // Experiment is an experiment in the experiments list, reduced to what
@@ -13,18 +27,34 @@ type Experiment struct {
 	Name      string
 	StartDate *time.Time
 	EndDate   *time.Time
-	// Status is "draft", "running" or "stopped"; "" leaves the status
-	// field out of responses, as older PostHog versions do.
+	// Status is served as "status": one of the Status constants, or any
+	// other text as is. "" derives it from the dates, as PostHog's
+	// computed status does: draft without StartDate, stopped with an
+	// EndDate, running otherwise. A paused experiment's feature flag is
+	// served with "active": false.
 	Status    string
 	HoldoutID int64 // 0 = none
-	Archived  bool
+	// Archived experiments are listed only by ?archived=true, which lists
+	// nothing else; a holdout change still rewrites their flags.
+	Archived bool
+	// Deleted experiments (PostHog soft-deletes) are never listed, but a
+	// holdout change still rewrites their flags.
+	Deleted bool
+	// CreatedAt orders the list, newest first (PostHog's default
+	// order_by("-created_at"); equal times come in id order). Zero means
+	// the emulator's current time.
+	CreatedAt time.Time
+	// FlagSaves counts the rewrites of the experiment's feature flag by a
+	// holdout change: a PATCH or PUT whose filters differ from the stored
+	// ones (including the server's variant), an approved such change, and
+	// the deletion of its holdout. AddExperiment ignores it.
+	FlagSaves int
 }
 
 type experimentRow struct {
 	Experiment
-	project   int64
-	flagID    int64
-	createdAt time.Time
+	project int64
+	flagID  int64
 	// holdoutCleared: the holdout was deleted, so the flag's
 	// filters.holdout is null rather than absent.
 	holdoutCleared bool
@@ -34,8 +64,8 @@ type experimentRow struct {
 // takes the next id; a positive ID is used as is (AddExperiment panics if
 // it is taken). The project is created if missing. HoldoutID, when set,
 // must name a holdout of that project, or AddExperiment panics. The
-// experiment is created by DefaultUser() at the emulator's current time,
-// with feature flag "experiment-{id}".
+// experiment is created by DefaultUser(), with feature flag
+// "experiment-{id}".
 func (e *Emulator) AddExperiment(project int64, x Experiment) Experiment {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -56,17 +86,29 @@ func (e *Emulator) AddExperiment(project int64, x Experiment) Experiment {
 	e.projects[project] = true
 	x.StartDate = copyTime(x.StartDate)
 	x.EndDate = copyTime(x.EndDate)
+	if x.CreatedAt.IsZero() {
+		x.CreatedAt = e.now()
+	}
+	x.CreatedAt = dbTime(x.CreatedAt)
+	x.FlagSaves = 0
 	e.lastFlag++
-	e.experiments[x.ID] = &experimentRow{Experiment: x, project: project, flagID: e.lastFlag, createdAt: dbTime(e.now())}
+	e.experiments[x.ID] = &experimentRow{Experiment: x, project: project, flagID: e.lastFlag}
 	return e.experiments[x.ID].public()
 }
 
-// Experiments returns project's experiments sorted by id. HoldoutID is 0
-// once the holdout has been deleted.
+// Experiments returns project's experiments sorted by id, archived and
+// deleted ones included. HoldoutID is 0 once the holdout has been
+// deleted.
 func (e *Emulator) Experiments(project int64) []Experiment {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rows := e.projectExperiments(project, false)
+	var rows []*experimentRow
+	for _, r := range e.experiments {
+		if r.project == project {
+			rows = append(rows, r)
+		}
+	}
+	slices.SortFunc(rows, func(a, b *experimentRow) int { return cmp.Compare(a.ID, b.ID) })
 	out := make([]Experiment, len(rows))
 	for i, r := range rows {
 		out[i] = r.public()
@@ -81,6 +123,19 @@ func (r *experimentRow) public() Experiment {
 	return x
 }
 
+// status is what PostHog serves as the experiment's status.
+func (x *Experiment) status() string {
+	switch {
+	case x.Status != "":
+		return x.Status
+	case x.StartDate == nil:
+		return StatusDraft
+	case x.EndDate != nil:
+		return StatusStopped
+	}
+	return StatusRunning
+}
+
 func copyTime(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -89,19 +144,84 @@ func copyTime(t *time.Time) *time.Time {
 	return &c
 }
 
-func (e *Emulator) projectExperiments(project int64, listOrder bool) []*experimentRow {
-	var rows []*experimentRow
-	for _, r := range e.experiments {
-		if r.project == project {
-			rows = append(rows, r)
-		}
-	}
-	sortRows(e, rows, func(r *experimentRow) int64 { return r.ID }, listOrder)
-	return rows
+// experimentOrders are the ?order= values PostHog accepts.
+var experimentOrders = map[string]func(a, b *experimentRow) int{
+	"name":       func(a, b *experimentRow) int { return strings.Compare(a.Name, b.Name) },
+	"created_at": func(a, b *experimentRow) int { return a.CreatedAt.Compare(b.CreatedAt) },
+	"updated_at": func(a, b *experimentRow) int { return a.CreatedAt.Compare(b.CreatedAt) },
+	"start_date": func(a, b *experimentRow) int { return compareNullsLast(a.StartDate, b.StartDate) },
+	"end_date":   func(a, b *experimentRow) int { return compareNullsLast(a.EndDate, b.EndDate) },
 }
 
+// compareNullsLast orders times as Postgres does in ascending order:
+// NULL after every value (and so first when descending).
+func compareNullsLast(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return a.Compare(*b)
+}
+
+// listExperiments is the experiments list as PostHog's
+// filter_experiments_queryset builds it: deleted experiments never,
+// archived ones only for ?archived=true (any other value of archived
+// lists the others), then ?status=, ?search= (name, case-insensitive)
+// and ?order= (default -created_at).
 func (q *apiRequest) listExperiments() *response {
-	rows := q.e.projectExperiments(q.project, true)
+	pairs := parseQuery(q.r.URL.RawQuery)
+	archived := false
+	if v, ok := queryLast(pairs, "archived"); ok {
+		archived = strings.ToLower(v) == "true"
+	}
+	status, _ := queryLast(pairs, "status")
+	status = strings.ToLower(status)
+	if status == "complete" {
+		status = StatusStopped
+	}
+	switch status {
+	case StatusDraft, StatusRunning, StatusPaused, StatusExposureFrozen, StatusStopped:
+	default:
+		status = ""
+	}
+	search, _ := queryLast(pairs, "search")
+	search = strings.ToLower(search)
+	order, _ := queryLast(pairs, "order")
+	desc := true
+	by := experimentOrders["created_at"]
+	if order != "" {
+		name, minus := strings.CutPrefix(order, "-")
+		if by = experimentOrders[name]; by == nil {
+			return validationError("invalid_input", fmt.Sprintf("Invalid order field: '%s'", order), nil)
+		}
+		desc = minus
+	}
+
+	var rows []*experimentRow
+	for _, x := range q.e.experiments {
+		if x.project != q.project || x.Deleted || x.Archived != archived ||
+			(status != "" && x.status() != status) ||
+			(search != "" && !strings.Contains(strings.ToLower(x.Name), search)) {
+			continue
+		}
+		rows = append(rows, x)
+	}
+	slices.SortFunc(rows, func(a, b *experimentRow) int {
+		c := by(a, b)
+		if desc {
+			c = -c
+		}
+		if c == 0 {
+			c = cmp.Compare(a.ID, b.ID)
+		}
+		return c
+	})
+	listOrder(q.e, rows, func(r *experimentRow) int64 { return r.ID })
+
 	p := paginate(q.r, len(rows))
 	results := make([]any, 0, p.hi-p.lo)
 	for _, x := range rows[p.lo:p.hi] {
@@ -166,24 +286,22 @@ func (e *Emulator) experimentJSON(x *experimentRow) *object {
 			"key", key,
 			"filters", flagFilters,
 			"deleted", false,
-			"active", true,
+			"active", x.status() != StatusPaused,
 			"ensure_experience_continuity", false,
 		),
 		"holdout", holdout,
 		"exposure_cohort", nil,
 		"parameters", newObject(),
 		"archived", x.Archived,
-		"deleted", false,
+		"deleted", x.Deleted,
 		"created_by", userJSON(&user),
-		"created_at", pyTime(x.createdAt),
-		"updated_at", pyTime(x.createdAt),
+		"created_at", pyTime(x.CreatedAt),
+		"updated_at", pyTime(x.CreatedAt),
 		"type", "product",
 		"conclusion", nil,
 		"conclusion_comment", nil,
 	)
-	if x.Status != "" {
-		o.set("status", x.Status)
-	}
+	o.set("status", x.status())
 	o.set("is_legacy", false)
 	o.set("user_access_level", "manager")
 	return o

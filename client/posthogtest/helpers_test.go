@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hogsync/hogsync/client/posthogtest"
 )
@@ -339,3 +340,29 @@ func (e *env) create(body string) any {
 func num(s string) json.Number { return json.Number(s) }
 
 func strp(s string) *string { return &s }
+
+// ignoreCreatedAt leaves out the time AddExperiment stamps.
+var ignoreCreatedAt = cmpopts.IgnoreFields(posthogtest.Experiment{}, "CreatedAt")
+
+// resultByID is the item of a list body's results with the given id.
+func resultByID(t *testing.T, list any, id int64) any {
+	t.Helper()
+	results, _ := get(list, "results").([]any)
+	for _, x := range results {
+		if get(x, "id") == json.Number(fmt.Sprint(id)) {
+			return x
+		}
+	}
+	t.Fatalf("no result with id %d in %v", id, list)
+	return nil
+}
+
+// resultIDs lists the ids of a list body's results, in order.
+func resultIDs(list any) []string {
+	results, _ := get(list, "results").([]any)
+	out := []string{}
+	for _, x := range results {
+		out = append(out, fmt.Sprint(get(x, "id")))
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -48,7 +49,11 @@ func (r *holdoutRow) json(filters any) *object {
 }
 
 func (q *apiRequest) listHoldouts() *response {
-	rows := q.e.projectHoldouts(q.project, true)
+	rows := q.e.projectHoldouts(q.project)
+	if q.e.shuffleSeed != 0 || q.e.reorderSeed != 0 {
+		rows = slices.Clone(rows)
+		listOrder(q.e, rows, func(r *holdoutRow) int64 { return r.id })
+	}
 	p := paginate(q.r, len(rows))
 	results := make([]any, 0, p.hi-p.lo)
 	for _, row := range rows[p.lo:p.hi] {
@@ -114,6 +119,7 @@ func (q *apiRequest) createHoldout() *response {
 	}
 	row.updatedAt = dbTime(e.now()) // the second save, which writes the variant
 	e.holdouts[id] = row
+	e.holdoutsChanged(q.project)
 	resp = jsonResponse(http.StatusCreated, row.json(filters))
 	if e.faults.loseCreates > 0 && resp.status == http.StatusCreated {
 		e.faults.loseCreates--
@@ -156,13 +162,23 @@ func (e *Emulator) applyUpdate(row *holdoutRow, v validated) (any, bool) {
 	filters := row.filters
 	if v.hasFilters {
 		filters = v.filters
-		if !pyEqual(row.filters, v.filters) {
+		changed := !pyEqual(row.filters, v.filters)
+		if changed {
 			filters = withVariant(v.filters, row.id)
 		}
 		if dbError(filters) {
 			return nil, false
 		}
 		row.filters = toJSONB(filters)
+		if changed {
+			// if filters and instance.filters != filters: every linked
+			// experiment's flag is rewritten, whatever its state.
+			for _, x := range e.experiments {
+				if x.HoldoutID == row.id {
+					x.FlagSaves++
+				}
+			}
+		}
 	}
 	if v.hasName {
 		row.name = v.name
@@ -198,9 +214,11 @@ func (e *Emulator) deleteHoldout(row *holdoutRow) {
 		if x.HoldoutID == row.id {
 			x.HoldoutID = 0
 			x.holdoutCleared = true
+			x.FlagSaves++
 		}
 	}
 	delete(e.holdouts, row.id)
+	e.holdoutsChanged(row.project)
 }
 
 // withVariant is _get_filters_with_holdout_id: a copy of each group with

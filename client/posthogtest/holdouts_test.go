@@ -362,22 +362,24 @@ func TestDelete(t *testing.T) {
 	e.do(call{method: "DELETE", path: holdouts1 + "1"}).checkError(t, 404, notFound)
 	e.do(call{method: "DELETE", path: holdouts1 + "x/"}).checkError(t, 404, notFound)
 
-	want := []posthogtest.Experiment{{ID: xa.ID, Name: "uses a"}, {ID: xb.ID, Name: "uses b", HoldoutID: b.ID}}
-	if d := cmp.Diff(want, e.emu.Experiments(1)); d != "" {
+	// Deleting a holdout rewrites the flags of the experiments using it.
+	want := []posthogtest.Experiment{{ID: xa.ID, Name: "uses a", FlagSaves: 1}, {ID: xb.ID, Name: "uses b", HoldoutID: b.ID}}
+	if d := cmp.Diff(want, e.emu.Experiments(1), ignoreCreatedAt); d != "" {
 		t.Errorf("experiments after delete (-want +got):\n%s", d)
 	}
 	list := e.do(call{method: "GET", path: "/api/projects/1/experiments/"}).must(t, http.StatusOK).body
-	if got := get(list, "results", 0, "holdout"); got != nil {
+	x1, x2 := resultByID(t, list, xa.ID), resultByID(t, list, xb.ID)
+	if got := get(x1, "holdout"); got != nil {
 		t.Errorf("experiment 1 holdout %v, want null", got)
 	}
-	flag := get(list, "results", 0, "feature_flag", "filters")
+	flag := get(x1, "feature_flag", "filters")
 	if got := keys(flag); !cmp.Equal(got, []string{"groups", "multivariate", "holdout"}) || get(flag, "holdout") != nil {
 		t.Errorf("experiment 1 flag filters %v, want holdout null", flag)
 	}
-	if got := get(list, "results", 1, "holdout", "id"); got != num("2") {
+	if got := get(x2, "holdout", "id"); got != num("2") {
 		t.Errorf("experiment 2 holdout id %v, want 2", got)
 	}
-	if got := get(list, "results", 1, "feature_flag", "filters", "holdout"); !cmp.Equal(got, []kv{{"id", num("2")}, {"exclusion_percentage", num("20")}}) {
+	if got := get(x2, "feature_flag", "filters", "holdout"); !cmp.Equal(got, []kv{{"id", num("2")}, {"exclusion_percentage", num("20")}}) {
 		t.Errorf("experiment 2 flag holdout %v", got)
 	}
 	if n := len(e.emu.Holdouts(1)); n != 1 {

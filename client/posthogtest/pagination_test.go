@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -150,5 +151,70 @@ func TestShuffle(t *testing.T) {
 	hs := e.emu.Holdouts(1)
 	if !slices.IsSortedFunc(hs, func(a, b posthogtest.Holdout) int { return int(a.ID - b.ID) }) {
 		t.Error("Holdouts is not sorted by id under shuffle")
+	}
+}
+
+func TestReorderEachList(t *testing.T) {
+	t.Parallel()
+	sortedIDs := func(v []any) []any {
+		s := slices.Clone(v)
+		slices.SortFunc(s, func(a, b any) int {
+			x, _ := a.(json.Number).Int64()
+			y, _ := b.(json.Number).Int64()
+			return int(x - y)
+		})
+		return s
+	}
+	run := func(seed int64) (full1, full2, walked []any) {
+		e := newEnv(t)
+		seedN(e, 50)
+		e.emu.SetReorderEachList(seed)
+		full1 = e.page(holdouts1 + "?limit=50").IDs
+		full2 = e.page(holdouts1 + "?limit=50").IDs
+		walked = e.walk(holdouts1 + "?limit=10")
+		return full1, full2, walked
+	}
+	a1, a2, walked := run(7)
+	for _, got := range [][]any{a1, a2} {
+		if d := cmp.Diff(ids(1, 50), sortedIDs(got)); d != "" {
+			t.Fatalf("one list request does not hold every row once (-want +got):\n%s", d)
+		}
+	}
+	if cmp.Equal(a1, a2) || cmp.Equal(a1, ids(1, 50)) {
+		t.Errorf("two list requests saw the same order, or id order: %v / %v", a1, a2)
+	}
+	// Pages of one listing come from different orders: rows repeat and
+	// others are missed, as with PostgreSQL changing plans.
+	if len(walked) != 50 || cmp.Equal(sortedIDs(walked), ids(1, 50)) {
+		t.Errorf("a paged walk saw every row exactly once: %v", walked)
+	}
+	b1, b2, bw := run(7)
+	if !cmp.Equal(a1, b1) || !cmp.Equal(a2, b2) || !cmp.Equal(walked, bw) {
+		t.Error("the same seed gave other orders in another emulator")
+	}
+	if c1, _, _ := run(8); cmp.Equal(a1, c1) {
+		t.Error("seeds 7 and 8 gave the same order")
+	}
+
+	// The experiments list is reordered too; seed 0 restores the lists'
+	// own order.
+	e := newEnv(t)
+	seedN(e, 20)
+	for i := 0; i < 20; i++ {
+		e.emu.AddExperiment(1, posthogtest.Experiment{Name: fmt.Sprint(i), CreatedAt: time.Unix(int64(1000-i), 0)})
+	}
+	e.emu.SetReorderEachList(3)
+	x1 := resultIDs(e.do(call{method: "GET", path: "/api/projects/1/experiments/"}).body)
+	x2 := resultIDs(e.do(call{method: "GET", path: "/api/projects/1/experiments/"}).body)
+	if cmp.Equal(x1, x2) {
+		t.Errorf("two experiments list requests saw the same order %v", x1)
+	}
+	e.emu.SetReorderEachList(0)
+	if got := e.walk(holdouts1); !cmp.Equal(got, ids(1, 20)) {
+		t.Errorf("SetReorderEachList(0) left holdouts in order %v", got)
+	}
+	x := resultIDs(e.do(call{method: "GET", path: "/api/projects/1/experiments/"}).body)
+	if want := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}; !cmp.Equal(x, want) {
+		t.Errorf("SetReorderEachList(0) left experiments in order %v", x)
 	}
 }

@@ -79,10 +79,11 @@ func TestBlastRadiusReadsEveryExperimentPage(t *testing.T) {
 	h := newHarness(t)
 	started := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	x := seed(h, "x", nil, map[string]any{"rollout_percentage": 10})
+	// PostHog lists experiments newest first: the oldest is on page two.
 	for i := 0; i < 150; i++ {
-		h.emu.AddExperiment(1, posthogtest.Experiment{Name: fmt.Sprintf("draft-%03d", i)})
+		h.emu.AddExperiment(1, posthogtest.Experiment{Name: fmt.Sprintf("draft-%03d", i), CreatedAt: started.Add(time.Duration(i+1) * time.Minute)})
 	}
-	h.emu.AddExperiment(1, posthogtest.Experiment{Name: "page-two", StartDate: &started, HoldoutID: x.ID})
+	h.emu.AddExperiment(1, posthogtest.Experiment{Name: "page-two", StartDate: &started, HoldoutID: x.ID, CreatedAt: started})
 	h.write("m.yaml", "name: x\nfilters:\n  - rollout_percentage: 20\n")
 	h.emu.ResetRequests()
 	h.sync().must(t, exitFailure).contains(t, `running experiment "page-two" (id 151)`)
