@@ -22,6 +22,56 @@
 // text would change on its way to PostHog (1.10 sent as 1.1) is a
 // warning.
 //
+// # Problem codes
+//
+// Every Error has a Code: stable, kebab-case, like actionlint's rule kinds,
+// so that scripts and tests match the rule rather than the wording. An
+// error stops a load from returning holdouts; a warning does not.
+//
+//	Code                     Severity  Problem
+//	unreadable               error     a file, folder or link cannot be read
+//	file-too-large           error     a manifest file is over 1 MiB
+//	unsafe-path              error     a path holds a control character, U+2028/U+2029 or a bidi override
+//	symlink-outside          error     a link to a folder or manifest outside the manifest directory
+//	symlink-dangling         error     a link to something that does not exist
+//	symlink-loop             error     a link that leads back to itself, or to a folder that holds it
+//	duplicate-folder         error     a folder reached a second time, through a link
+//	skipped-file             warning   a file that looks like a manifest is not read (hidden, other extension, not a regular file)
+//	yaml-syntax              error     the file is not valid YAML
+//	anchor                   error     an anchor or alias (&a, *a)
+//	merge-key                error     a merge key (<<)
+//	duplicate-key            error     a key set twice in one mapping
+//	unknown-key              error     a key the manifest format does not have (with the nearest one suggested)
+//	misplaced-key            error     a key of the other level (a filter group's key at the top, or the reverse)
+//	wrong-type               error     a value of the wrong type (a string for a number, a mapping for a list, ...)
+//	yaml11-number            error     a number written as 010, 1_000, 0x1F or 1:30, which YAML tools read differently
+//	unsupported-tag          error     a YAML tag inside properties that JSON cannot carry
+//	not-json                 error     a number inside properties that JSON cannot carry (.nan, .inf)
+//	number-text              warning   a number inside properties that reaches PostHog as other text (1.10 as 1.1)
+//	missing-name             error     a document without name
+//	missing-filters          error     a document without filters
+//	missing-rollout          error     a filter group without rollout_percentage
+//	empty-name               error     a name or previous name that is empty or only white space
+//	name-whitespace          error     a name or previous name with leading or trailing white space
+//	nul-character            error     a name, previous name or description holding NUL
+//	too-long                 error     a name, previous name or description over 400 characters
+//	empty-filters            error     filters with no group
+//	out-of-range             error     a rollout_percentage outside 0..100, a negative group type index, an integer past 64 bits
+//	variant-set              error     a filter group sets variant, which PostHog sets
+//	duplicate-previous-name  error     a previous name listed twice
+//	previous-name-is-name    error     a previous name equal to the holdout's name
+//	ignored-by-flags         warning   properties, aggregation_group_type_index or groups after the first, which current PostHog stores but does not evaluate
+//	duplicate-name           error     two holdouts with one name
+//	previous-name-claimed    error     two holdouts renamed from one previous name
+//	name-is-previous-name    error     a holdout's name is another's previous name
+//	duplicate-source-id      error     two holdouts with one "# hogsync-source-id" comment
+//	invalid-host             error     hogsync.yaml: host is not an http(s) URL of a host
+//	invalid-project          error     hogsync.yaml: project is not a positive numeric id
+//	invalid-pattern          error     hogsync.yaml: a protect pattern that path.Match cannot use
+//	duplicate-config         error     both hogsync.yaml and hogsync.yml at the top of a directory
+//	multiple-documents       error     hogsync.yaml holds more than one YAML document
+//	misplaced-config         error     a config key in a hogsync.yaml below the top, which is read as a manifest
+//
 // The package does no network I/O and knows nothing of the PostHog client or
 // of plans.
 package manifest

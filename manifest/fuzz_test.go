@@ -35,8 +35,17 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte("name: a\nfilters: [{rollout_percentage: 1}]\nprevious_names: [a, b, b]\n---\nname: b\nfilters: [{rollout_percentage: 1}]\n"))
 
+	known := codeConstants(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		hs, err := LoadFS(fstest.MapFS{"dir/f.yaml": {Data: data}}, "fuzz")
+		w := newFSWalker(fstest.MapFS{"dir/f.yaml": {Data: data}}, "fuzz")
+		w.walk()
+		res, err := load(w.items, w.skipped, false)
+		hs := res.Holdouts
+		for _, e := range res.Warnings {
+			if e.Pos.File != "fuzz/dir/f.yaml" || e.Pos.Line < 1 || e.Pos.Col < 1 || e.Msg == "" || e.Severity != SeverityWarning || known[e.Code] == "" {
+				t.Errorf("malformed warning %#v", e)
+			}
+		}
 		if err != nil {
 			var list List
 			if !errors.As(err, &list) {
@@ -49,7 +58,7 @@ func FuzzLoad(f *testing.F) {
 				t.Fatal("empty List returned as an error")
 			}
 			for _, e := range list {
-				if e.Pos.File != "fuzz/dir/f.yaml" || e.Pos.Line < 1 || e.Pos.Col < 1 || e.Msg == "" {
+				if e.Pos.File != "fuzz/dir/f.yaml" || e.Pos.Line < 1 || e.Pos.Col < 1 || e.Msg == "" || e.Severity != SeverityError || known[e.Code] == "" {
 					t.Errorf("malformed problem %#v", e)
 				}
 			}

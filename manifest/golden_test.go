@@ -1,17 +1,23 @@
 package manifest
 
 import (
+	"cmp"
 	"errors"
 	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
 	"os"
-	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -39,31 +45,50 @@ func invalidCases(t *testing.T) []string {
 }
 
 // loadCase loads one case alone: a file through a MapFS holding only it, a
-// folder from disk; either way displayed under testdata/invalid.
-func loadCase(t *testing.T, name string) error {
+// folder from disk; either way displayed under testdata/invalid. It returns
+// every problem, errors and warnings.
+func loadCase(t *testing.T, name string) List {
 	t.Helper()
 	p := filepath.Join(invalidDir, name)
 	info, err := os.Stat(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hs []Holdout
+	var res Result
 	if info.IsDir() {
-		hs, err = LoadFS(os.DirFS(p), path.Join(invalidDir, name))
+		res, err = LoadDir(p)
 	} else {
 		data, readErr := os.ReadFile(p)
 		if readErr != nil {
 			t.Fatal(readErr)
 		}
-		hs, err = LoadFS(fstest.MapFS{name: {Data: data}}, invalidDir)
+		w := newFSWalker(fstest.MapFS{name: {Data: data}}, invalidDir)
+		w.walk()
+		res, err = load(w.items, w.skipped, false)
 	}
-	if err == nil {
-		t.Fatalf("loaded %d holdouts, want problems", len(hs))
+	var list List
+	if !errors.As(err, &list) {
+		t.Fatalf("loaded %d holdouts, %v; want a List of problems", len(res.Holdouts), err)
 	}
-	if hs != nil {
-		t.Errorf("got %d holdouts along with the error, want nil", len(hs))
+	if res.Holdouts != nil {
+		t.Errorf("got %d holdouts along with the error, want nil", len(res.Holdouts))
 	}
-	return err
+	return append(list, res.Warnings...)
+}
+
+// render shows problems as the goldens hold them: sorted by file, line and
+// column, each as "file:line:col: [warning: ]message [code]", as actionlint
+// prints its findings.
+func render(list List) string {
+	list = slices.Clone(list)
+	slices.SortStableFunc(list, func(a, b *Error) int {
+		return cmp.Or(strings.Compare(a.Pos.File, b.Pos.File), a.Pos.Line-b.Pos.Line, a.Pos.Col-b.Pos.Col)
+	})
+	var b strings.Builder
+	for _, e := range list {
+		b.WriteString(e.Error() + " [" + e.Code + "]\n")
+	}
+	return b.String()
 }
 
 func goldenPath(name string) string {
@@ -73,14 +98,11 @@ func goldenPath(name string) string {
 // TestInvalidGolden loads each invalid case on its own and compares the
 // problems with its golden file.
 func TestInvalidGolden(t *testing.T) {
+	t.Parallel()
 	for _, name := range invalidCases(t) {
 		t.Run(name, func(t *testing.T) {
-			err := loadCase(t, name)
-			var list List
-			if !errors.As(err, &list) {
-				t.Fatalf("error is %T, want List: %v", err, err)
-			}
-			got := err.Error() + "\n"
+			t.Parallel()
+			got := render(loadCase(t, name))
 			if *update {
 				if err := os.WriteFile(goldenPath(name), []byte(got), 0o644); err != nil {
 					t.Fatal(err)
@@ -91,7 +113,7 @@ func TestInvalidGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (run go test ./manifest -update to create it)", err)
 			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
+			if diff := gocmp.Diff(string(want), got); diff != "" {
 				t.Errorf("problems differ from %s (-want +got):\n%s", goldenPath(name), diff)
 			}
 		})
@@ -103,10 +125,11 @@ func TestInvalidGolden(t *testing.T) {
 // is lost when files are loaded together, and nothing stops at the first
 // problem. (The cases use distinct names, so they do not clash.)
 func TestInvalidAllAtOnce(t *testing.T) {
-	hs, err := Load(invalidDir)
+	t.Parallel()
+	res, err := LoadDir(invalidDir)
 	var list List
 	if !errors.As(err, &list) {
-		t.Fatalf("Load(%q) = %d holdouts, %v; want a List", invalidDir, len(hs), err)
+		t.Fatalf("LoadDir(%q) = %d holdouts, %v; want a List", invalidDir, len(res.Holdouts), err)
 	}
 	var want []string
 	for _, name := range invalidCases(t) {
@@ -114,12 +137,99 @@ func TestInvalidAllAtOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want = append(want, strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")...)
+		want = append(want, goldenLines(string(data))...)
 	}
-	got := strings.Split(list.Error(), "\n")
+	got := goldenLines(render(append(list, res.Warnings...)))
 	slices.Sort(want)
 	slices.Sort(got)
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := gocmp.Diff(want, got); diff != "" {
 		t.Errorf("one-run problems differ from the goldens (-want +got):\n%s", diff)
 	}
+}
+
+func goldenLines(s string) []string { return strings.Split(strings.TrimSuffix(s, "\n"), "\n") }
+
+// TestCodesDocumented checks that the table of codes in doc.go lists every
+// Code constant with its severity, and nothing else, and that every
+// problem in the invalid goldens has a documented code of the severity it
+// is shown with.
+func TestCodesDocumented(t *testing.T) {
+	t.Parallel()
+	documented := documentedCodes(t)
+	constants := codeConstants(t)
+	if diff := gocmp.Diff(slices.Sorted(maps.Keys(constants)), slices.Sorted(maps.Keys(documented))); diff != "" {
+		t.Errorf("codes.go constants and the doc.go table differ (-constants +documented):\n%s", diff)
+	}
+	line := regexp.MustCompile(`^.*?:\d+:\d+: (warning: )?.*\[([a-z0-9-]+)\]$`)
+	for _, name := range invalidCases(t) {
+		data, err := os.ReadFile(goldenPath(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range goldenLines(string(data)) {
+			m := line.FindStringSubmatch(l)
+			if m == nil {
+				t.Errorf("%s: line without a code: %s", goldenPath(name), l)
+				continue
+			}
+			sev, ok := documented[m[2]]
+			switch {
+			case !ok:
+				t.Errorf("%s: code %q is not documented in doc.go", goldenPath(name), m[2])
+			case (m[1] != "") != (sev == SeverityWarning):
+				t.Errorf("%s: code %q is documented as %s: %s", goldenPath(name), m[2], sev, l)
+			}
+		}
+	}
+}
+
+// documentedCodes reads the table of codes in doc.go: code -> severity.
+func documentedCodes(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`^//\t([a-z0-9-]+) +(error|warning) +\S`)
+	codes := map[string]string{}
+	for _, l := range strings.Split(string(data), "\n") {
+		if m := row.FindStringSubmatch(l); m != nil {
+			if _, dup := codes[m[1]]; dup {
+				t.Errorf("doc.go documents %q twice", m[1])
+			}
+			codes[m[1]] = m[2]
+		}
+	}
+	if len(codes) == 0 {
+		t.Fatal("no table of codes in doc.go")
+	}
+	return codes
+}
+
+// codeConstants reads the Code* constants of codes.go: value -> name.
+func codeConstants(t testing.TB) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "codes.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[string]string{}
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				lit, ok := vs.Values[i].(*ast.BasicLit)
+				if !ok || !strings.HasPrefix(n.Name, "Code") {
+					t.Fatalf("codes.go: %s is not a Code constant with a literal value", n.Name)
+				}
+				v, _ := strconv.Unquote(lit.Value)
+				consts[v] = n.Name
+			}
+		}
+	}
+	return consts
 }

@@ -260,14 +260,20 @@ func TestLoadFSReportsEveryFile(t *testing.T) {
 	if !errors.As(err, &list) {
 		t.Fatalf("error %T %v, want List", err, err)
 	}
-	want := `m/a/x.yaml:2:32: rollout_percentage is 101; it must be between 0 and 100 (the share of users excluded)
-m/a/x.yaml:3:1: unknown key "filtres"; did you mean "filters"?
-m/a.yaml:1:1: unknown key "colour"; expected one of name, description, filters, previous_names
-m/a.yaml:2:7: name must be a string, not a list
-m/a.yaml:3:32: rollout_percentage must be a number, not the string "5"; write it without quotes
-m/c.yaml:1:1: invalid YAML: did not find expected ',' or ']'
-m/d.yaml:1:7: duplicate name "x": also declared at m/a/x.yaml:1:7; names must be unique across the directory`
-	if diff := cmp.Diff(want, list.Error()); diff != "" {
+	want := []string{
+		"m/a/x.yaml:2:32 out-of-range",
+		"m/a/x.yaml:3:1 unknown-key",
+		"m/a.yaml:1:1 unknown-key",
+		"m/a.yaml:2:7 wrong-type",
+		"m/a.yaml:3:32 wrong-type",
+		"m/c.yaml:1:1 yaml-syntax",
+		"m/d.yaml:1:7 duplicate-name",
+	}
+	var got []string
+	for _, e := range list {
+		got = append(got, e.Pos.String()+" "+e.Code)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems differ (-want +got):\n%s", diff)
 	}
 }
@@ -284,10 +290,9 @@ func TestLoadFSFileSize(t *testing.T) {
 		"big.yaml":   {Data: pad(MaxFileSize + 1)},
 		"other.yaml": {Data: []byte("name: other\nfilters: []\n")},
 	}, "dir")
-	want := "dir/big.yaml:1:1: file is larger than 1 MiB (1048576 bytes), the limit for a manifest file; split its holdouts across several files\n" +
-		"dir/other.yaml:2:10: filters is empty; add at least one filter group with a rollout_percentage"
-	if err == nil || err.Error() != want {
-		t.Errorf("file over MaxFileSize: got error\n%v\nwant\n%s", err, want)
+	want := []string{"dir/big.yaml file-too-large", "dir/other.yaml empty-filters"}
+	if diff := cmp.Diff(want, codes(errList(t, err))); diff != "" {
+		t.Errorf("file over MaxFileSize (-want +got):\n%s", diff)
 	}
 }
 
@@ -521,7 +526,7 @@ func TestParse(t *testing.T) {
 		t.Errorf("Parse = %+v, %v", hs, err)
 	}
 	_, err = Parse("x.yaml", []byte("name: a\nfilters: []\n"))
-	if err == nil || err.Error() != "x.yaml:2:10: filters is empty; add at least one filter group with a rollout_percentage" {
+	if list := errList(t, err); len(list) != 1 || list[0].Pos != (Pos{"x.yaml", 2, 10}) || list[0].Code != CodeEmptyFilters {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -533,7 +538,7 @@ func TestNameWithPythonWhiteSpaceIsRefused(t *testing.T) {
 	for _, r := range []rune{0x1c, 0x1d, 0x1e, 0x1f, 0x85, 0xa0, 0x2003} {
 		content := fmt.Sprintf("name: \"abc\\u%04x\"\nfilters:\n  - rollout_percentage: 1\n", r)
 		_, err := Parse("a.yaml", []byte(content))
-		if err == nil || !strings.Contains(err.Error(), "leading or trailing white space") {
+		if list := errList(t, err); len(list) != 1 || list[0].Code != CodeNameWhitespace {
 			t.Errorf("U+%04X: err = %v", r, err)
 		}
 	}

@@ -315,15 +315,15 @@ func (c *checker) filters(n *yaml.Node) []FilterGroup {
 	}
 	groups := make([]FilterGroup, 0, len(n.Content))
 	for i, g := range n.Content {
-		if i == 1 {
-			c.warnf(g, CodeIgnoredByFlags, "filter groups after the first are stored but not evaluated by current PostHog: a holdout's flag uses only the first group's rollout_percentage (older self-hosted PostHog evaluated every group); keep one group unless your PostHog is one of those")
-		}
 		if isAlias(g) {
 			continue
 		}
 		if g.Kind != yaml.MappingNode {
 			c.errorf(g, CodeWrongType, "a filter group must be a mapping with a rollout_percentage, not %s", describe(g))
 			continue
+		}
+		if i == 1 {
+			c.warnf(g, CodeIgnoredByFlags, "filter groups after the first are stored but not evaluated by current PostHog: a holdout's flag uses only the first group's rollout_percentage (older self-hosted PostHog evaluated every group); keep one group unless your PostHog is one of those")
 		}
 		groups = append(groups, c.group(g, i == 0))
 	}

@@ -516,3 +516,31 @@ func TestPosString(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
+
+// TestErrorJSON: a List marshals as the array validate -o json prints.
+func TestErrorJSON(t *testing.T) {
+	t.Parallel()
+	list := List{
+		{Pos: Pos{"m/a.yaml", 3, 5}, Severity: SeverityError, Code: CodeUnknownKey, Msg: `unknown key "filtres"; did you mean "filters"?`},
+		{Pos: Pos{"m/b.yaml", 1, 1}, Severity: SeverityWarning, Code: CodeSkippedFile, Msg: "not read"},
+		{Pos: Pos{"m/c.yaml", 2, 7}, Code: CodeDuplicateName, Msg: "dup"},
+	}
+	got, err := json.Marshal(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"file":"m/a.yaml","line":3,"col":5,"severity":"error","code":"unknown-key","message":"unknown key \"filtres\"; did you mean \"filters\"?"},` +
+		`{"file":"m/b.yaml","line":1,"col":1,"severity":"warning","code":"skipped-file","message":"not read"},` +
+		`{"file":"m/c.yaml","line":2,"col":7,"severity":"error","code":"duplicate-name","message":"dup"}]`
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+	var back List
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatal(err)
+	}
+	list[2].Severity = SeverityError
+	if diff := cmp.Diff(list, back); diff != "" {
+		t.Errorf("read back (-want +got):\n%s", diff)
+	}
+}
