@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -15,9 +16,17 @@ import (
 type Options struct {
 	// Prune deletes remote holdouts that no manifest names.
 	Prune bool
-	// Targets, when not empty, limit the plan to the holdouts with these
-	// names (a manifest's name or previous name, or a remote name).
+	// Targets, when not empty, limit the plan to the holdouts they match:
+	// each is a path.Match pattern matched against a manifest's name and
+	// previous names and a remote holdout's name, or "name=" followed by a
+	// name matched exactly (for names holding * ? [ or \). The plan is then
+	// Partial: nothing outside it is planned or pruned. A target that
+	// matches nothing is an error.
 	Targets []string
+	// Protect are path.Match patterns of names that Prune never deletes:
+	// a remote holdout no manifest names and one of them matches is listed
+	// in Plan.Protected instead of being deleted or listed as unmanaged.
+	Protect []string
 	// Force allows changes that launched experiments, or experiments that
 	// could not be read, would otherwise block.
 	Force bool
@@ -46,6 +55,9 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 	if opts.Prune && len(desired) == 0 {
 		return Plan{}, ErrPruneEverything
 	}
+	if err := checkPatterns(opts.Targets, opts.Protect); err != nil {
+		return Plan{}, err
+	}
 	byName := map[string][]client.Holdout{}
 	for _, r := range remote {
 		byName[r.Name] = append(byName[r.Name], r)
@@ -71,7 +83,7 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 		want := desiredState(d)
 		switch {
 		case len(all) == 0:
-			plan.Changes = append(plan.Changes, Change{Action: Create, Name: d.Name, After: &want, Source: d.Pos})
+			plan.Changes = append(plan.Changes, Change{Action: Create, Name: d.Name, After: &want, Source: d.Pos, Warnings: unevaluated(want)})
 		case len(all) > 1:
 			// Either two holdouts share the name, or the holdout exists under
 			// both its new and an old name. Guessing could rewrite or orphan
@@ -85,6 +97,7 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 				plan.Changes = append(plan.Changes, Change{
 					Action: Update, Name: d.Name, ID: r.ID, Before: &have, After: &want,
 					Source: d.Pos, Experiments: used[r.ID], RemoteUpdatedAt: r.UpdatedAt,
+					Warnings: unevaluated(want),
 				})
 			}
 		}
@@ -92,6 +105,10 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 
 	for _, r := range remote {
 		if claimed[r.ID] {
+			continue
+		}
+		if pat, ok := protectedBy(opts.Protect, r.Name); ok {
+			plan.Protected = append(plan.Protected, Remote{ID: r.ID, Name: r.Name, Experiments: used[r.ID], ProtectedBy: pat})
 			continue
 		}
 		if opts.Prune {
@@ -109,6 +126,8 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 		if err := plan.restrict(opts.Targets, desired); err != nil {
 			return Plan{}, err
 		}
+		plan.Partial = true
+		plan.Targets = slices.Clone(opts.Targets)
 	}
 	if !opts.Force {
 		for i := range plan.Changes {
@@ -139,6 +158,35 @@ func blockers(c Change) []Experiment {
 		}
 	}
 	return live
+}
+
+// unevaluated warns when a holdout's filters hold more than current
+// PostHog evaluates: a flag carries holdout {id, exclusion_percentage}
+// taken from filters[0].rollout_percentage alone, so properties,
+// aggregation_group_type_index and further groups are stored but have no
+// effect (older self-hosted versions copied every group into the flag).
+func unevaluated(s State) []string {
+	var extra []string
+	props, agg := false, false
+	for _, g := range s.Filters {
+		_, p := g["properties"]
+		_, a := g["aggregation_group_type_index"]
+		props, agg = props || p, agg || a
+	}
+	if props {
+		extra = append(extra, "properties")
+	}
+	if agg {
+		extra = append(extra, "aggregation_group_type_index")
+	}
+	if n := len(s.Filters); n > 1 {
+		extra = append(extra, fmt.Sprintf("%d filter groups", n))
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("its filters hold %s, but current PostHog uses only filters[0].rollout_percentage, as each flag's exclusion; the rest is stored, not evaluated (older self-hosted PostHog evaluated every group)",
+		strings.Join(extra, " and "))}
 }
 
 // MaxDeletesError refuses a plan that deletes more holdouts than allowed.
@@ -207,32 +255,64 @@ func blastRadius(experiments []client.Experiment) map[int64][]Experiment {
 	return used
 }
 
-// restrict keeps only what targets name. A target that names nothing is an
+// exactPrefix marks a target matched literally, not as a pattern.
+const exactPrefix = "name="
+
+// checkPatterns refuses a malformed target or protect pattern before
+// anything is planned: a typo must not silently match nothing.
+func checkPatterns(targets, protect []string) error {
+	for _, t := range targets {
+		if strings.HasPrefix(t, exactPrefix) {
+			continue
+		}
+		if _, err := path.Match(t, ""); err != nil {
+			return fmt.Errorf("--target %q is not a valid pattern (path.Match syntax: * ? [a-z] and \\ to escape); write name=%s to match that name exactly", t, t)
+		}
+	}
+	for _, p := range protect {
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("protect pattern %q is not valid (path.Match syntax: * ? [a-z] and \\ to escape)", p)
+		}
+	}
+	return nil
+}
+
+// targetMatches reports whether target t selects name.
+func targetMatches(t, name string) bool {
+	if exact, ok := strings.CutPrefix(t, exactPrefix); ok {
+		return exact == name
+	}
+	ok, _ := path.Match(t, name) // patterns were checked
+	return ok
+}
+
+// protectedBy is the first protect pattern that matches name.
+func protectedBy(patterns []string, name string) (string, bool) {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// restrict keeps only what targets match, by a manifest's name or previous
+// names or a remote holdout's name. A target that matches nothing is an
 // error: a typo must not silently plan nothing.
 func (p *Plan) restrict(targets []string, desired []manifest.Holdout) error {
-	want := map[string]bool{}
-	for _, t := range targets {
-		want[t] = true
-	}
-	// A manifest's previous names select it too.
-	aliases := map[string]string{}
+	previous := map[string][]string{} // a manifest's previous names, by name
 	for _, d := range desired {
-		for _, prev := range d.PreviousNames {
-			aliases[prev] = d.Name
-		}
+		previous[d.Name] = d.PreviousNames
 	}
-	for t := range want {
-		if n, ok := aliases[t]; ok {
-			want[n] = true
-		}
-	}
-	seen := map[string]bool{}
+	seen := make([]bool, len(targets))
 	hit := func(names ...string) bool {
 		ok := false
-		for _, n := range names {
-			if want[n] {
-				seen[n] = true
-				ok = true
+		for i, t := range targets {
+			for _, n := range names {
+				if targetMatches(t, n) {
+					seen[i], ok = true, true
+					break
+				}
 			}
 		}
 		return ok
@@ -242,27 +322,31 @@ func (p *Plan) restrict(targets []string, desired []manifest.Holdout) error {
 		if c.Before != nil {
 			names = append(names, c.Before.Name)
 		}
+		if c.Action != Delete {
+			names = append(names, previous[c.Name]...)
+		}
 		return !hit(names...)
 	})
-	p.Conflicts = slices.DeleteFunc(p.Conflicts, func(c Conflict) bool { return !hit(append([]string{c.Name}, c.Names...)...) })
+	p.Conflicts = slices.DeleteFunc(p.Conflicts, func(c Conflict) bool {
+		return !hit(slices.Concat([]string{c.Name}, c.Names, previous[c.Name])...)
+	})
 	p.Unmanaged = slices.DeleteFunc(p.Unmanaged, func(r Remote) bool { return !hit(r.Name) })
+	p.Protected = slices.DeleteFunc(p.Protected, func(r Remote) bool { return !hit(r.Name) })
+	// A target that matches an unchanged manifest is fine: it has no
+	// changes. One that matches none keeps it out of Matched.
 	for _, d := range desired {
-		if !want[d.Name] {
+		if !hit(append([]string{d.Name}, d.PreviousNames...)...) {
 			delete(p.Matched, d.Name)
 		}
 	}
-	// A target that matches an unchanged manifest is fine: it has no changes.
-	for _, d := range desired {
-		hit(append([]string{d.Name}, d.PreviousNames...)...)
-	}
 	var missing []string
-	for _, t := range targets {
-		if !seen[t] {
+	for i, t := range targets {
+		if !seen[i] {
 			missing = append(missing, fmt.Sprintf("%q", t))
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("--target %s matches no manifest and no holdout in PostHog; check the spelling", strings.Join(missing, ", "))
+		return fmt.Errorf("--target %s matches no manifest and no holdout in PostHog, by name or previous name; check the spelling (a target is a path.Match pattern; write name=EXACT for a name that holds * ? [ or \\)", strings.Join(missing, ", "))
 	}
 	return nil
 }
@@ -286,7 +370,7 @@ func (p *Plan) sort() {
 		return cmp.Or(cmp.Compare(phase(a), phase(b)), strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
 	slices.SortStableFunc(p.Conflicts, func(a, b Conflict) int { return strings.Compare(a.Name, b.Name) })
-	slices.SortStableFunc(p.Unmanaged, func(a, b Remote) int {
-		return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
-	})
+	byNameID := func(a, b Remote) int { return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) }
+	slices.SortStableFunc(p.Unmanaged, byNameID)
+	slices.SortStableFunc(p.Protected, byNameID)
 }

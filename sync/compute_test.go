@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/manifest"
@@ -140,8 +142,47 @@ func TestComputeDifferences(t *testing.T) {
 				Action: Update, Name: tt.desired.Name, ID: tt.remote.ID, Before: tt.before, After: tt.after,
 				Source: tt.desired.Pos, RemoteUpdatedAt: tt.remote.UpdatedAt,
 			}}
-			if d := cmp.Diff(want, p.Changes); d != "" {
+			if d := cmp.Diff(want, p.Changes, ignoreDerived); d != "" {
 				t.Errorf("changes (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// ignoreDerived leaves out of a comparison of changes what Compute derives
+// from the two sides; tests of their own check it.
+var ignoreDerived = cmpopts.IgnoreFields(Change{}, "Warnings")
+
+// A manifest whose filters hold more than current PostHog evaluates gets a
+// warning on its create or update; one with a single plain group none.
+func TestComputeWarnsOfUnevaluatedFilters(t *testing.T) {
+	agg := int64(0)
+	withGroups := func(h *manifest.Holdout) {
+		h.Filters = append(h.Filters, manifest.FilterGroup{RolloutPercentage: 3})
+	}
+	withAgg := func(h *manifest.Holdout) { h.Filters[0].AggregationGroupTypeIndex = &agg }
+	prop := map[string]any{"key": "country", "type": "person", "operator": "exact", "value": "US"}
+	tests := []struct {
+		name    string
+		desired manifest.Holdout
+		want    string // "" for no warning
+	}{
+		{"plain", desired("a", 20), ""},
+		{"properties", desired("a", 20, withProperties(prop)), "its filters hold properties, but current PostHog uses only filters[0].rollout_percentage"},
+		{"two groups", desired("a", 20, withGroups), "its filters hold 2 filter groups, but"},
+		{"aggregation", desired("a", 20, withAgg), "its filters hold aggregation_group_type_index, but"},
+		{"all", desired("a", 20, withProperties(prop), withAgg, withGroups), "properties and aggregation_group_type_index and 2 filter groups"},
+		{"create", desired("new", 20, withGroups), "stored, not evaluated (older self-hosted PostHog evaluated every group)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Compute([]manifest.Holdout{tt.desired}, []client.Holdout{remote(1, "a", "10")}, nil, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(p.Changes[0].Warnings, "\n")
+			if !strings.Contains(got, tt.want) || (tt.want == "") != (got == "") {
+				t.Errorf("warnings = %q, want %q", got, tt.want)
 			}
 		})
 	}
@@ -324,8 +365,8 @@ func TestComputeRefusesPruneWithoutManifests(t *testing.T) {
 }
 
 func TestComputeTargets(t *testing.T) {
-	manifests := []manifest.Holdout{desired("a", 20), desired("b", 20, withPrevious("b-old")), desired("c", 10)}
-	remotes := []client.Holdout{remote(1, "a", "10"), remote(2, "b-old", "10"), remote(3, "c", "10"), remote(4, "x", "1")}
+	manifests := []manifest.Holdout{desired("a", 20), desired("b", 20, withPrevious("b-old")), desired("c", 10), desired("a*", 30)}
+	remotes := []client.Holdout{remote(1, "a", "10"), remote(2, "b-old", "10"), remote(3, "c", "10"), remote(4, "x", "1"), remote(5, "a*", "30"), remote(6, "ab", "1")}
 	tests := []struct {
 		targets []string
 		want    []string
@@ -333,9 +374,18 @@ func TestComputeTargets(t *testing.T) {
 	}{
 		{targets: []string{"a"}, want: []string{`update holdout "a" (id 1)`}},
 		{targets: []string{"b-old"}, want: []string{`rename holdout "b-old" to "b" (id 2)`}},
-		{targets: []string{"c"}, want: nil}, // unchanged, but a real name
+		{targets: []string{"b"}, want: []string{`rename holdout "b-old" to "b" (id 2)`}},
+		{targets: []string{"*-old"}, want: []string{`rename holdout "b-old" to "b" (id 2)`}}, // by previous name
+		{targets: []string{"c"}, want: nil},                                                  // unchanged, but a real name
 		{targets: []string{"x"}, want: []string{`delete holdout "x" (id 4)`}},
+		{targets: []string{"a*"}, want: []string{`update holdout "a" (id 1)`, `delete holdout "ab" (id 6)`}},
+		{targets: []string{"name=a*"}, want: nil}, // the manifest named "a*", unchanged
+		{targets: []string{`a\*`}, want: nil},     // the same, escaped
+		{targets: []string{"?", "name=x"}, want: []string{`rename holdout "b-old" to "b" (id 2)`, `update holdout "a" (id 1)`, `delete holdout "x" (id 4)`}},
+		{targets: []string{"[ab]*"}, want: []string{`rename holdout "b-old" to "b" (id 2)`, `update holdout "a" (id 1)`, `delete holdout "ab" (id 6)`}},
 		{targets: []string{"a", "nope"}, wantErr: `--target "nope" matches no manifest`},
+		{targets: []string{"name=a?"}, wantErr: `--target "name=a?" matches no manifest`},
+		{targets: []string{"[a"}, wantErr: `--target "[a" is not a valid pattern`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.targets, ","), func(t *testing.T) {
@@ -356,12 +406,54 @@ func TestComputeTargets(t *testing.T) {
 			if d := cmp.Diff(tt.want, got); d != "" {
 				t.Errorf("changes (-want +got):\n%s", d)
 			}
+			if !p.Partial || !slices.Equal(p.Targets, tt.targets) {
+				t.Errorf("Partial = %v, Targets = %q", p.Partial, p.Targets)
+			}
 		})
+	}
+	p, err := Compute(manifests, remotes, nil, Options{Prune: true})
+	if err != nil || p.Partial {
+		t.Errorf("untargeted plan: partial = %v, err = %v", p.Partial, err)
 	}
 }
 
-// A running experiment blocks a change to its holdout's filters and its
-// deletion, not a rename or a new description; Force lifts the block.
+// --prune never deletes a holdout a protect pattern matches: the plan
+// lists it as protected, not as unmanaged, with or without --prune. A
+// managed holdout is updated whatever its name.
+func TestComputeProtect(t *testing.T) {
+	manifests := []manifest.Holdout{desired("manual-managed", 20)}
+	remotes := []client.Holdout{remote(1, "manual-x", "1"), remote(2, "other", "1"), remote(3, "manual-managed", "10"), remote(4, "keep", "1")}
+	for _, prune := range []bool{true, false} {
+		p, err := Compute(manifests, remotes, nil, Options{Prune: prune, Protect: []string{"manual-*", "keep"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var changes []string
+		for _, c := range p.Changes {
+			changes = append(changes, Headline(c))
+		}
+		want := []string{`update holdout "manual-managed" (id 3)`}
+		if prune {
+			want = append(want, `delete holdout "other" (id 2)`)
+		}
+		if d := cmp.Diff(want, changes); d != "" {
+			t.Errorf("prune=%v: changes (-want +got):\n%s", prune, d)
+		}
+		wantProtected := []Remote{{ID: 4, Name: "keep", ProtectedBy: "keep"}, {ID: 1, Name: "manual-x", ProtectedBy: "manual-*"}}
+		if d := cmp.Diff(wantProtected, p.Protected); d != "" {
+			t.Errorf("prune=%v: protected (-want +got):\n%s", prune, d)
+		}
+		for _, r := range p.Unmanaged {
+			if r.ID == 1 || r.ID == 4 {
+				t.Errorf("protected holdout %d listed as unmanaged", r.ID)
+			}
+		}
+	}
+	if _, err := Compute(manifests, remotes, nil, Options{Protect: []string{"manual-["}}); err == nil || !strings.Contains(err.Error(), `protect pattern "manual-[" is not valid`) {
+		t.Errorf("bad pattern: err = %v", err)
+	}
+}
+
 // Every launched, not-ended experiment blocks a change of its holdout's
 // filters or a delete, archived or not; so does a status hogsync does not
 // know (fail safe). Draft and stopped ones do not, and nothing blocks a

@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"encoding/json"
+
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/manifest"
 )
@@ -91,6 +93,28 @@ type Change struct {
 	// words: the experiments could not be read (Options.ExperimentsUnreadable),
 	// or the reviewed plan showed the change as blocked (SavedPlan.Enforce).
 	Blocker string
+	// Warnings say what a reviewer should know about the desired state,
+	// such as filters that current PostHog stores but does not evaluate.
+	Warnings []string
+}
+
+// Exclusion is the share of users the holdout excludes before and after
+// the change, as canonical number text ("10", "5.5"): current PostHog
+// gives every experiment's flag filters[0].rollout_percentage as its
+// exclusion. A side that does not exist (before a create, after a
+// delete) is "".
+func (c Change) Exclusion() (before, after string) {
+	return exclusion(c.Before), exclusion(c.After)
+}
+
+func exclusion(s *State) string {
+	if s == nil || len(s.Filters) == 0 {
+		return ""
+	}
+	// Normalised states hold numbers as json.Number; anything else is no
+	// percentage PostHog would accept.
+	v, _ := s.Filters[0]["rollout_percentage"].(json.Number)
+	return string(v)
 }
 
 // Blocked reports whether the change is held back: Apply reports it
@@ -136,11 +160,14 @@ type Conflict struct {
 }
 
 // Remote is a remote holdout the plan leaves alone because no manifest
-// names it and pruning is off.
+// names it and pruning is off, or a protect pattern matches it.
 type Remote struct {
 	ID          int64
 	Name        string
 	Experiments []Experiment
+	// ProtectedBy is the Options.Protect pattern that keeps it, for an
+	// entry of Plan.Protected.
+	ProtectedBy string
 }
 
 // Plan is everything one sync would do, computed once. It is plain data:
@@ -155,6 +182,14 @@ type Plan struct {
 	Conflicts []Conflict
 	// Unmanaged is sorted by name, then id.
 	Unmanaged []Remote
+	// Protected are remote holdouts no manifest names that an
+	// Options.Protect pattern keeps from --prune, sorted by name, then id;
+	// they are not in Unmanaged.
+	Protected []Remote
+	// Partial is true when Options.Targets limited the plan to Targets:
+	// nothing outside it is planned or pruned.
+	Partial bool
+	Targets []string
 	// BlastRadiusKnown is false when the experiments could not be read, so
 	// Change.Experiments is empty for want of data, not because none exist.
 	BlastRadiusKnown bool

@@ -14,8 +14,13 @@ type Meta struct {
 	Version string // hogsync's version
 	Host    string
 	Project string
-	Prune   bool
-	Apply   bool
+	// HostSource and ProjectSource say where Host and Project came from,
+	// such as "--project", "POSTHOG_PROJECT_ID" or "hogsync.yaml"; "" when
+	// not known. The plan's header shows them.
+	HostSource    string
+	ProjectSource string
+	Prune         bool
+	Apply         bool
 	// Refused says why the plan was not applied as a whole (more deletions
 	// than --max-deletes allow); "" when it was not refused.
 	Refused string
@@ -24,20 +29,27 @@ type Meta struct {
 // jsonDoc is the machine-readable plan (and apply report). Documented field
 // by field in docs/json-format.md; keep the two in step.
 type jsonDoc struct {
-	FormatVersion    string         `json:"format_version"`
-	HogsyncVersion   string         `json:"hogsync_version"`
-	Host             string         `json:"host"`
-	Project          string         `json:"project"`
-	Prune            bool           `json:"prune"`
-	Apply            bool           `json:"apply"`
-	Refused          string         `json:"refused,omitempty"`
-	BlastRadiusKnown bool           `json:"blast_radius_known"`
-	Changes          []jsonChange   `json:"changes"`
-	Conflicts        []jsonConflict `json:"conflicts"`
-	Unmanaged        []jsonRemote   `json:"unmanaged"`
-	Summary          jsonSummary    `json:"summary"`
-	Results          []jsonResult   `json:"results,omitempty"`
-	ApplySummary     *jsonApplySum  `json:"apply_summary,omitempty"`
+	FormatVersion    string   `json:"format_version"`
+	HogsyncVersion   string   `json:"hogsync_version"`
+	Host             string   `json:"host"`
+	Project          string   `json:"project"`
+	HostSource       string   `json:"host_source,omitempty"`
+	ProjectSource    string   `json:"project_source,omitempty"`
+	Partial          bool     `json:"partial"`
+	Targets          []string `json:"targets,omitempty"`
+	Prune            bool     `json:"prune"`
+	Apply            bool     `json:"apply"`
+	Refused          string   `json:"refused,omitempty"`
+	BlastRadiusKnown bool     `json:"blast_radius_known"`
+	// ExperimentsUnreadable is Plan.ExperimentsUnreadable.
+	ExperimentsUnreadable string         `json:"experiments_unreadable,omitempty"`
+	Changes               []jsonChange   `json:"changes"`
+	Conflicts             []jsonConflict `json:"conflicts"`
+	Unmanaged             []jsonRemote   `json:"unmanaged"`
+	Protected             []jsonRemote   `json:"protected"`
+	Summary               jsonSummary    `json:"summary"`
+	Results               []jsonResult   `json:"results,omitempty"`
+	ApplySummary          *jsonApplySum  `json:"apply_summary,omitempty"`
 	// Duplicates and VerifyError: see Report.
 	Duplicates  []jsonDuplicate `json:"duplicates,omitempty"`
 	VerifyError string          `json:"verify_error,omitempty"`
@@ -66,6 +78,11 @@ type jsonChange struct {
 	Diff          string `json:"diff"`
 	// RemoteUpdatedAt is PostHog's updated_at of the holdout when planned.
 	RemoteUpdatedAt string `json:"remote_updated_at,omitempty"`
+	// ExclusionBefore and ExclusionAfter are Change.Exclusion: null for a
+	// side that does not exist.
+	ExclusionBefore *json.Number `json:"exclusion_before"`
+	ExclusionAfter  *json.Number `json:"exclusion_after"`
+	Warnings        []string     `json:"warnings,omitempty"`
 }
 
 type jsonPos struct {
@@ -102,6 +119,7 @@ type jsonRemote struct {
 	ID          int64            `json:"id"`
 	Name        string           `json:"name"`
 	Experiments []jsonExperiment `json:"experiments"`
+	ProtectedBy string           `json:"protected_by,omitempty"`
 }
 
 type jsonSummary struct {
@@ -111,6 +129,7 @@ type jsonSummary struct {
 	Blocked    int  `json:"blocked"`
 	Conflicts  int  `json:"conflicts"`
 	Unmanaged  int  `json:"unmanaged"`
+	Protected  int  `json:"protected"`
 	HasChanges bool `json:"has_changes"`
 }
 
@@ -141,14 +160,18 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 	c, u, d := p.Counts()
 	doc := jsonDoc{
 		FormatVersion: FormatVersion, HogsyncVersion: meta.Version,
-		Host: meta.Host, Project: meta.Project, Prune: meta.Prune, Apply: meta.Apply, Refused: meta.Refused,
-		BlastRadiusKnown: p.BlastRadiusKnown,
-		Changes:          []jsonChange{}, Conflicts: []jsonConflict{}, Unmanaged: []jsonRemote{},
+		Host: meta.Host, Project: meta.Project, HostSource: meta.HostSource, ProjectSource: meta.ProjectSource,
+		Partial: p.Partial, Targets: p.Targets,
+		Prune: meta.Prune, Apply: meta.Apply, Refused: meta.Refused,
+		BlastRadiusKnown: p.BlastRadiusKnown, ExperimentsUnreadable: p.ExperimentsUnreadable,
+		Changes: []jsonChange{}, Conflicts: []jsonConflict{}, Unmanaged: []jsonRemote{}, Protected: []jsonRemote{},
 		Summary: jsonSummary{Create: c, Update: u, Delete: d, Blocked: p.Blocked(), Conflicts: len(p.Conflicts),
-			Unmanaged: len(p.Unmanaged), HasChanges: p.HasChanges()},
+			Unmanaged: len(p.Unmanaged), Protected: len(p.Protected), HasChanges: p.HasChanges()},
 	}
 	for _, ch := range p.Changes {
+		before, after := ch.Exclusion()
 		doc.Changes = append(doc.Changes, jsonChange{
+			ExclusionBefore: numberOrNil(before), ExclusionAfter: numberOrNil(after), Warnings: ch.Warnings,
 			Action: ch.Action.String(), Name: ch.Name, ID: idOrNil(ch.ID), Rename: ch.IsRename(),
 			Source: posOrNil(ch.Source.File, ch.Source.Line, ch.Source.Col),
 			Before: stateOrNil(ch.Before), After: stateOrNil(ch.After),
@@ -164,6 +187,9 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 	}
 	for _, r := range p.Unmanaged {
 		doc.Unmanaged = append(doc.Unmanaged, jsonRemote{ID: r.ID, Name: r.Name, Experiments: jsonExperiments(r.Experiments)})
+	}
+	for _, r := range p.Protected {
+		doc.Protected = append(doc.Protected, jsonRemote{ID: r.ID, Name: r.Name, Experiments: jsonExperiments(r.Experiments), ProtectedBy: r.ProtectedBy})
 	}
 	if rep != nil {
 		doc.Results = []jsonResult{}
@@ -189,6 +215,14 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+func numberOrNil(n string) *json.Number {
+	if n == "" {
+		return nil
+	}
+	v := json.Number(n)
+	return &v
 }
 
 func idOrNil(id int64) *int64 {

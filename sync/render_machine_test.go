@@ -104,6 +104,43 @@ func TestRenderMarkdownGolden(t *testing.T) {
 	}
 }
 
+// A partial plan with a protected holdout, made for a project and host
+// that came from somewhere: the markdown header and JSON say so.
+func TestRenderPartialProtected(t *testing.T) {
+	p := partialPlan(t)
+	var md bytes.Buffer
+	if err := RenderMarkdown(&md, p, sourcedMeta, nil, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "plan-partial-protected.md.golden", md.Bytes())
+	var js bytes.Buffer
+	if err := RenderJSON(&js, p, sourcedMeta, nil); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Partial       bool     `json:"partial"`
+		Targets       []string `json:"targets"`
+		HostSource    string   `json:"host_source"`
+		ProjectSource string   `json:"project_source"`
+		Protected     []struct {
+			ID          int64  `json:"id"`
+			ProtectedBy string `json:"protected_by"`
+		} `json:"protected"`
+		Summary struct {
+			Protected int `json:"protected"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Partial || len(doc.Targets) != 3 || doc.HostSource != "hogsync.yaml" || doc.ProjectSource != "--project" {
+		t.Errorf("header fields = %+v", doc)
+	}
+	if len(doc.Protected) != 1 || doc.Protected[0].ID != 11 || doc.Protected[0].ProtectedBy != "manual-k*" || doc.Summary.Protected != 1 {
+		t.Errorf("protected = %+v, summary %+v", doc.Protected, doc.Summary)
+	}
+}
+
 // bigPlan has n creates with long descriptions and properties.
 func bigPlan(t testing.TB, n int) Plan {
 	t.Helper()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/hogsync/hogsync/internal/escape"
 )
 
 // MaxMarkdown is the most RenderMarkdown writes, in bytes: below GitHub's
@@ -41,7 +43,7 @@ func RenderMarkdown(w io.Writer, p Plan, meta Meta, rep *Report, opts MarkdownOp
 	if opts.Marker != "" {
 		head.WriteString(MarkerComment(opts.Marker) + "\n")
 	}
-	fmt.Fprintf(&head, "### hogsync plan for project %s\n\n", code(meta.Project))
+	head.WriteString(markdownHeader(p, meta))
 	c, u, d := p.Counts()
 	if meta.Refused != "" {
 		fmt.Fprintf(&head, "> [!CAUTION]\n> **Refused: nothing will be changed.** %s\n\n", escapeText(meta.Refused))
@@ -95,13 +97,16 @@ func RenderMarkdown(w io.Writer, p Plan, meta Meta, rep *Report, opts MarkdownOp
 		if res, ok := results[i]; ok && rep != nil {
 			r = &res
 		}
-		sections = append(sections, changeSection(ch, r))
+		sections = append(sections, changeSection(ch, r, p.BlastRadiusKnown))
 	}
 	for _, cf := range p.Conflicts {
 		sections = append(sections, conflictSection(cf))
 	}
 	if len(p.Unmanaged) > 0 {
 		sections = append(sections, unmanagedSection(p.Unmanaged))
+	}
+	if len(p.Protected) > 0 {
+		sections = append(sections, protectedSection(p.Protected))
 	}
 	tail := "**" + Summary(p) + "**\n" // counts only: no text from manifests
 
@@ -147,7 +152,7 @@ func RenderMarkdownFailure(w io.Writer, project, reason string, opts MarkdownOpt
 	return err
 }
 
-func changeSection(c Change, r *Result) string {
+func changeSection(c Change, r *Result, blastKnown bool) string {
 	var b strings.Builder
 	title := string(rune(c.Action)) + " " + Headline(c)
 	if r != nil {
@@ -157,14 +162,24 @@ func changeSection(c Change, r *Result) string {
 	if c.Source.File != "" {
 		fmt.Fprintf(&b, "Declared at %s.\n\n", code(c.Source.String()))
 	}
-	b.WriteString(fence("diff", unifiedText(ChangeDiff(c))))
+	b.WriteString(fence("diff", displayDiff(ChangeDiff(c))))
+	for _, w := range c.Warnings {
+		fmt.Fprintf(&b, "\n> [!WARNING]\n> %s\n", escapeText(w))
+	}
 	if c.Action != Create {
+		excl := exclusionNote(c)
 		switch {
 		case len(c.Experiments) > 0:
-			fmt.Fprintf(&b, "\nUsed by %d %s:\n\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"))
+			fmt.Fprintf(&b, "\nUsed by %d %s (%s):\n\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"), escapeText(blastVerb(c, excl)))
 			for _, e := range c.Experiments {
 				fmt.Fprintf(&b, "- %s (id %d, %s)\n", escapeText(e.Name), e.ID, escapeText(experimentState(e)))
 			}
+		case !blastKnown:
+			b.WriteString("\nExperiments using it: unknown (they could not be read)")
+			if excl != "" {
+				b.WriteString("; any that use it get " + escapeText(excl))
+			}
+			b.WriteString(".\n")
 		default:
 			b.WriteString("\nUsed by no experiment.\n")
 		}
@@ -189,6 +204,17 @@ func conflictSection(c Conflict) string {
 		fmt.Fprintf(&b, "- id %d named %s\n", id, code(c.Names[i]))
 	}
 	fmt.Fprintf(&b, "\nNone is touched: %s.\n\n</details>\n\n", escapeText(ConflictAdvice(c)))
+	return b.String()
+}
+
+func protectedSection(rs []Remote) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<details><summary>%d %s in PostHog but in no manifest, protected (--prune never deletes %s)</summary>\n\n",
+		len(rs), plural(len(rs), "holdout", "holdouts"), plural(len(rs), "it", "them"))
+	for _, r := range rs {
+		fmt.Fprintf(&b, "- %s (id %d), protected by %s\n", code(r.Name), r.ID, code(r.ProtectedBy))
+	}
+	b.WriteString("\n</details>\n\n")
 	return b.String()
 }
 
@@ -233,20 +259,43 @@ func code(s string) string {
 	return "<code>" + escapeText(s) + "</code>"
 }
 
-// mdEntities turns every character that HTML or markdown could read as
-// syntax into a numeric character reference. GitHub shows the character;
-// nothing in the text can open a tag or comment, start emphasis or a link,
-// end a code span or a table cell.
-var mdEntities = func() *strings.Replacer {
-	var pairs []string
-	for _, r := range "&<>\"'`*_[]()#|~!{}\\:" {
-		pairs = append(pairs, string(r), fmt.Sprintf("&#%d;", r))
-	}
-	// A blank line would end an HTML block such as <details> early.
-	pairs = append(pairs, "\r", " ", "\n", " ")
-	return strings.NewReplacer(pairs...)
-}()
-
 // escapeText makes text from manifests or PostHog inert in markdown and in
 // HTML blocks alike.
-func escapeText(s string) string { return mdEntities.Replace(s) }
+func escapeText(s string) string { return escape.Markdown(s) }
+
+// displayDiff is a diff for people: rollout percentages annotated, each
+// line's text escaped for a terminal or a code block.
+func displayDiff(lines []Line) string {
+	var b strings.Builder
+	for _, l := range annotate(lines) {
+		b.WriteByte(l.Op)
+		b.WriteString(escape.Text(l.Text))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// markdownHeader is the plan's title: the project and host it is for,
+// where each came from, and whether the plan is partial.
+func markdownHeader(p Plan, meta Meta) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### hogsync plan for project %s", code(meta.Project))
+	if meta.Host != "" {
+		fmt.Fprintf(&b, " at %s", code(meta.Host))
+	}
+	b.WriteString("\n\n")
+	var from []string
+	if meta.ProjectSource != "" {
+		from = append(from, "project from "+code(meta.ProjectSource))
+	}
+	if meta.HostSource != "" {
+		from = append(from, "host from "+code(meta.HostSource))
+	}
+	if len(from) > 0 {
+		fmt.Fprintf(&b, "<sub>%s.</sub>\n\n", strings.Join(from, ", "))
+	}
+	if p.Partial {
+		fmt.Fprintf(&b, "> [!NOTE]\n> **Partial plan**: only holdouts matching %s; nothing outside it is planned or pruned.\n\n", escapeText(targetList(p.Targets)))
+	}
+	return b.String()
+}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -50,6 +51,21 @@ func samplePlanWith(t *testing.T, opts Options) Plan {
 	t.Helper()
 	manifests, remotes, exps := sampleInputs()
 	p, err := Compute(manifests, remotes, exps, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// sourcedMeta says where a plan was made, and where that came from.
+var sourcedMeta = Meta{Version: "v0.0.0-test", Host: "https://us.posthog.com", Project: "12345", HostSource: "hogsync.yaml", ProjectSource: "--project", Prune: true}
+
+// partialPlan is samplePlan limited by targets, with a protected holdout.
+func partialPlan(t *testing.T) Plan {
+	t.Helper()
+	manifests, remotes, exps := sampleInputs()
+	remotes = append(remotes, remote(11, "manual-keep", "1"), remote(12, "manual-other", "1"))
+	p, err := Compute(manifests, remotes, exps, Options{Prune: true, Force: true, Targets: []string{"manual-*", "pricing", "name=search"}, Protect: []string{"manual-k*"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +115,7 @@ func TestRenderTextGolden(t *testing.T) {
 		{"no-changes.golden", Plan{BlastRadiusKnown: true}, TextOptions{}},
 		{"plan-blocked.golden", blockedPlan(t), TextOptions{}},
 		{"unmanaged-unknown-blast-radius.golden", unmanaged, TextOptions{}},
+		{"plan-partial-protected.golden", partialPlan(t), TextOptions{Meta: &sourcedMeta}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -162,5 +179,54 @@ filters:
 `
 	if d := cmp.Diff(want, CanonicalYAML(s)); d != "" {
 		t.Errorf("CanonicalYAML (-want +got):\n%s", d)
+	}
+}
+
+// Rollout percentages are annotated for people: the first group's is the
+// share excluded, later groups' are not evaluated. Only filter groups'
+// rollout_percentage lines are: not a description line that looks like
+// one, not a property key of that name, nor a note.
+func TestAnnotate(t *testing.T) {
+	in := []Line{
+		{' ', "name: a"},
+		{' ', "description: |-"},
+		{' ', "  - rollout_percentage: 7"},
+		{' ', "filters:"},
+		{'-', "  - rollout_percentage: 10"},
+		{'+', "  - rollout_percentage: 20"},
+		{' ', "    properties:"},
+		{' ', "      - rollout_percentage: 3"},
+		{' ', "  - rollout_percentage: 5.5"},
+		{'#', "  - rollout_percentage: 1"},
+		{'+', "  - rollout_percentage: 1e2"},
+		{'+', "  - rollout_percentage: x"},
+	}
+	want := []string{
+		"name: a",
+		"description: |-",
+		"  - rollout_percentage: 7",
+		"filters:",
+		"  - rollout_percentage: 10  # 10% of users excluded",
+		"  - rollout_percentage: 20  # 20% of users excluded",
+		"    properties:",
+		"      - rollout_percentage: 3",
+		"  - rollout_percentage: 5.5  # not evaluated by current PostHog: only the first group's percentage counts",
+		"  - rollout_percentage: 1",
+		"  - rollout_percentage: 1e2  # not evaluated by current PostHog: only the first group's percentage counts",
+		"  - rollout_percentage: x",
+	}
+	var got []string
+	for _, l := range annotate(in) {
+		got = append(got, l.Text)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("annotate (-want +got):\n%s", d)
+	}
+	if in[4].Text != "  - rollout_percentage: 10" {
+		t.Error("annotate changed its input")
+	}
+	// CanonicalYAML, which exports and comparisons use, never carries it.
+	if y := CanonicalYAML(*samplePlan(t).Changes[0].After); strings.Contains(y, "excluded") {
+		t.Errorf("CanonicalYAML holds the annotation:\n%s", y)
 	}
 }

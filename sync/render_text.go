@@ -1,12 +1,14 @@
 package sync
 
 import (
-	"bufio"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/internal/escape"
 )
 
 // TextOptions shape the human-readable plan.
@@ -17,6 +19,9 @@ type TextOptions struct {
 	// Hint, when set, says what to do about a failed change's error; its
 	// answer follows the error on the same line.
 	Hint func(error) string
+	// Meta, when set, names the project and host in a header above the
+	// plan, with where each came from.
+	Meta *Meta
 }
 
 const (
@@ -47,34 +52,83 @@ func actionColor(a Action) string {
 	return ansiRed
 }
 
-// RenderText writes the plan the way terraform shows one: a block per
-// change with the line diff of the holdout's canonical YAML, the
-// experiments it affects, conflicts, unmanaged holdouts, and a closing
-// "Plan: N to create, M to update, K to delete." or "No changes.".
-// The same plan always gives the same bytes.
+// RenderText writes the plan the way terraform shows one: a header
+// naming the project and host (when opts.Meta is set) and whether the plan
+// is partial, a block per change with the line diff of the holdout's
+// canonical YAML and the experiments it affects, conflicts, unmanaged and
+// protected holdouts, and a closing "Plan: N to create, M to update, K to
+// delete." or "No changes.". Every string from a manifest, a file name or
+// PostHog is shown through escape.Text (or quoted), and no line of the
+// output can be read as a GitHub Actions workflow command. The same plan
+// always gives the same bytes.
 func RenderText(w io.Writer, p Plan, opts TextOptions) error {
-	bw := bufio.NewWriter(w)
+	var b strings.Builder
 	pt := painter(opts.Color)
+	if h := textHeader(p, opts.Meta); h != "" {
+		b.WriteString(h)
+		b.WriteByte('\n')
+	}
 	for _, c := range p.Changes {
-		writeChange(bw, pt, c, p.BlastRadiusKnown)
-		bw.WriteByte('\n')
+		writeChange(&b, pt, c, p.BlastRadiusKnown)
+		b.WriteByte('\n')
 	}
 	for _, c := range p.Conflicts {
-		writeConflict(bw, pt, c)
-		bw.WriteByte('\n')
+		writeConflict(&b, pt, c)
+		b.WriteByte('\n')
 	}
 	if len(p.Unmanaged) > 0 {
 		n := len(p.Unmanaged)
-		fmt.Fprintf(bw, "%d %s in PostHog %s not in any manifest; %s left alone (--prune would delete %s):\n",
+		fmt.Fprintf(&b, "%d %s in PostHog %s not in any manifest; %s left alone (--prune would delete %s):\n",
 			n, plural(n, "holdout", "holdouts"), plural(n, "is", "are"), plural(n, "it is", "they are"), plural(n, "it", "them"))
 		for _, r := range p.Unmanaged {
-			fmt.Fprintf(bw, "  %q (id %d)%s\n", r.Name, r.ID, usedBySuffix(r.Experiments))
+			fmt.Fprintf(&b, "  %q (id %d)%s\n", r.Name, r.ID, usedBySuffix(r.Experiments))
 		}
-		bw.WriteByte('\n')
+		b.WriteByte('\n')
 	}
-	bw.WriteString(Summary(p))
-	bw.WriteByte('\n')
-	return bw.Flush()
+	if len(p.Protected) > 0 {
+		n := len(p.Protected)
+		fmt.Fprintf(&b, "%d %s in PostHog %s not in any manifest but protected; --prune never deletes %s:\n",
+			n, plural(n, "holdout", "holdouts"), plural(n, "is", "are"), plural(n, "it", "them"))
+		for _, r := range p.Protected {
+			fmt.Fprintf(&b, "  %q (id %d), protected by %q%s\n", r.Name, r.ID, r.ProtectedBy, usedBySuffix(r.Experiments))
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(Summary(p))
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, escape.Lines(b.String()))
+	return err
+}
+
+// textHeader names the project and host the plan is for, and where each
+// came from, and says when the plan is partial; "" when there is nothing
+// to say.
+func textHeader(p Plan, m *Meta) string {
+	var b strings.Builder
+	if m != nil {
+		fmt.Fprintf(&b, "Plan for PostHog project %s%s at %s%s.\n",
+			escape.Text(m.Project), fromText(m.ProjectSource), escape.Text(m.Host), fromText(m.HostSource))
+	}
+	if p.Partial {
+		fmt.Fprintf(&b, "Partial plan: only holdouts matching %s; nothing outside it is planned or pruned.\n", targetList(p.Targets))
+	}
+	return b.String()
+}
+
+func fromText(source string) string {
+	if source == "" {
+		return ""
+	}
+	return " (from " + escape.Text(source) + ")"
+}
+
+// targetList is the targets as a reader would type them.
+func targetList(targets []string) string {
+	q := make([]string, len(targets))
+	for i, t := range targets {
+		q[i] = fmt.Sprintf("--target %q", t)
+	}
+	return strings.Join(q, ", ")
 }
 
 // Summary is the plan's closing line.
@@ -121,15 +175,15 @@ func Headline(c Change) string {
 	}
 }
 
-func writeChange(w *bufio.Writer, pt painter, c Change, blastKnown bool) {
+func writeChange(w *strings.Builder, pt painter, c Change, blastKnown bool) {
 	head := string(rune(c.Action)) + " " + Headline(c)
-	fmt.Fprint(w, pt.paint(ansiBold+actionColor(c.Action), head))
+	w.WriteString(pt.paint(ansiBold+actionColor(c.Action), head))
 	if c.Source.File != "" {
-		fmt.Fprintf(w, "  [%s]", c.Source)
+		fmt.Fprintf(w, "  [%s]", escape.Text(c.Source.String()))
 	}
 	w.WriteByte('\n')
-	for _, l := range ChangeDiff(c) {
-		line := "    " + string(l.Op) + " " + l.Text
+	for _, l := range annotate(ChangeDiff(c)) {
+		line := "    " + string(l.Op) + " " + escape.Text(l.Text)
 		switch l.Op {
 		case '+':
 			line = pt.paint(ansiGreen, line)
@@ -139,31 +193,126 @@ func writeChange(w *bufio.Writer, pt painter, c Change, blastKnown bool) {
 		w.WriteString(strings.TrimRight(line, " "))
 		w.WriteByte('\n')
 	}
+	for _, warn := range c.Warnings {
+		fmt.Fprintf(w, "    # warning: %s\n", escape.Text(warn))
+	}
 	if c.Action == Create {
 		return
 	}
+	excl := exclusionNote(c)
 	switch {
 	case len(c.Experiments) > 0:
-		verb := plural(len(c.Experiments), "its feature flag is rewritten", "their feature flags are rewritten")
-		switch {
-		case c.Action == Delete:
-			verb = plural(len(c.Experiments), "it loses this exclusion", "they lose this exclusion")
-		case equalFilters(*c.Before, *c.After):
-			verb = plural(len(c.Experiments), "its feature flag is untouched", "their feature flags are untouched") + ": only the name or description changes"
-		}
-		fmt.Fprintf(w, "    # used by %d %s (%s):\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"), verb)
+		fmt.Fprintf(w, "    # used by %d %s (%s):\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"), blastVerb(c, excl))
 		for _, e := range c.Experiments {
-			fmt.Fprintf(w, "    #   %q (id %d, %s)\n", e.Name, e.ID, experimentState(e))
+			fmt.Fprintf(w, "    #   %q (id %d, %s)\n", e.Name, e.ID, escape.Text(experimentState(e)))
 		}
 	case !blastKnown:
-		fmt.Fprintf(w, "    # experiments using it: unknown (they could not be read)\n")
+		w.WriteString("    # experiments using it: unknown (they could not be read)")
+		if excl != "" {
+			w.WriteString("; any that use it get " + excl)
+		}
+		w.WriteByte('\n')
 	default:
-		fmt.Fprintf(w, "    # used by no experiment\n")
+		w.WriteString("    # used by no experiment\n")
 	}
 	if c.Blocked() {
-		fmt.Fprint(w, pt.paint(ansiBold+ansiMagenta, "    ! "+BlockedReason(c)))
+		w.WriteString(pt.paint(ansiBold+ansiMagenta, "    ! "+escape.Text(BlockedReason(c))))
 		w.WriteByte('\n')
 	}
+}
+
+// blastVerb says what the change does to the flags of the experiments
+// that use the holdout, and the exclusion they get.
+func blastVerb(c Change, excl string) string {
+	n := len(c.Experiments)
+	switch {
+	case c.Action == Delete:
+		before, _ := c.Exclusion()
+		return plural(n, "it loses", "they lose") + " this " + percent(before) + " exclusion"
+	case !c.ChangesFilters():
+		return plural(n, "its feature flag is untouched", "their feature flags are untouched") + ": only the name or description changes"
+	}
+	return plural(n, "its feature flag is rewritten", "their feature flags are rewritten") + "; " + excl
+}
+
+// exclusionNote is the exclusion each affected flag gets, such as
+// "exclusion 5% → 10%"; "" when the flags are untouched.
+func exclusionNote(c Change) string {
+	before, after := c.Exclusion()
+	switch {
+	case !c.ChangesFilters():
+		return ""
+	case c.Action == Delete:
+		return "exclusion " + percent(before) + " → none"
+	case before == after:
+		return "exclusion stays " + percent(before)
+	}
+	return "exclusion " + percent(before) + " → " + percent(after)
+}
+
+func percent(n string) string {
+	if n == "" {
+		return "none"
+	}
+	return n + "%"
+}
+
+// annotate returns diff lines with what each filter group's
+// rollout_percentage means, for people: the first group's is the share
+// of users excluded; current PostHog evaluates no other. Display only:
+// CanonicalYAML, exports and comparisons never carry it.
+func annotate(lines []Line) []Line {
+	type side struct {
+		inFilters bool
+		group     int
+	}
+	var before, after side
+	out := lines
+	copied := false
+	for i, l := range lines {
+		sides := []*side{&before, &after}
+		switch l.Op {
+		case '-':
+			sides = sides[:1]
+		case '+':
+			sides = sides[1:]
+		case ' ':
+		default:
+			continue // a note, not YAML
+		}
+		top := l.Text == "" || l.Text[0] != ' '
+		for _, s := range sides {
+			switch {
+			case top:
+				s.inFilters = l.Text == "filters:"
+			case s.inFilters && strings.HasPrefix(l.Text, "  - "):
+				s.group++
+			}
+		}
+		s := sides[len(sides)-1]
+		if top || !s.inFilters {
+			continue
+		}
+		v, ok := strings.CutPrefix(l.Text, "  - rollout_percentage: ")
+		if !ok {
+			v, ok = strings.CutPrefix(l.Text, "    rollout_percentage: ")
+		}
+		if !ok {
+			continue
+		}
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			continue
+		}
+		note := "  # " + v + "% of users excluded"
+		if s.group > 1 {
+			note = "  # not evaluated by current PostHog: only the first group's percentage counts"
+		}
+		if !copied {
+			out, copied = slices.Clone(lines), true
+		}
+		out[i].Text += note
+	}
+	return out
 }
 
 // BlockedReason says why a change is blocked and how to go ahead anyway;
@@ -202,7 +351,7 @@ func BlockedReason(c Change) string {
 	return "blocked: " + strings.Join(parts, "; ")
 }
 
-func writeConflict(w *bufio.Writer, pt painter, c Conflict) {
+func writeConflict(w *strings.Builder, pt painter, c Conflict) {
 	head := fmt.Sprintf("! conflict: holdout %q matches %d holdouts in PostHog; none is touched", c.Name, len(c.IDs))
 	fmt.Fprint(w, pt.paint(ansiBold+ansiMagenta, head))
 	if c.Source.File != "" {
