@@ -1,19 +1,308 @@
 package manifest
 
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/hogsync/hogsync/internal/escape"
+)
+
 // configNames are the names of a manifest directory's config file, read
-// only at the top of the directory.
+// only at the top of the directory, in exactly these letters. Anywhere
+// deeper, a file of this name is an ordinary manifest file (and a config
+// key in it is the error misplaced-config).
 var configNames = []string{"hogsync.yaml", "hogsync.yml"}
 
 // configKeys are the keys of a config file.
 var configKeys = []string{"host", "project", "protect", "max_deletes"}
 
+// manifestKeys are the keys of a manifest, at either level.
+var manifestKeys = slices.Concat(holdoutKeys, groupKeys)
+
 func isConfigName(name string) bool { return contains(configNames, name) }
 
-// Config is a manifest directory's hogsync.yaml.
-type Config struct {
-	File string
+// likeConfigName reports whether name is a config file's name in any
+// letter case.
+func likeConfigName(name string) bool {
+	return strings.EqualFold(name, configNames[0]) || strings.EqualFold(name, configNames[1])
 }
 
+// maxProjectDigits bounds a project id as PostHog's client does: it must
+// fit an int64.
+const maxProjectDigits = 18
+
+// Config is a manifest directory's hogsync.yaml: settings that belong to
+// the directory rather than to a run. Flags and environment variables
+// override them; the CLI decides how.
+type Config struct {
+	// File is the config file's display path.
+	File string
+	// Host is the PostHog site URL, such as "https://us.posthog.com";
+	// "" when not set. It has an http or https scheme and a host name,
+	// and no user name, password, query or fragment; the client decides
+	// the rest (https unless the host is a loopback address).
+	Host string
+	// Project is the numeric id of the project the directory describes,
+	// in decimal digits without leading zeros; "" when not set. Never
+	// "@current": a directory names one project.
+	Project string
+	// Protect are name patterns, in path.Match syntax, of holdouts that
+	// --prune never deletes. Each is a valid, non-empty pattern.
+	Protect []string
+	// MaxDeletes is the default for --max-deletes; nil when not set,
+	// never negative.
+	MaxDeletes *int
+	// Pos is where each key that is set stands, by key ("host",
+	// "project", "protect", "max_deletes"), so that a message can say
+	// where a value came from.
+	Pos map[string]Pos
+}
+
+// LoadConfig reads the hogsync.yaml (or hogsync.yml) at the top of the OS
+// directory dir, with the rules LoadDir applies to it: nil and no error
+// when there is none, a List when it breaks a rule (or is a link that
+// leaves dir), a plain error when dir cannot be read.
+func LoadConfig(dir string) (*Config, error) {
+	if dir == "" {
+		dir = "."
+	}
+	prefix := filepath.ToSlash(dir)
+	if escape.HasUnsafe(dir) {
+		return nil, List{unsafePath(prefix)}
+	}
+	if err := checkDir(dir); err != nil {
+		return nil, fmt.Errorf("manifest directory %q: %w", prefix, err)
+	}
+	w, err := newOSWalker(dir, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
+	}
+	for _, e := range entries {
+		if isConfigName(e.Name()) && !e.IsDir() {
+			w.entry(".", w.rootReal, e)
+		}
+	}
+	// What the entries gave is a config, or a problem: a link to a folder
+	// is the only way to a manifest here, and it is not followed.
+	var items []found
+	for _, it := range w.items {
+		if it.problem != nil || it.config {
+			items = append(items, it)
+		}
+	}
+	res, err := load(items, 0, false)
+	return res.Config, err
+}
+
+// parseConfig checks the content of a config file, shown as file.
 func parseConfig(file string, data []byte) parsed {
-	return parsed{config: &Config{File: file}}
+	if len(data) > MaxFileSize {
+		return parsed{errs: List{tooLarge(file)}}
+	}
+	c := &checker{file: file}
+	cfg := &Config{File: file, Pos: map[string]Pos{}}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	seen := false
+	for {
+		var node yaml.Node
+		err := decode(dec, &node)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			c.errs = append(c.errs, syntaxProblem(file, data, err))
+			break
+		}
+		if isEmpty(&node) {
+			continue
+		}
+		if seen {
+			c.errorf(&node, CodeMultipleDocuments, "a config holds one YAML document; remove this one, or merge it into the first")
+			break
+		}
+		seen = true
+		c.config(&node, cfg)
+	}
+	if len(c.errs) > 0 {
+		return parsed{errs: c.errs}
+	}
+	return parsed{config: cfg}
+}
+
+// config checks the document of a config file into cfg.
+func (c *checker) config(node *yaml.Node, cfg *Config) {
+	root := node.Content[0]
+	c.anchors(root)
+	if isAlias(root) {
+		return
+	}
+	if root.Kind != yaml.MappingNode {
+		c.errorf(root, CodeWrongType, "a config must be a mapping of settings (%s), not %s", strings.Join(configKeys, ", "), describe(root))
+		return
+	}
+	fields, _ := c.fields(root)
+	for _, f := range fields {
+		k, v := f.key.Value, f.value
+		if isAlias(v) || (v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null") {
+			continue // an alias is already an error; null is the same as absent
+		}
+		ok := true
+		switch k {
+		case "host":
+			cfg.Host, ok = c.host(v)
+		case "project":
+			cfg.Project, ok = c.project(v)
+		case "protect":
+			cfg.Protect, ok = c.protect(v)
+		case "max_deletes":
+			cfg.MaxDeletes, ok = c.maxDeletes(v)
+		default:
+			c.unknownKey(f.key, configKeys, manifestKeys, "in a manifest: this file is the directory's config, so write holdouts in other files")
+			continue
+		}
+		if ok {
+			cfg.Pos[k] = c.pos(f.key)
+		}
+	}
+}
+
+// host checks the value of `host`: the URL of a PostHog site.
+func (c *checker) host(n *yaml.Node) (string, bool) {
+	s, ok := c.str(n, "host")
+	if !ok {
+		return "", false
+	}
+	const example = "https://us.posthog.com"
+	shown := quote(s)
+	if strings.HasPrefix(s, "phx_") {
+		shown = "(not shown: it looks like an API key)"
+	}
+	u, err := url.Parse(s)
+	switch {
+	case s == "":
+		c.errorf(n, CodeInvalidHost, "host is empty; set it to the PostHog site's URL, such as %s, or remove the key", example)
+	case !strings.Contains(s, "://"):
+		c.errorf(n, CodeInvalidHost, "host %s has no scheme; write it as a URL, such as %s", shown, example)
+	case err != nil:
+		c.errorf(n, CodeInvalidHost, "host %s is not a valid URL; write it as the PostHog site's URL, such as %s", shown, example)
+	case u.User != nil:
+		// Do not echo it: it holds a password.
+		c.errorf(n, CodeInvalidHost, "host must not hold a user name or password (not shown); the API key is passed separately, never in a file")
+	case u.Scheme != "https" && u.Scheme != "http":
+		c.errorf(n, CodeInvalidHost, "host %s has the scheme %q; use https://", shown, u.Scheme)
+	case u.Hostname() == "":
+		c.errorf(n, CodeInvalidHost, "host %s has no host name; write the site's URL, such as %s", shown, example)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		c.errorf(n, CodeInvalidHost, "host %s must not have a query or fragment; write the site's base URL, such as %s", shown, example)
+	default:
+		return s, true
+	}
+	return "", false
+}
+
+// project checks the value of `project`: a positive numeric project id,
+// quoted or not.
+func (c *checker) project(n *yaml.Node) (string, bool) {
+	const how = "use the positive number in the project's URL (/project/N)"
+	if p := yaml11Number(n); p != "" {
+		c.errorf(n, CodeYAML11Number, "project %s; write it in plain decimal digits", p)
+		return "", false
+	}
+	switch tag := n.ShortTag(); {
+	case n.Kind == yaml.ScalarNode && tag == "!!float":
+		c.errorf(n, CodeInvalidProject, "project %s is not a project id; %s", n.Value, how)
+		return "", false
+	case n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!str"):
+		c.errorf(n, CodeWrongType, "project must be a project id, not %s; %s", describe(n), how)
+		return "", false
+	}
+	s := n.Value
+	switch {
+	case s == "@current":
+		c.errorf(n, CodeInvalidProject, `project "@current" is not allowed here: PostHog resolves it, on every request, to the project the key's owner last opened, so a directory would not describe one project; %s`, how)
+	case s == "" || strings.Trim(s, "0123456789") != "" || len(strings.TrimLeft(s, "0")) > maxProjectDigits:
+		c.errorf(n, CodeInvalidProject, "project %s is not a project id; %s", quote(s), how)
+	case strings.Trim(s, "0") == "":
+		c.errorf(n, CodeInvalidProject, "project %s is not a project id (ids start at 1); %s", quote(s), how)
+	default:
+		return strings.TrimLeft(s, "0"), true
+	}
+	return "", false
+}
+
+// protect checks the value of `protect`: a list of name patterns.
+func (c *checker) protect(n *yaml.Node) ([]string, bool) {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
+		c.errorf(n, CodeWrongType, "protect must be a list of name patterns, not a string; write protect: [%s]", quote(n.Value))
+		return nil, false
+	case n.Kind != yaml.SequenceNode:
+		c.errorf(n, CodeWrongType, "protect must be a list of name patterns, not %s", describe(n))
+		return nil, false
+	}
+	pats := []string{}
+	ok := true
+	for _, e := range n.Content {
+		if isAlias(e) {
+			ok = false
+			continue
+		}
+		s, valid := c.str(e, "a protect pattern")
+		switch {
+		case !valid:
+		case s == "":
+			c.errorf(e, CodeInvalidPattern, "protect pattern is empty, and would match no holdout; remove it")
+		case patternError(s) != nil:
+			c.errorf(e, CodeInvalidPattern, "protect pattern %s is not valid: %v; patterns use path.Match syntax (* for any run of characters, ? for one, [a-z] for a class, \\ to quote)", quote(s), patternError(s))
+		default:
+			pats = append(pats, s)
+			continue
+		}
+		ok = false
+	}
+	return pats, ok
+}
+
+// patternError is the error path.Match gives a malformed pattern; it
+// checks the whole pattern whatever the name.
+func patternError(pat string) error {
+	if _, err := path.Match(pat, ""); errors.Is(err, path.ErrBadPattern) {
+		return err
+	}
+	return nil
+}
+
+// maxDeletes checks the value of `max_deletes`: a whole number of 0 or more.
+func (c *checker) maxDeletes(n *yaml.Node) (*int, bool) {
+	if p := yaml11Number(n); p != "" {
+		c.errorf(n, CodeYAML11Number, "max_deletes %s; write it in plain decimal digits", p)
+		return nil, false
+	}
+	var i int64
+	switch tag := n.ShortTag(); {
+	case n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float"):
+		c.errorf(n, CodeWrongType, "max_deletes must be a whole number of 0 or more (the most holdouts one run may delete), not %s", describe(n))
+	case tag == "!!float":
+		c.errorf(n, CodeWrongType, "max_deletes must be a whole number, not %s", n.Value)
+	case n.Decode(&i) != nil || i < 0 || int64(int(i)) != i:
+		c.errorf(n, CodeOutOfRange, "max_deletes is %s; it must be a whole number of 0 or more (remove the key for no limit)", n.Value)
+	default:
+		v := int(i)
+		return &v, true
+	}
+	return nil, false
 }

@@ -22,6 +22,18 @@
 // text would change on its way to PostHog (1.10 sent as 1.1) is a
 // warning.
 //
+// # hogsync.yaml
+//
+// At the top of a manifest directory, a file named hogsync.yaml (or
+// hogsync.yml), in these letters, is not a manifest but the directory's
+// Config: host, project (a numeric id, never "@current"), protect (name
+// patterns in path.Match syntax that --prune never deletes) and
+// max_deletes. It is checked with the same file:line:col problems and
+// codes as manifests, unknown keys with suggestions. LoadDir returns it in
+// Result.Config; LoadConfig reads it alone. A file of that name anywhere
+// deeper is an ordinary manifest file, and a config key in it is the
+// error misplaced-config, which says where the config belongs.
+//
 // # Problem codes
 //
 // Every Error has a Code: stable, kebab-case, like actionlint's rule kinds,

@@ -98,3 +98,54 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// FuzzConfig feeds arbitrary bytes to the hogsync.yaml parser. Whatever
+// the input, it must not panic, and must return either a config that keeps
+// the Config invariants or well-formed problems, never both.
+func FuzzConfig(f *testing.F) {
+	for _, s := range []string{
+		"host: https://eu.posthog.com\nproject: 12345\nprotect: [manual-*, 'legacy [a-c]']\nmax_deletes: 5\n",
+		"project: \"0042\"\nmax_deletes: 0\nprotect: []\n",
+		"project: \"@current\"\nhost: ftp://x\n",
+		"protect: ['[a-', '']\nmax_deletes: -1\n",
+		"project: &p 1\nmax_deletes: *p\n---\nhost: x\n",
+		"hots: 1\nname: a\n",
+	} {
+		f.Add([]byte(s))
+	}
+	known := codeConstants(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := parseConfig("m/hogsync.yaml", data)
+		if (p.config == nil) == (len(p.errs) == 0) {
+			t.Fatalf("config %v with %d problems", p.config, len(p.errs))
+		}
+		for _, e := range p.errs {
+			if e.Pos.File != "m/hogsync.yaml" || e.Pos.Line < 1 || e.Pos.Col < 1 || e.Msg == "" || e.Severity != SeverityError || known[e.Code] == "" {
+				t.Errorf("malformed problem %#v", e)
+			}
+		}
+		c := p.config
+		if c == nil {
+			return
+		}
+		if c.Project != "" && (strings.Trim(c.Project, "0123456789") != "" || strings.HasPrefix(c.Project, "0") || len(c.Project) > maxProjectDigits) {
+			t.Errorf("project %q", c.Project)
+		}
+		if c.MaxDeletes != nil && *c.MaxDeletes < 0 {
+			t.Errorf("max_deletes %d", *c.MaxDeletes)
+		}
+		for _, pat := range c.Protect {
+			if pat == "" || patternError(pat) != nil {
+				t.Errorf("protect pattern %q", pat)
+			}
+		}
+		if c.Host != "" && !strings.HasPrefix(strings.ToLower(c.Host), "http") {
+			t.Errorf("host %q", c.Host)
+		}
+		for k := range c.Pos {
+			if !contains(configKeys, k) {
+				t.Errorf("position for key %q", k)
+			}
+		}
+	})
+}

@@ -85,8 +85,8 @@ func (c *checker) document(node *yaml.Node) *doc {
 		case "previous_names":
 			prev = f.value
 		default:
-			if isConfigName(path.Base(c.file)) && contains(configKeys, f.key.Value) {
-				c.errorf(f.key, CodeMisplacedConfig, "%s is a key of the directory config, which is read only from the hogsync.yaml at the top of the manifest directory; this file is read as a manifest: move it to the top", quote(f.key.Value))
+			if likeConfigName(path.Base(c.file)) && contains(configKeys, f.key.Value) {
+				c.errorf(f.key, CodeMisplacedConfig, "%s is a key of the directory config, which is read only from a file named hogsync.yaml (in lower case) at the top of the manifest directory; this file is read as a manifest", quote(f.key.Value))
 				continue
 			}
 			c.unknownKey(f.key, holdoutKeys, groupKeys, "in a filter group (an item of filters)")
