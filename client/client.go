@@ -15,13 +15,7 @@ import (
 	"golang.org/x/time/rate"
 )
 
-const (
-	defaultUserAgent = "hogsync/dev"
-	defaultPageSize  = 100
-	// defaultMaxPages stops a list that never ends: at the default page
-	// size that is a million items, far beyond any real project.
-	defaultMaxPages = 10_000
-)
+const defaultUserAgent = "hogsync/dev"
 
 // Client talks to one PostHog project. It is safe for concurrent use once
 // New has returned it.
@@ -41,6 +35,9 @@ type Client struct {
 	userAgent string
 	pageSize  int
 	maxPages  int
+	// maxListItems and maxListBytes bound one reading of a list.
+	maxListItems int
+	maxListBytes int64
 
 	attempts       int           // per request, the first included
 	maxRetryWait   time.Duration // cap on each pause between attempts
@@ -92,18 +89,6 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
-// WithPageSize sets the page size that list requests ask for (?limit=);
-// the default is 100.
-func WithPageSize(n int) Option {
-	return func(c *Client) {
-		if n < 1 {
-			c.optErrs = append(c.optErrs, fmt.Errorf("page size %d must be at least 1", n))
-			return
-		}
-		c.pageSize = n
-	}
-}
-
 // New returns a client for project on the PostHog site at host,
 // authenticating with the personal API key apiKey.
 //
@@ -120,7 +105,10 @@ func New(host, project, apiKey string, opts ...Option) (*Client, error) {
 		userAgent: defaultUserAgent,
 		pageSize:  defaultPageSize,
 		maxPages:  defaultMaxPages,
-		hc:        &http.Client{},
+
+		maxListItems: defaultMaxListItems,
+		maxListBytes: defaultMaxListBytes,
+		hc:           &http.Client{},
 
 		attempts:       defaultAttempts,
 		maxRetryWait:   defaultMaxRetryWait,

@@ -224,10 +224,10 @@ func TestRequestHeadersAndBodies(t *testing.T) {
 		}
 		auth := "Bearer " + testKey
 		want := []summary{
-			{Method: "GET", Path: "/api/projects/1/experiment_holdouts/", Query: "limit=100", Auth: auth, Accept: "application/json", UA: ua.want},
+			{Method: "GET", Path: "/api/projects/1/experiment_holdouts/", Query: "limit=1000", Auth: auth, Accept: "application/json", UA: ua.want},
 			// Archived experiments are listed apart, at the same time.
-			{Method: "GET", Path: "/api/projects/1/experiments/", Query: "archived=true&limit=100", Auth: auth, Accept: "application/json", UA: ua.want},
-			{Method: "GET", Path: "/api/projects/1/experiments/", Query: "limit=100", Auth: auth, Accept: "application/json", UA: ua.want},
+			{Method: "GET", Path: "/api/projects/1/experiments/", Query: "archived=true&limit=1000", Auth: auth, Accept: "application/json", UA: ua.want},
+			{Method: "GET", Path: "/api/projects/1/experiments/", Query: "limit=1000", Auth: auth, Accept: "application/json", UA: ua.want},
 			{Method: "POST", Path: "/api/projects/1/experiment_holdouts/", Auth: auth, Accept: "application/json", UA: ua.want,
 				ContentType: "application/json", ContentLength: int64(len(wantBody)), Body: wantBody},
 			{Method: "PATCH", Path: "/api/projects/1/experiment_holdouts/12/", Auth: auth, Accept: "application/json", UA: ua.want,

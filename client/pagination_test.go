@@ -79,10 +79,17 @@ func TestListPagination(t *testing.T) {
 		opts      []Option
 		wantQuery []string
 	}{
-		{name: "250 over 3 pages", items: 250, wantQuery: []string{"limit=100", "limit=100&offset=100", "limit=100&offset=200"}},
-		{name: "exactly one page", items: 100, wantQuery: []string{"limit=100"}},
-		{name: "empty", items: 0, wantQuery: []string{"limit=100"}},
+		{name: "2500 over 3 pages", items: 2500, wantQuery: []string{"limit=1000", "limit=1000&offset=1000", "limit=1000&offset=2000"}},
+		{name: "exactly one page", items: 1000, wantQuery: []string{"limit=1000"}},
+		{name: "empty", items: 0, wantQuery: []string{"limit=1000"}},
 		{name: "page size 120", items: 250, opts: []Option{WithPageSize(120)}, wantQuery: []string{"limit=120", "limit=120&offset=120", "limit=120&offset=240"}},
+		{name: "page size 100, 20 pages", items: 1950, opts: []Option{WithPageSize(100)}, wantQuery: func() []string {
+			q := []string{"limit=100"}
+			for o := 100; o < 1950; o += 100 {
+				q = append(q, fmt.Sprintf("limit=100&offset=%d", o))
+			}
+			return q
+		}()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,6 +108,13 @@ func TestListPagination(t *testing.T) {
 			for _, r := range rec.all() {
 				queries = append(queries, r.Query)
 			}
+			// The first page comes first; the others are read at once.
+			slices.SortFunc(queries[1:], func(a, b string) int {
+				if len(a) != len(b) {
+					return len(a) - len(b)
+				}
+				return strings.Compare(a, b)
+			})
 			if diff := cmp.Diff(tt.wantQuery, queries); diff != "" {
 				t.Errorf("requests (-want +got):\n%s", diff)
 			}
@@ -149,14 +163,14 @@ func TestListNextToOtherHostNotFollowed(t *testing.T) {
 func TestListDedupe(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("offset") == "" {
-			writeJSON(w, 200, map[string]any{"next": "https://us.posthog.com/api/projects/1/experiment_holdouts/?limit=100&offset=2",
+			writeJSON(w, 200, map[string]any{"next": "https://us.posthog.com/api/projects/1/experiment_holdouts/?limit=2&offset=2",
 				"results": []any{map[string]any{"id": 2, "name": "b"}, map[string]any{"id": 1, "name": "a"}}})
 			return
 		}
 		// A row shifted across the page boundary arrives twice.
 		writeJSON(w, 200, map[string]any{"next": nil, "results": []any{map[string]any{"id": 1, "name": "a-again"}, map[string]any{"id": 3, "name": "c"}}})
 	})
-	hs, err := newClient(t, srv.URL).List(context.Background())
+	hs, err := newClient(t, srv.URL, WithPageSize(2)).List(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +332,7 @@ func TestListRereadsWhenRowsShiftBetweenPages(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"count": 3, "next": nil, "results": order[2:]})
 	})
-	hs, err := newClient(t, srv.URL).List(context.Background())
+	hs, err := newClient(t, srv.URL, WithPageSize(2)).List(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +349,7 @@ func TestListGivesUpOnAListThatKeepsChanging(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"count": 3, "next": nil, "results": []any{map[string]any{"id": 2}}})
 	})
-	_, err := newClient(t, srv.URL).List(context.Background())
+	_, err := newClient(t, srv.URL, WithPageSize(2)).List(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "the list changed while it was read, 3 times running") {
 		t.Errorf("err = %v", err)
 	}
@@ -400,7 +414,7 @@ func TestListExperimentsReadsArchivedToo(t *testing.T) {
 		queries = append(queries, r.Query)
 	}
 	slices.Sort(queries)
-	if diff := cmp.Diff([]string{"archived=true&limit=" + strconv.Itoa(defaultPageSize), "limit=" + strconv.Itoa(defaultPageSize)}, queries); diff != "" {
+	if diff := cmp.Diff([]string{"archived=true&limit=1000", "limit=1000"}, queries); diff != "" {
 		t.Errorf("queries (-want +got):\n%s", diff)
 	}
 }

@@ -19,7 +19,7 @@ import (
 )
 
 const (
-	maxBodyBytes      = 64 << 20 // a success body larger than this is refused
+	maxBodyBytes      = 64 << 20 // a success body larger than this is refused (list pages: see WithListLimits)
 	maxErrorBodyBytes = 1 << 20  // an error body is read up to this for decoding
 	maxErrorTextBytes = 512      // APIError.Body keeps at most this much
 )
@@ -32,6 +32,7 @@ type request struct {
 	path   string
 	query  string
 	body   []byte
+	bytes  *byteBudget // for a list page: the listing's byte limit
 }
 
 // transportError is a failure to get a complete response: no connection, a
@@ -189,19 +190,28 @@ func (c *Client) attempt(ctx context.Context, r request, out any) (int, error) {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes)) // let the connection be reused
 		return resp.StatusCode, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
-	if err != nil {
+	// The body is decoded as it arrives, once, through a reader that
+	// counts it against the body's (or the listing's) size limit.
+	rb := &bodyReader{r: resp.Body, limit: maxBodyBytes, shared: r.bytes}
+	err = decodeBody(rb, out)
+	switch {
+	case rb.over:
+		if r.bytes != nil {
+			return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: %w", r.method, path, &ListLimitError{What: "bytes", Limit: r.bytes.limit})}
+		}
+		return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: %d response is larger than %d MiB", r.method, path, resp.StatusCode, maxBodyBytes>>20)}
+	case rb.err != nil:
 		return resp.StatusCode, &transportError{
 			method:  r.method,
-			err:     fmt.Errorf("%s %s: read %d response: %w", r.method, path, resp.StatusCode, err),
+			err:     fmt.Errorf("%s %s: read %d response: %w", r.method, path, resp.StatusCode, rb.err),
 			sent:    true,
 			timeout: timedOut(),
 		}
-	}
-	if len(b) > maxBodyBytes {
-		return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: %d response is larger than %d MiB", r.method, path, resp.StatusCode, maxBodyBytes>>20)}
-	}
-	if err := decodeJSON(b, out); err != nil {
+	case err != nil:
+		var lim *ListLimitError
+		if errors.As(err, &lim) {
+			return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: %w", r.method, path, lim)}
+		}
 		ct := resp.Header.Get("Content-Type")
 		if ct == "" {
 			ct = "none"
@@ -213,21 +223,74 @@ func (c *Client) attempt(ctx context.Context, r request, out any) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// decodeJSON decodes b into out with numbers kept as json.Number, and
-// refuses empty bodies and trailing data.
-func decodeJSON(b []byte, out any) error {
-	if len(bytes.TrimSpace(b)) == 0 {
+// streamDecoder is a response value that decodes itself from the body's
+// JSON tokens as they arrive (a list page, item by item).
+type streamDecoder interface {
+	decodeFrom(dec *json.Decoder) error
+}
+
+// decodeBody decodes the JSON body r into out with numbers kept as
+// json.Number, and refuses empty bodies and trailing data.
+func decodeBody(r io.Reader, out any) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	var err error
+	if sd, ok := out.(streamDecoder); ok {
+		err = sd.decodeFrom(dec)
+	} else {
+		err = dec.Decode(out)
+	}
+	if err == io.EOF {
 		return errors.New("empty body, expected JSON")
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(out); err != nil {
+	if err != nil {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("unexpected data after the JSON value")
 	}
 	return nil
+}
+
+// errBodyLimit ends a body that went over its size limit.
+var errBodyLimit = errors.New("response body over its size limit")
+
+// byteBudget is the bytes one listing may read, shared by its pages.
+type byteBudget struct {
+	used  atomic.Int64
+	limit int64
+}
+
+// bodyReader reads a response body, counting it against limit and, when
+// set, the listing's shared budget. It keeps the first read error, so that
+// a body cut short is told apart from a body that is not JSON.
+type bodyReader struct {
+	r      io.Reader
+	n      int64
+	limit  int64
+	shared *byteBudget // nil when the body is not part of a listing
+	over   bool        // a limit was passed
+	err    error       // the first read error other than io.EOF
+}
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.over {
+		return 0, errBodyLimit
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if b.shared != nil {
+		b.over = b.shared.used.Add(int64(n)) > b.shared.limit
+	} else {
+		b.over = b.n > b.limit
+	}
+	if b.over {
+		return 0, errBodyLimit
+	}
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
 }
 
 // apiError builds the *APIError for a non-2xx response with body b.

@@ -92,7 +92,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := []any{c.attempts, c.maxRetryWait, c.requestTimeout, c.limiter.Limit(), c.limiter.Burst(), c.pageSize, c.userAgent}
-	want := []any{4, 60 * time.Second, 30 * time.Second, rate.Limit(6), 10, 100, "hogsync/dev"}
+	want := []any{4, 60 * time.Second, 30 * time.Second, rate.Limit(6), 10, 1000, "hogsync/dev"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
@@ -508,7 +508,7 @@ func TestRateLimiter(t *testing.T) {
 func TestRateLimiterListPages(t *testing.T) {
 	var rec recorder
 	srv := newServer(t, drfList(t, &rec, "https://us.posthog.com", holdoutItems(250)))
-	c := newClient(t, srv.URL, WithRateLimit(1e-9, 10))
+	c := newClient(t, srv.URL, WithRateLimit(1e-9, 10), WithPageSize(100))
 	if _, err := c.List(context.Background()); err != nil {
 		t.Fatal(err)
 	}

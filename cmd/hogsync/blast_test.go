@@ -94,7 +94,7 @@ func TestBlastRadiusReadsEveryExperimentPage(t *testing.T) {
 			pages++
 		}
 	}
-	if pages != 2 {
-		t.Errorf("%d experiment list requests, want 2 (151 at 100 a page)", pages)
+	if pages != 1 {
+		t.Errorf("%d experiment list requests, want 1 (151 at 1000 a page)", pages)
 	}
 }

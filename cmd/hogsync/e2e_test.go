@@ -271,9 +271,9 @@ func TestSyncPaginationListsEverything(t *testing.T) {
 			lists++
 		}
 	}
-	// 250 holdouts at PostHog's page size of 100: three pages, no more.
-	if lists != 3 {
-		t.Errorf("list requests = %d, want 3", lists)
+	// 250 holdouts at the client's page size of 1000: one page, no more.
+	if lists != 1 {
+		t.Errorf("list requests = %d, want 1", lists)
 	}
 }
 

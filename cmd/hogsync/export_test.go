@@ -206,8 +206,8 @@ func TestExportMigratesToAnotherProject(t *testing.T) {
 			lists++
 		}
 	}
-	if lists != 2 {
-		t.Errorf("list requests = %d, want 2 (150 holdouts, pages of 100)", lists)
+	if lists != 1 {
+		t.Errorf("list requests = %d, want 1 (150 holdouts, pages of 1000)", lists)
 	}
 	if n := len(dirFiles(t, out)); n != 150 {
 		t.Fatalf("%d files, want 150", n)
