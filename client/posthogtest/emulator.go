@@ -72,12 +72,16 @@ type Holdout struct {
 }
 
 // Request is one request the emulator served. It never holds the
-// Authorization header, the body, or the value of a personal_api_key
-// query parameter.
+// Authorization header or the value of a personal_api_key, in the query
+// or in the body.
 type Request struct {
 	Method   string
 	Path     string
 	RawQuery string // with personal_api_key values replaced by "REDACTED"
+	// Body is the body as the emulator read it (nil when empty, or sent
+	// without Content-Length), with every registered key, and the value of
+	// a personal_api_key member or form field, replaced by "REDACTED".
+	Body []byte
 	// Status is the status sent; 0 when the connection was dropped without
 	// a response (a fault, or the client went away during injected latency).
 	Status int
@@ -98,17 +102,20 @@ type Emulator struct {
 	reorderLists int
 	rng          *rand.Rand // change-request uuids, deterministic
 
-	projects    map[int64]bool
-	keys        map[string]Key
-	holdouts    map[int64]*holdoutRow   // by id; ids are global, like a Postgres sequence
-	byProject   map[int64][]*holdoutRow // cache of projectHoldouts
-	experiments map[int64]*experimentRow
-	lastHoldout int64
-	lastExp     int64
-	lastFlag    int64
+	projects     map[int64]bool
+	projectNames map[int64]string // SetProjectName
+	keys         map[string]Key
+	holdouts     map[int64]*holdoutRow   // by id; ids are global, like a Postgres sequence
+	byProject    map[int64][]*holdoutRow // cache of projectHoldouts
+	experiments  map[int64]*experimentRow
+	lastHoldout  int64
+	lastExp      int64
+	lastFlag     int64
 
-	requests []Request
-	stats    Stats
+	requests  []Request
+	stats     Stats
+	received  int                          // requests received, for onRequest
+	onRequest func(n int, r *http.Request) // SetOnRequest
 
 	approvalsOn    bool
 	changeRequests []*changeRequest
@@ -125,6 +132,7 @@ type holdoutRow struct {
 	createdBy   *User
 	createdAt   time.Time
 	updatedAt   time.Time
+	rendered    rawJSON // stored()'s cache; zero after any change
 }
 
 // New returns an emulator with project DefaultProject, DefaultKey
@@ -132,14 +140,15 @@ type holdoutRow struct {
 // real clock.
 func New() *Emulator {
 	e := &Emulator{
-		now:         time.Now,
-		scopeObject: "experiment_holdout",
-		rng:         rand.New(rand.NewPCG(0x706f7374, 0x686f67)),
-		projects:    map[int64]bool{DefaultProject: true},
-		keys:        map[string]Key{},
-		holdouts:    map[int64]*holdoutRow{},
-		byProject:   map[int64][]*holdoutRow{},
-		experiments: map[int64]*experimentRow{},
+		now:          time.Now,
+		scopeObject:  "experiment_holdout",
+		rng:          rand.New(rand.NewPCG(0x706f7374, 0x686f67)),
+		projects:     map[int64]bool{DefaultProject: true},
+		projectNames: map[int64]string{},
+		keys:         map[string]Key{},
+		holdouts:     map[int64]*holdoutRow{},
+		byProject:    map[int64][]*holdoutRow{},
+		experiments:  map[int64]*experimentRow{},
 	}
 	e.keys[DefaultKey] = Key{Scopes: []string{"*"}, CurrentProject: DefaultProject, User: DefaultUser()}
 	return e
@@ -433,15 +442,52 @@ func (e *Emulator) newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-// logRequest appends to the request log; the caller holds e.mu.
-func (e *Emulator) logRequest(r *http.Request, status int) {
-	e.stats.Requests++
+// logRequest appends to the request log and counts the request; the
+// caller holds e.mu.
+func (e *Emulator) logRequest(r *http.Request, body []byte, status int) {
+	e.stats.count(r)
 	e.requests = append(e.requests, Request{
 		Method:   r.Method,
 		Path:     e.redact(r.URL.Path),
 		RawQuery: e.redact(redactQuery(r.URL.RawQuery)),
+		Body:     e.redactBody(body),
 		Status:   status,
 	})
+}
+
+// redactBody is body with every registered key, the value of a
+// personal_api_key member of a JSON object, and the value of a
+// personal_api_key form field replaced by "REDACTED". The caller holds
+// e.mu.
+func (e *Emulator) redactBody(body []byte) []byte {
+	if len(body) == 0 || len(body) > maxBodyBytes {
+		return nil
+	}
+	s := e.redact(string(body))
+	if !strings.Contains(s, "personal_api_key") {
+		return []byte(s)
+	}
+	v, err := decodeJSON([]byte(s))
+	if err != nil {
+		return []byte(redactQuery(s)) // a form body, or not JSON at all
+	}
+	o, ok := v.(*object)
+	if !ok {
+		return []byte(s)
+	}
+	key, ok := o.get("personal_api_key")
+	if !ok || key == "REDACTED" {
+		return []byte(s)
+	}
+	if k, ok := key.(string); ok {
+		if quoted := string(encodeJSON(k)); strings.Contains(s, quoted) {
+			return []byte(strings.ReplaceAll(s, quoted, `"REDACTED"`))
+		}
+	}
+	// Not findable as written (escaped, or not a string): the body
+	// re-encoded with the value replaced.
+	o.set("personal_api_key", "REDACTED")
+	return encodeJSON(o)
 }
 
 // redactQuery replaces the value of every personal_api_key parameter.

@@ -266,7 +266,7 @@ func (e *Emulator) experimentJSON(x *experimentRow) *object {
 	)
 	var holdout any
 	if h := e.holdouts[x.HoldoutID]; x.HoldoutID != 0 && h != nil {
-		holdout = h.json(h.filters)
+		holdout = h.stored()
 		flagFilters.set("holdout", obj("id", h.id, "exclusion_percentage", firstPercentage(h)))
 	} else if x.holdoutCleared {
 		flagFilters.set("holdout", nil)

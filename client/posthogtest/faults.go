@@ -47,6 +47,43 @@ type Stats struct {
 	Requests  int // every request received, including faulted ones
 	Throttled int // 429 responses: throttle mode, Every429, ServerErrors 429
 	Faults    int // requests answered or dropped by Faults (latency alone does not count)
+
+	// Requests by route and method, whatever their answer (faulted,
+	// throttled and refused ones included). A project route's id may be
+	// "@current" or a number.
+	HoldoutLists    int // GET or HEAD on /api/projects/{id}/experiment_holdouts/
+	ExperimentLists int // GET or HEAD on /api/projects/{id}/experiments/
+	Creates         int // POST on the holdouts list
+	HoldoutReads    int // GET or HEAD on one holdout
+	Patches         int // PATCH or PUT on one holdout
+	Deletes         int // DELETE on one holdout
+	ProjectReads    int // GET or HEAD on /api/projects/{id}/
+}
+
+// count counts one request r.
+func (s *Stats) count(r *http.Request) {
+	s.Requests++
+	rt, ok := parseRoute(r.URL.Path)
+	if !ok {
+		return
+	}
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
+	switch {
+	case rt.kind == routeHoldoutList && read:
+		s.HoldoutLists++
+	case rt.kind == routeHoldoutList && r.Method == http.MethodPost:
+		s.Creates++
+	case rt.kind == routeExperimentList && read:
+		s.ExperimentLists++
+	case rt.kind == routeHoldout && read:
+		s.HoldoutReads++
+	case rt.kind == routeHoldout && (r.Method == http.MethodPatch || r.Method == http.MethodPut):
+		s.Patches++
+	case rt.kind == routeHoldout && r.Method == http.MethodDelete:
+		s.Deletes++
+	case rt.kind == routeProject && read:
+		s.ProjectReads++
+	}
 }
 
 type faultState struct {
@@ -77,6 +114,15 @@ func (e *Emulator) SetFaults(f Faults) {
 	}
 }
 
+// SetLatency sets Faults.Latency alone, leaving the rest of the fault
+// script as it is: every request waits d before anything else. It costs
+// one timer per request, so benchmarks can model a distant PostHog.
+func (e *Emulator) SetLatency(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults.latency = max(d, 0)
+}
+
 // Stats returns the counters.
 func (e *Emulator) Stats() Stats {
 	e.mu.Lock()
@@ -86,7 +132,7 @@ func (e *Emulator) Stats() Stats {
 
 // injectFaults applies latency and the pre-handling faults. It reports
 // whether the request should go on to normal handling.
-func (e *Emulator) injectFaults(w http.ResponseWriter, r *http.Request) bool {
+func (e *Emulator) injectFaults(w http.ResponseWriter, r *http.Request, body []byte) bool {
 	e.mu.Lock()
 	latency := e.faults.latency
 	e.mu.Unlock()
@@ -118,7 +164,7 @@ func (e *Emulator) injectFaults(w http.ResponseWriter, r *http.Request) bool {
 			e.stats.Throttled++
 		}
 	}
-	e.logRequest(r, status)
+	e.logRequest(r, body, status)
 	e.mu.Unlock()
 
 	if resp == nil {

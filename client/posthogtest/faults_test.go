@@ -72,7 +72,8 @@ func TestServerErrors(t *testing.T) {
 	if d := cmp.Diff([]int{502, 500, 429, 503, 200}, statuses(e.emu.Requests())); d != "" {
 		t.Errorf("logged statuses (-want +got):\n%s", d)
 	}
-	if d := cmp.Diff(posthogtest.Stats{Requests: 5, Throttled: 1, Faults: 4}, e.emu.Stats()); d != "" {
+	// Faulted requests count for their route too.
+	if d := cmp.Diff(posthogtest.Stats{Requests: 5, Throttled: 1, Faults: 4, HoldoutLists: 4, Creates: 1}, e.emu.Stats()); d != "" {
 		t.Errorf("stats (-want +got):\n%s", d)
 	}
 }
@@ -190,4 +191,18 @@ func TestSetFaultsRejectsNonErrors(t *testing.T) {
 		}
 	}()
 	e.emu.SetFaults(posthogtest.Faults{ServerErrors: []int{200}})
+}
+
+func TestSetLatencyKeepsFaults(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.emu.SetFaults(posthogtest.Faults{ServerErrors: []int{503}})
+	e.emu.SetLatency(time.Millisecond)
+	start := time.Now()
+	e.do(call{method: "GET", path: holdouts1}).must(t, 503)
+	if d := time.Since(start); d < time.Millisecond {
+		t.Errorf("answered after %v, want at least 1ms", d)
+	}
+	e.emu.SetLatency(0)
+	e.do(call{method: "GET", path: holdouts1}).must(t, 200)
 }

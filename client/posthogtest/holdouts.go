@@ -48,6 +48,17 @@ func (r *holdoutRow) json(filters any) *object {
 	)
 }
 
+// stored is the row as every read from the database renders it (list,
+// retrieve, the holdout nested in an experiment), rendered once and kept
+// until the row changes.
+func (r *holdoutRow) stored() rawJSON {
+	if r.rendered.b == nil {
+		b, ok := renderJSON(r.json(r.filters))
+		r.rendered = rawJSON{b, ok}
+	}
+	return r.rendered
+}
+
 func (q *apiRequest) listHoldouts() *response {
 	rows := q.e.projectHoldouts(q.project)
 	if q.e.shuffleSeed != 0 || q.e.reorderSeed != 0 {
@@ -56,10 +67,13 @@ func (q *apiRequest) listHoldouts() *response {
 	}
 	p := paginate(q.r, len(rows))
 	results := make([]any, 0, p.hi-p.lo)
+	size := 512 // count, next, previous
 	for _, row := range rows[p.lo:p.hi] {
-		results = append(results, row.json(row.filters))
+		s := row.stored()
+		results = append(results, s)
+		size += len(s.b) + 1
 	}
-	return jsonResponse(http.StatusOK, obj("count", len(rows), "next", p.next, "previous", p.previous, "results", results))
+	return jsonResponseSize(http.StatusOK, obj("count", len(rows), "next", p.next, "previous", p.previous, "results", results), size)
 }
 
 // lookup is get_object(): the holdout named by the {id} segment, if it is
@@ -81,7 +95,7 @@ func (q *apiRequest) retrieveHoldout() *response {
 	if row == nil {
 		return notFound()
 	}
-	return jsonResponse(http.StatusOK, row.json(row.filters))
+	return jsonResponse(http.StatusOK, row.stored())
 }
 
 func (q *apiRequest) createHoldout() *response {
@@ -191,6 +205,7 @@ func (e *Emulator) applyUpdate(row *holdoutRow, v validated) (any, bool) {
 		}
 	}
 	row.updatedAt = dbTime(e.now())
+	row.rendered = rawJSON{}
 	return filters, true
 }
 

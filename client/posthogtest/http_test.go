@@ -145,7 +145,7 @@ func TestEndpointNotFound(t *testing.T) {
 	for _, path := range []string{
 		"/",
 		"/api/",
-		"/api/projects/1/",
+		"/api/projects/",
 		"/api/projects/1/feature_flags/",
 		"/api/environments/1/experiment_holdouts/",
 		"/api/projects/1/experiment_holdouts/1/extra/",
@@ -175,7 +175,7 @@ func TestRequestLog(t *testing.T) {
 	want := []posthogtest.Request{
 		{Method: "GET", Path: holdouts1, RawQuery: "limit=5", Status: 200},
 		{Method: "GET", Path: holdouts1, RawQuery: "personal_api_key=REDACTED&limit=1", Status: 200},
-		{Method: "POST", Path: holdouts1, Status: 400},
+		{Method: "POST", Path: holdouts1, Body: []byte(`{"personal_api_key":"REDACTED"}`), Status: 400},
 		{Method: "GET", Path: "/nope", Status: 404},
 	}
 	got := e.emu.Requests()
@@ -239,5 +239,79 @@ func TestConcurrentClients(t *testing.T) {
 	}
 	if got := len(e.emu.Requests()); got != 3*n {
 		t.Errorf("%d requests logged, want %d", got, 3*n)
+	}
+}
+
+// TestRequestBodies checks that the log holds each body as sent, so a
+// test can assert exactly what a PATCH carried, and never a key.
+func TestRequestBodies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.emu.Seed(1, posthogtest.Holdout{Name: "a", Filters: []map[string]any{{"rollout_percentage": 1}}})
+	const unregistered = "phx_not_registered_000000000000000000000000000000000000"
+	tests := []struct {
+		name string
+		c    call
+		want string
+	}{
+		{"a PATCH as sent", call{method: "PATCH", path: holdouts1 + "1/", body: `{"name":"b" , "filters":[{"rollout_percentage":10.0}]}`},
+			`{"name":"b" , "filters":[{"rollout_percentage":10.0}]}`},
+		{"no body", call{method: "GET", path: holdouts1}, ""},
+		{"a registered key anywhere", call{method: "PATCH", path: holdouts1 + "1/", body: `{"name":"` + posthogtest.DefaultKey + `"}`},
+			`{"name":"REDACTED"}`},
+		{"an unknown key in the body", call{method: "POST", path: holdouts1, key: noKey, body: `{"personal_api_key": "` + unregistered + `", "name":"x"}`},
+			`{"personal_api_key": "REDACTED", "name":"x"}`},
+		{"an escaped key", call{method: "POST", path: holdouts1, key: noKey, body: `{"personal_api_key":"\u0070hx_secret_value","name":"x"}`},
+			`{"personal_api_key":"REDACTED","name":"x"}`},
+		{"a key that is not a string", call{method: "POST", path: holdouts1, key: noKey, body: `{"personal_api_key":12345678}`},
+			`{"personal_api_key":"REDACTED"}`},
+		{"a form body", call{method: "POST", path: holdouts1, key: noKey, contentType: "application/x-www-form-urlencoded", body: "name=x&personal_api_key=" + unregistered},
+			"name=x&personal_api_key=REDACTED"},
+		{"not JSON", call{method: "POST", path: holdouts1, body: `{"personal_api_key":`}, `{"personal_api_key":`},
+	}
+	for _, tc := range tests {
+		e.emu.ResetRequests()
+		e.do(tc.c)
+		reqs := e.emu.Requests()
+		if len(reqs) != 1 {
+			t.Fatalf("%s: %d requests logged", tc.name, len(reqs))
+		}
+		if got := string(reqs[0].Body); got != tc.want {
+			t.Errorf("%s: body %q, want %q", tc.name, got, tc.want)
+		}
+		for _, secret := range []string{posthogtest.DefaultKey, unregistered, "phx_secret_value", "12345678"} {
+			if strings.Contains(string(reqs[0].Body), secret) {
+				t.Errorf("%s: the logged body holds a key", tc.name)
+			}
+		}
+	}
+}
+
+func TestStatsByRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.emu.Seed(1, posthogtest.Holdout{Name: "a", Filters: []map[string]any{{"rollout_percentage": 1}}})
+	for _, c := range []call{
+		{method: "GET", path: holdouts1},
+		{method: "HEAD", path: holdouts1 + "?limit=1"},
+		{method: "GET", path: "/api/projects/@current/experiment_holdouts"},
+		{method: "GET", path: "/api/projects/1/experiments/"},
+		{method: "GET", path: "/api/projects/1/experiments/?archived=true"},
+		{method: "POST", path: holdouts1, body: `{"name":"b","filters":[{"rollout_percentage":1}]}`},
+		{method: "POST", path: holdouts1, body: `{}`}, // refused, still counted
+		{method: "GET", path: holdouts1 + "1/"},
+		{method: "PATCH", path: holdouts1 + "1/", body: `{"name":"c"}`},
+		{method: "PUT", path: holdouts1 + "1", body: `{"name":"c"}`},
+		{method: "DELETE", path: holdouts1 + "2/"},
+		{method: "DELETE", path: holdouts1 + "2/"}, // 404, still counted
+		{method: "GET", path: "/api/projects/@current/"},
+		{method: "OPTIONS", path: holdouts1},
+		{method: "GET", path: "/api/nope/"},
+	} {
+		e.do(c)
+	}
+	want := posthogtest.Stats{Requests: 15, HoldoutLists: 3, ExperimentLists: 2, Creates: 2, HoldoutReads: 1, Patches: 2, Deletes: 2, ProjectReads: 1}
+	if d := cmp.Diff(want, e.emu.Stats()); d != "" {
+		t.Errorf("stats (-want +got):\n%s", d)
 	}
 }

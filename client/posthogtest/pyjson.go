@@ -500,14 +500,31 @@ func encodeJSON(v any) []byte {
 // renderJSON is encodeJSON that also reports whether PostHog could render
 // v at all: orjson refuses integers outside [-2^63, 2^64-1], and the
 // request then ends in Django's HTML 500 page.
-func renderJSON(v any) ([]byte, bool) {
+func renderJSON(v any) ([]byte, bool) { return renderJSONSize(v, 0) }
+
+// renderJSONSize is renderJSON into a buffer of capacity size, the
+// expected length: growing a large buffer by doubling costs more than
+// rendering.
+func renderJSONSize(v any, size int) ([]byte, bool) {
 	ok := true
-	b := appendJSON(nil, v, &ok)
+	b := appendJSON(make([]byte, 0, size), v, &ok)
 	return b, ok
+}
+
+// rawJSON is JSON text rendered before, written as is; ok is
+// renderJSON's verdict on it.
+type rawJSON struct {
+	b  []byte
+	ok bool
 }
 
 func appendJSON(b []byte, v any, ok *bool) []byte {
 	switch v := v.(type) {
+	case rawJSON:
+		if !v.ok {
+			*ok = false
+		}
+		return append(b, v.b...)
 	case nil:
 		return append(b, "null"...)
 	case bool:

@@ -42,8 +42,11 @@ func (resp *response) write(w http.ResponseWriter) {
 
 // jsonResponse answers v with Content-Type application/json, or with
 // Django's 500 page when PostHog's renderer cannot write v.
-func jsonResponse(status int, v any) *response {
-	b, ok := renderJSON(v)
+func jsonResponse(status int, v any) *response { return jsonResponseSize(status, v, 0) }
+
+// jsonResponseSize is jsonResponse with a hint of the body's length.
+func jsonResponseSize(status int, v any, size int) *response {
+	b, ok := renderJSONSize(v, size)
 	if !ok {
 		return djangoServerError()
 	}
@@ -108,14 +111,21 @@ func unauthorized(r *http.Request, code, detail string) *response {
 // ServeHTTP serves the PostHog API subset described in the package
 // documentation.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	e.received++
+	n, hook := e.received, e.onRequest
+	e.mu.Unlock()
+	if hook != nil {
+		hook(n, r)
+	}
 	body, err := readBody(r)
 	if err != nil {
 		e.mu.Lock()
-		e.logRequest(r, 0)
+		e.logRequest(r, nil, 0)
 		e.mu.Unlock()
 		panic(http.ErrAbortHandler)
 	}
-	if !e.injectFaults(w, r) {
+	if !e.injectFaults(w, r, body) {
 		return
 	}
 
@@ -134,7 +144,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if resp.drop {
 		status = 0
 	}
-	e.logRequest(r, status)
+	e.logRequest(r, body, status)
 	e.mu.Unlock()
 
 	if resp.drop {
@@ -176,11 +186,12 @@ const (
 	routeHoldoutList routeKind = iota + 1
 	routeHoldout
 	routeExperimentList
+	routeProject
 )
 
 type route struct {
 	kind    routeKind
-	project string // the raw {project_id} segment
+	project string // the raw {project_id} segment (routeProject: its {id})
 	id      string // the raw {id} segment of routeHoldout
 }
 
@@ -196,10 +207,12 @@ func parseRoute(path string) (route, bool) {
 		segs = segs[:len(segs)-1]
 	}
 	lookup := func(s string) bool { return s != "" && !strings.Contains(s, ".") }
-	if len(segs) < 2 || !lookup(segs[0]) {
+	if len(segs) < 1 || !lookup(segs[0]) {
 		return route{}, false
 	}
 	switch {
+	case len(segs) == 1:
+		return route{kind: routeProject, project: segs[0]}, true
 	case len(segs) == 2 && segs[1] == "experiment_holdouts":
 		return route{kind: routeHoldoutList, project: segs[0]}, true
 	case len(segs) == 3 && segs[1] == "experiment_holdouts" && lookup(segs[2]):
@@ -212,7 +225,7 @@ func parseRoute(path string) (route, bool) {
 
 // allow is the Allow header DRF sends for the route.
 func (rt route) allow() string {
-	if rt.kind == routeHoldout {
+	if rt.kind == routeHoldout || rt.kind == routeProject {
 		return "GET, PUT, PATCH, DELETE, HEAD, OPTIONS"
 	}
 	return "GET, POST, HEAD, OPTIONS"
@@ -223,7 +236,7 @@ func (rt route) action(method string) string {
 	if method == "OPTIONS" {
 		return "metadata"
 	}
-	if rt.kind == routeHoldout {
+	if rt.kind == routeHoldout || rt.kind == routeProject {
 		switch method {
 		case "GET", "HEAD":
 			return "retrieve"
@@ -304,6 +317,9 @@ func (q *apiRequest) serve() *response {
 	action := q.route.action(q.method)
 	if resp := q.authenticate(); resp != nil {
 		return resp
+	}
+	if q.route.kind == routeProject {
+		return q.serveProject(action)
 	}
 	object := e.scopeObject
 	if q.route.kind == routeExperimentList {
