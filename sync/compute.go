@@ -138,6 +138,9 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 			}
 		}
 	}
+	for i := range plan.Changes {
+		plan.Changes[i].Fingerprint = fingerprintOf(plan.Changes[i])
+	}
 	plan.sort()
 	return plan, nil
 }

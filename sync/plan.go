@@ -96,6 +96,10 @@ type Change struct {
 	// Warnings say what a reviewer should know about the desired state,
 	// such as filters that current PostHog stores but does not evaluate.
 	Warnings []string
+	// Fingerprint identifies what the reviewer is shown of the change: its
+	// two sides and the experiments it affects. Compute sets it; RenderJSON
+	// writes it, and SavedPlan.Stale compares it.
+	Fingerprint string
 }
 
 // Exclusion is the share of users the holdout excludes before and after

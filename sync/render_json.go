@@ -83,6 +83,8 @@ type jsonChange struct {
 	ExclusionBefore *json.Number `json:"exclusion_before"`
 	ExclusionAfter  *json.Number `json:"exclusion_after"`
 	Warnings        []string     `json:"warnings,omitempty"`
+	// Fingerprint is Change.Fingerprint.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 type jsonPos struct {
@@ -176,8 +178,8 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 			Source: posOrNil(ch.Source.File, ch.Source.Line, ch.Source.Col),
 			Before: stateOrNil(ch.Before), After: stateOrNil(ch.After),
 			Experiments: jsonExperiments(ch.Experiments), BlockedBy: jsonExperiments(ch.BlockedBy),
-			BlockedReason: BlockedReason(ch),
-			Diff:          unifiedText(ChangeDiff(ch)), RemoteUpdatedAt: ch.RemoteUpdatedAt,
+			BlockedReason: BlockedReason(ch), Fingerprint: ch.Fingerprint,
+			Diff: unifiedText(ChangeDiff(ch)), RemoteUpdatedAt: ch.RemoteUpdatedAt,
 		})
 	}
 	for _, cf := range p.Conflicts {

@@ -2,6 +2,8 @@ package sync
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,40 +38,235 @@ func ReadSavedPlan(r io.Reader) (SavedPlan, error) {
 
 // Stale compares the saved plan with one computed now from the same
 // manifests and PostHog's current state. It returns what differs, one
-// line per difference in words a reviewer can act on, or nothing when
-// applying the current plan does exactly what the saved one showed.
+// line per difference in words a reviewer can act on — which field of
+// which holdout moved in PostHog or in a manifest and how, which
+// experiment's status changed, which planned name PostHog now holds — or
+// nothing when applying the current plan does exactly what the saved one
+// showed. A plan made for another project or host is always stale.
 func (s SavedPlan) Stale(current Plan, meta Meta) []string {
 	var diffs []string
 	if s.Host != meta.Host || s.Project != meta.Project {
 		diffs = append(diffs, fmt.Sprintf("the plan was made for project %s at %s, not project %s at %s", s.Project, s.Host, meta.Project, meta.Host))
 	}
-	saved := map[string]string{}
+	saved := map[string]jsonChange{}
 	var keys []string
 	for _, c := range s.Changes {
 		k := changeKey(c.Action, c.Name, c.ID)
-		saved[k] = fingerprint(c.Before, c.After, c.Experiments)
-		keys = append(keys, k)
+		if _, dup := saved[k]; !dup {
+			keys = append(keys, k)
+		}
+		saved[k] = c
 	}
-	now := map[string]string{}
+	now := map[string]jsonChange{}
 	for _, c := range current.Changes {
-		jc := jsonChange{Action: c.Action.String(), Name: c.Name, ID: idOrNil(c.ID), Before: stateOrNil(c.Before), After: stateOrNil(c.After)}
+		jc := jsonChange{
+			Action: c.Action.String(), Name: c.Name, ID: idOrNil(c.ID),
+			Before: stateOrNil(c.Before), After: stateOrNil(c.After),
+			Experiments: jsonExperiments(c.Experiments), Fingerprint: c.Fingerprint,
+			Source: posOrNil(c.Source.File, c.Source.Line, c.Source.Col),
+		}
 		k := changeKey(jc.Action, jc.Name, jc.ID)
-		now[k] = fingerprint(jc.Before, jc.After, jsonExperiments(c.Experiments))
+		now[k] = jc
 		if _, ok := saved[k]; !ok {
-			diffs = append(diffs, fmt.Sprintf("now also: %s", k))
+			diffs = append(diffs, fmt.Sprintf("the plan made now also would %s, which the saved plan does not show", k))
 		}
 	}
 	for _, k := range keys {
-		fp, ok := now[k]
+		sc := saved[k]
+		nc, ok := now[k]
 		switch {
 		case !ok:
-			diffs = append(diffs, fmt.Sprintf("no longer needed or no longer possible: %s", k))
-		case fp != saved[k]:
-			diffs = append(diffs, fmt.Sprintf("changed since it was planned (in PostHog, in the experiments using it, or in the manifest): %s", k))
+			diffs = append(diffs, gone(sc, current))
+		case storedFingerprint(sc) != storedFingerprint(nc):
+			moved := whatMoved(sc, nc)
+			if len(moved) == 0 {
+				moved = []string{fmt.Sprintf("changed since it was planned (in PostHog, in the experiments using it, or in the manifest): %s", k)}
+			}
+			diffs = append(diffs, moved...)
 		}
 	}
 	slices.Sort(diffs)
-	return diffs
+	return slices.Compact(diffs)
+}
+
+// gone says why a saved change is not in the plan made now.
+func gone(sc jsonChange, current Plan) string {
+	k := changeKey(sc.Action, sc.Name, sc.ID)
+	if sc.Action == Create.String() {
+		if id, ok := current.Matched[sc.Name]; ok {
+			return fmt.Sprintf("holdout %q: PostHog now has a holdout with this name (id %d), so the planned create no longer applies", sc.Name, id)
+		}
+		for _, cf := range current.Conflicts {
+			if cf.Name == sc.Name {
+				return fmt.Sprintf("holdout %q: PostHog now has %d holdouts this manifest could mean (ids %s), so the planned create no longer applies", sc.Name, len(cf.IDs), joinIDs(cf.IDs))
+			}
+		}
+	}
+	return fmt.Sprintf("no longer needed or no longer possible: %s", k)
+}
+
+// whatMoved lists, field by field, how a change planned as saved differs
+// from the same change planned now.
+func whatMoved(saved, now jsonChange) []string {
+	label := fmt.Sprintf("holdout %q", saved.Name)
+	if saved.ID != nil {
+		label += fmt.Sprintf(" (id %d)", *saved.ID)
+	}
+	var out []string
+	for _, f := range stateDiffs(saved.Before, now.Before) {
+		out = append(out, fmt.Sprintf("%s: %s is %s in PostHog, the plan saw %s", label, f.path, f.now, f.saved))
+	}
+	where := ""
+	if now.Source != nil {
+		where = fmt.Sprintf(" (%s:%d:%d)", now.Source.File, now.Source.Line, now.Source.Col)
+	}
+	for _, f := range stateDiffs(saved.After, now.After) {
+		out = append(out, fmt.Sprintf("%s: the manifest%s was edited since: %s is %s now, the plan saw %s", label, where, f.path, f.now, f.saved))
+	}
+	out = append(out, experimentDiffs(label, saved.Experiments, now.Experiments)...)
+	return out
+}
+
+type fieldDiff struct{ path, saved, now string }
+
+// stateDiffs compares two states field by field; values are shown as
+// canonical JSON, "absent" where a side lacks the field.
+func stateDiffs(saved, now *jsonState) []fieldDiff {
+	if saved == nil || now == nil {
+		if (saved == nil) != (now == nil) {
+			return []fieldDiff{{path: "the holdout", saved: presence(saved != nil), now: presence(now != nil)}}
+		}
+		return nil
+	}
+	var out []fieldDiff
+	if saved.Name != now.Name {
+		out = append(out, fieldDiff{"name", shown(saved.Name), shown(now.Name)})
+	}
+	if saved.Description != now.Description {
+		out = append(out, fieldDiff{"description", shown(saved.Description), shown(now.Description)})
+	}
+	valueDiffs("filters", groupsAny(saved.Filters), groupsAny(now.Filters), &out)
+	return out
+}
+
+func presence(ok bool) string {
+	if ok {
+		return "present"
+	}
+	return "absent"
+}
+
+func groupsAny(gs []map[string]any) any {
+	out := make([]any, len(gs))
+	for i, g := range gs {
+		out[i] = g
+	}
+	return out
+}
+
+// valueDiffs appends where a and b differ below path.
+func valueDiffs(path string, a, b any, out *[]fieldDiff) {
+	if canon.Equal(a, b) {
+		return
+	}
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if aok && bok {
+		var keys []string
+		for k := range am {
+			keys = append(keys, k)
+		}
+		for k := range bm {
+			if _, ok := am[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			av, ain := am[k]
+			bv, bin := bm[k]
+			switch {
+			case !ain:
+				*out = append(*out, fieldDiff{path + "." + k, "absent", shown(bv)})
+			case !bin:
+				*out = append(*out, fieldDiff{path + "." + k, shown(av), "absent"})
+			default:
+				valueDiffs(path+"."+k, av, bv, out)
+			}
+		}
+		return
+	}
+	al, aok := a.([]any)
+	bl, bok := b.([]any)
+	if aok && bok {
+		for i := range max(len(al), len(bl)) {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			switch {
+			case i >= len(al):
+				*out = append(*out, fieldDiff{p, "absent", shown(bl[i])})
+			case i >= len(bl):
+				*out = append(*out, fieldDiff{p, shown(al[i]), "absent"})
+			default:
+				valueDiffs(p, al[i], bl[i], out)
+			}
+		}
+		return
+	}
+	*out = append(*out, fieldDiff{path, shown(a), shown(b)})
+}
+
+// maxShown bounds a value quoted in a stale-plan line.
+const maxShown = 80
+
+// shown is a value as a stale-plan line quotes it: canonical JSON, cut to
+// maxShown bytes on a character boundary.
+func shown(v any) string {
+	s := string(canon.JSON(v))
+	if len(s) <= maxShown {
+		return s
+	}
+	cut := maxShown
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// experimentDiffs says how the experiments a change affects moved.
+func experimentDiffs(label string, saved, now []jsonExperiment) []string {
+	was := map[int64]jsonExperiment{}
+	for _, e := range saved {
+		was[e.ID] = e
+	}
+	is := map[int64]jsonExperiment{}
+	for _, e := range now {
+		is[e.ID] = e
+	}
+	var out []string
+	for _, e := range now {
+		old, ok := was[e.ID]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("experiment %q (id %d, %s) now uses %s, the plan did not show it", e.Name, e.ID, e.Status, label))
+			continue
+		case old.Status != e.Status:
+			out = append(out, fmt.Sprintf("experiment %q (id %d) is now %s, the plan saw %s", e.Name, e.ID, e.Status, old.Status))
+		}
+		if old.Name != e.Name {
+			out = append(out, fmt.Sprintf("experiment %q (id %d) is now named %q", old.Name, e.ID, e.Name))
+		}
+		if old.Archived != e.Archived {
+			out = append(out, fmt.Sprintf("experiment %q (id %d) is now %s", e.Name, e.ID, map[bool]string{true: "archived", false: "no longer archived"}[e.Archived]))
+		}
+	}
+	for _, e := range saved {
+		if _, ok := is[e.ID]; !ok {
+			out = append(out, fmt.Sprintf("experiment %q (id %d) no longer uses %s", e.Name, e.ID, label))
+		}
+	}
+	return out
 }
 
 // Enforce returns p with every change that the saved plan showed as
@@ -101,10 +298,24 @@ func changeKey(action, name string, id *int64) string {
 	return fmt.Sprintf("%s holdout %q (id %d)", action, name, *id)
 }
 
-// fingerprint is the canonical JSON of a change's two sides, numbers
-// normalised, and of the experiments it affects (what the reviewer was
-// shown), so a plan read back from a file compares equal to the same plan
-// computed again, and to nothing else.
+// storedFingerprint is the change's fingerprint as written, or, for a
+// plan written before fingerprints were, as computed from its fields.
+func storedFingerprint(c jsonChange) string {
+	if c.Fingerprint != "" {
+		return c.Fingerprint
+	}
+	return fingerprint(c.Before, c.After, c.Experiments)
+}
+
+// fingerprintOf is a change's fingerprint, computed once by Compute.
+func fingerprintOf(c Change) string {
+	return fingerprint(stateOrNil(c.Before), stateOrNil(c.After), jsonExperiments(c.Experiments))
+}
+
+// fingerprint is a hash of the canonical JSON of a change's two sides,
+// numbers normalised, and of the experiments it affects (what the
+// reviewer was shown), so a plan read back from a file compares equal to
+// the same plan computed again, and to nothing else.
 func fingerprint(before, after *jsonState, experiments []jsonExperiment) string {
 	var b bytes.Buffer
 	b.Write(canon.JSON(experiments))
@@ -117,5 +328,6 @@ func fingerprint(before, after *jsonState, experiments []jsonExperiment) string 
 		b.Write(canon.JSON([]any{s.Name, s.Description, s.Filters}))
 		b.WriteByte(';')
 	}
-	return b.String()
+	sum := sha256.Sum256(b.Bytes())
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

@@ -1,9 +1,11 @@
 package sync
 
 import (
-	"github.com/hogsync/hogsync/internal/canon"
-
 	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,35 +28,156 @@ func savedFrom(t *testing.T, p Plan, meta Meta) SavedPlan {
 	return s
 }
 
+// A stale saved plan says what moved: which field of which holdout, in
+// PostHog or in a manifest, with both values; which experiment's status
+// changed; which planned name PostHog now holds.
 func TestSavedPlanStale(t *testing.T) {
 	meta := Meta{Host: "https://us.posthog.com", Project: "1", Prune: true}
 	saved := savedFrom(t, samplePlan(t), meta)
-	if d := saved.Stale(samplePlan(t), meta); len(d) != 0 {
-		t.Fatalf("the same plan read back is stale: %v", d)
+	type inputs struct {
+		manifests []manifest.Holdout
+		remotes   []client.Holdout
+		exps      []client.Experiment
 	}
+	edit := func(f func(*inputs)) Plan {
+		var in inputs
+		in.manifests, in.remotes, in.exps = sampleInputs()
+		f(&in)
+		p, err := Compute(in.manifests, in.remotes, in.exps, Options{Prune: true, Force: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		now  Plan
+		meta Meta
+		want []string
+	}{
+		{"nothing moved", samplePlan(t), meta, nil},
+		{
+			"a percentage edited in PostHog", edit(func(in *inputs) { in.remotes[0].Filters[0]["rollout_percentage"] = json.Number("15.0") }), meta,
+			[]string{`holdout "pricing" (id 2): filters[0].rollout_percentage is 15 in PostHog, the plan saw 10`},
+		},
+		{
+			"a description edited in PostHog", edit(func(in *inputs) { in.remotes[0].Description = str("by hand") }), meta,
+			[]string{`holdout "pricing" (id 2): description is "by hand" in PostHog, the plan saw "Pricing page holdout"`},
+		},
+		{
+			"properties added in PostHog", edit(func(in *inputs) {
+				in.remotes[2].Filters[0]["properties"] = []any{map[string]any{"key": "k", "value": "v"}}
+			}), meta,
+			[]string{`holdout "search-v2" (id 4): filters[0].properties is [{"key":"k","value":"v"}] in PostHog, the plan saw absent`},
+		},
+		{
+			"a manifest edited since", edit(func(in *inputs) { in.manifests[1].Filters[0].RolloutPercentage = 25 }), meta,
+			[]string{`holdout "pricing" (id 2): the manifest (m/pricing.yaml:1:7) was edited since: filters[0].rollout_percentage is 25 now, the plan saw 20`},
+		},
+		{
+			"an experiment launched since", edit(func(in *inputs) { in.exps[1].StartDate = str("2026-12-01T00:00:00Z") }), meta,
+			[]string{`experiment "annual-plan-banner" (id 8) is now running, the plan saw draft`},
+		},
+		{
+			"an experiment archived and one added", edit(func(in *inputs) {
+				in.exps[0].Archived = true
+				in.exps = append(in.exps, client.Experiment{ID: 20, Name: "late", Status: "paused", Holdout: &client.ExperimentHoldout{ID: 4}})
+			}), meta,
+			[]string{
+				`experiment "late" (id 20, paused) now uses holdout "search-v2" (id 4), the plan did not show it`,
+				`experiment "new-pricing-page" (id 7) is now archived`,
+			},
+		},
+		{
+			"a planned name taken in PostHog", edit(func(in *inputs) { in.remotes = append(in.remotes, remote(50, "checkout-q4", "1")) }), meta,
+			[]string{
+				`holdout "checkout-q4": PostHog now has a holdout with this name (id 50), so the planned create no longer applies`,
+				`the plan made now also would update holdout "checkout-q4" (id 50), which the saved plan does not show`,
+			},
+		},
+		{
+			"a planned name taken twice", edit(func(in *inputs) {
+				in.remotes = append(in.remotes, remote(50, "checkout-q4", "1"), remote(51, "checkout-q4", "1"))
+			}), meta,
+			[]string{`holdout "checkout-q4": PostHog now has 2 holdouts this manifest could mean (ids 50, 51), so the planned create no longer applies`},
+		},
+		{
+			"a holdout to delete is gone", edit(func(in *inputs) {
+				in.remotes = slices.DeleteFunc(in.remotes, func(h client.Holdout) bool { return h.ID == 3 })
+			}), meta,
+			[]string{`no longer needed or no longer possible: delete holdout "legacy" (id 3)`},
+		},
+		{
+			"another project", samplePlan(t), Meta{Host: meta.Host, Project: "2"},
+			[]string{"the plan was made for project 1 at https://us.posthog.com, not project 2 at https://us.posthog.com"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := cmp.Diff(tt.want, saved.Stale(tt.now, tt.meta)); d != "" {
+				t.Errorf("stale (-want +got):\n%s", d)
+			}
+		})
+	}
+}
 
-	// PostHog moved: pricing's percentage changed by hand since the review.
-	moved := samplePlanWith(t, Options{Prune: true, Force: true})
-	for i, c := range moved.Changes {
-		if c.Name == "pricing" {
-			b := *c.Before
-			b.Filters = []map[string]any{canon.Group(map[string]any{"rollout_percentage": 15})}
-			moved.Changes[i].Before = &b
+// A plan written before fingerprints were stored still compares by its
+// two sides and experiments.
+func TestSavedPlanWithoutFingerprints(t *testing.T) {
+	meta := Meta{Host: "h", Project: "1"}
+	var buf bytes.Buffer
+	if err := RenderJSON(&buf, samplePlan(t), meta, nil); err != nil {
+		t.Fatal(err)
+	}
+	old := regexp.MustCompile(`(?m),\n\s*"fingerprint": "[^"]*"`).ReplaceAllString(buf.String(), "")
+	if strings.Contains(old, "fingerprint") {
+		t.Fatal("fingerprints left in")
+	}
+	s, err := ReadSavedPlan(strings.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Stale(samplePlan(t), meta); len(d) != 0 {
+		t.Errorf("stale: %v", d)
+	}
+	if d := s.Stale(blockedPlan(t), meta); len(d) != 0 {
+		t.Errorf("blocking is not what a fingerprint covers: %v", d)
+	}
+}
+
+// The fingerprint Compute stores is the one a plan read back from JSON
+// gives, and saved plans are byte-stable: the same inputs, listed in any
+// order, give the same file.
+func TestSavedPlanByteStable(t *testing.T) {
+	render := func(seed uint64) []byte {
+		manifests, remotes, exps := sampleInputs()
+		r := rand.New(rand.NewPCG(seed, seed))
+		r.Shuffle(len(remotes), func(i, j int) { remotes[i], remotes[j] = remotes[j], remotes[i] })
+		r.Shuffle(len(exps), func(i, j int) { exps[i], exps[j] = exps[j], exps[i] })
+		p, err := Compute(manifests, remotes, exps, Options{Prune: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := RenderJSON(&buf, p, sampleMeta, nil); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	first := render(1)
+	for seed := uint64(2); seed <= 20; seed++ {
+		if d := cmp.Diff(string(first), string(render(seed))); d != "" {
+			t.Fatalf("seed %d renders differently (-first +now):\n%s", seed, d)
 		}
 	}
-	// A holdout appeared that the plan now deletes, and the create is gone.
-	moved.Changes = append(moved.Changes[1:], Change{Action: Delete, Name: "newcomer", ID: 99, Before: &State{Name: "newcomer"}})
-	got := saved.Stale(moved, meta)
-	want := []string{
-		`changed since it was planned (in PostHog, in the experiments using it, or in the manifest): update holdout "pricing" (id 2)`,
-		`no longer needed or no longer possible: create holdout "checkout-q4"`,
-		`now also: delete holdout "newcomer" (id 99)`,
+	s, err := ReadSavedPlan(bytes.NewReader(first))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("stale (-want +got):\n%s", d)
-	}
-	if d := saved.Stale(samplePlan(t), Meta{Host: meta.Host, Project: "2"}); len(d) != 1 || !strings.Contains(d[0], "made for project 1") {
-		t.Errorf("other project: %v", d)
+	for i, c := range s.Changes {
+		if c.Fingerprint == "" || c.Fingerprint != fingerprint(c.Before, c.After, c.Experiments) {
+			t.Errorf("change %d: stored fingerprint %q is not the one its fields give", i, c.Fingerprint)
+		}
 	}
 }
 
@@ -92,7 +215,7 @@ func TestSavedPlanStaleWhenExperimentsChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := saved.Stale(now, meta); len(d) != 1 || !strings.Contains(d[0], `update holdout "a" (id 1)`) {
+	if d := saved.Stale(now, meta); len(d) != 1 || d[0] != `experiment "new-one" (id 9, draft) now uses holdout "a" (id 1), the plan did not show it` {
 		t.Errorf("stale = %v", d)
 	}
 }

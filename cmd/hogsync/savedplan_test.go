@@ -40,7 +40,7 @@ func TestApplySavedPlan(t *testing.T) {
 	// Someone edits x in PostHog after the review: the plan is stale.
 	patchHoldout(t, h, x.ID, `{"filters":[{"rollout_percentage":15}]}`)
 	r := h.sync("--apply", "--plan", planFile).must(t, exitFailure)
-	r.contains(t, `changed since it was planned (in PostHog, in the experiments using it, or in the manifest): update holdout "x"`, "is stale", "nothing was changed")
+	r.contains(t, fmt.Sprintf(`holdout "x" (id %d): filters[0].rollout_percentage is 15 in PostHog, the plan saw 10`, x.ID), "is stale", "nothing was changed")
 	if n := len(h.emu.Holdouts(1)); n != 1 {
 		t.Fatalf("a stale plan created holdouts: %d", n)
 	}
