@@ -15,8 +15,10 @@ type ChangeRequest struct {
 	ActionKey string // "experiment_holdout.update" or "experiment_holdout.delete"
 	Project   int64
 	HoldoutID int64
-	// State is "pending", then "applied" by Approve, or "failed" when
-	// Approve found the change stale or the holdout gone.
+	// State is "pending"; "approved" after MarkApproved; then "applied"
+	// by Approve, or "failed" when Approve found the change stale or the
+	// holdout gone. A pending or approved request blocks every other
+	// gated change of the same action on the same holdout.
 	State string
 	// Changes holds, for an update, the validated fields the request set
 	// ("name", "description", "filters"), as Holdout.Filters represents
@@ -104,7 +106,7 @@ func (e *Emulator) Approve(id string) error {
 	if cr == nil {
 		return fmt.Errorf("posthogtest: no change request %q", id)
 	}
-	if cr.pub.State != "pending" {
+	if cr.pub.State != "pending" && cr.pub.State != "approved" {
 		return fmt.Errorf("posthogtest: change request %s is %s, not pending", id, cr.pub.State)
 	}
 	fail := func(format string, args ...any) error {
@@ -133,6 +135,26 @@ func (e *Emulator) Approve(id string) error {
 	cr.pub.State = "applied"
 	cr.pub.AppliedAt = dbTime(e.now())
 	return nil
+}
+
+// MarkApproved moves pending change request id to "approved" without
+// applying it: the moment between an approver's decision and PostHog
+// applying the change, during which the request still blocks other
+// gated changes. Approve applies it later.
+func (e *Emulator) MarkApproved(id string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, cr := range e.changeRequests {
+		if cr.pub.ID != id {
+			continue
+		}
+		if cr.pub.State != "pending" {
+			return fmt.Errorf("posthogtest: change request %s is %s, not pending", id, cr.pub.State)
+		}
+		cr.pub.State = "approved"
+		return nil
+	}
+	return fmt.Errorf("posthogtest: no change request %q", id)
 }
 
 // gateUpdate holds back a PATCH or PUT that changes the first group's
@@ -168,9 +190,13 @@ func (e *Emulator) gateDelete(q *apiRequest, row *holdoutRow) *response {
 	return e.approvalResponse(e.newChangeRequest(q, row, actionDelete), false)
 }
 
+// pending is the change request that blocks another gated change of
+// action on holdout: PostHog's _check_for_duplicate looks for one in state
+// PENDING or APPROVED with the same action, team and resource.
 func (e *Emulator) pending(project int64, action string, holdout int64) *changeRequest {
 	for _, cr := range e.changeRequests {
-		if cr.pub.State == "pending" && cr.pub.Project == project && cr.pub.ActionKey == action && cr.pub.HoldoutID == holdout {
+		st := cr.pub.State
+		if (st == "pending" || st == "approved") && cr.pub.Project == project && cr.pub.ActionKey == action && cr.pub.HoldoutID == holdout {
 			return cr
 		}
 	}
@@ -321,25 +347,29 @@ func (e *Emulator) approvalResponse(cr *changeRequest, withDetail bool) *respons
 	return jsonResponse(http.StatusConflict, body)
 }
 
-// pendingResponse is the 409 for a repeat while cr is pending. The update
-// path says it under "detail"; the delete path under "error", with
-// existing_change_request (whose exact shape is not documented; the
-// emulator repeats the change request there).
+// pendingResponse is the 409 for another gated change while cr blocks
+// it. The update path (the serializer's ApprovalRequired) says it under
+// "detail" and "message" with change_request, as
+// error-409-approval-pending.json; the delete path (the viewset's
+// _result_to_response) has only code, "error", the resource,
+// change_request_id and existing_change_request.
 func (e *Emulator) pendingResponse(cr *changeRequest, deletePath bool) *response {
-	body := obj("code", "change_request_pending", "status", "approval_required")
+	body := obj("code", "change_request_pending")
 	if deletePath {
 		body.set("error", msgPending)
 	} else {
+		body.set("status", "approval_required")
 		body.set("detail", msgPending)
+		body.set("message", msgPending)
 	}
-	body.set("message", msgPending)
 	body.set("resource_type", "experiment_holdout")
 	body.set("resource_id", strconv.FormatInt(cr.pub.HoldoutID, 10))
 	body.set("change_request_id", cr.pub.ID)
-	body.set("change_request", e.crJSON(cr))
 	if deletePath {
 		body.set("existing_change_request", e.crJSON(cr))
+	} else {
+		body.set("change_request", e.crJSON(cr))
+		body.set("required_approvers", newObject())
 	}
-	body.set("required_approvers", newObject())
 	return jsonResponse(http.StatusConflict, body)
 }

@@ -67,12 +67,15 @@ func TestApprovalWireExamples(t *testing.T) {
 		t.Errorf("gated requests changed state (-before +after):\n%s", d)
 	}
 
-	// The delete path's pending answer says it under "error".
+	// The delete path's pending answer (the viewset's) says it under
+	// "error" and names the request under existing_change_request.
 	r := e.do(call{method: "DELETE", path: "/api/projects/2/experiment_holdouts/51"}).must(t, http.StatusConflict)
-	if got, want := keys(r.body), []string{"code", "status", "error", "message", "resource_type", "resource_id", "change_request_id", "change_request", "existing_change_request", "required_approvers"}; !cmp.Equal(got, want) {
+	if got, want := keys(r.body), []string{"code", "error", "resource_type", "resource_id", "change_request_id", "existing_change_request"}; !cmp.Equal(got, want) {
 		t.Errorf("delete pending keys %v, want %v", got, want)
 	}
-	if get(r.body, "code") != "change_request_pending" || get(r.body, "change_request_id") != del {
+	if get(r.body, "code") != "change_request_pending" || get(r.body, "change_request_id") != del ||
+		get(r.body, "error") != "A pending approval request already exists for this action" ||
+		get(r.body, "existing_change_request", "id") != del || get(r.body, "existing_change_request", "intent", "gated_changes", "deleted") != true {
 		t.Errorf("delete pending body %s", r.raw)
 	}
 
@@ -206,4 +209,61 @@ func TestApprove(t *testing.T) {
 			t.Error("Approve of an unknown id succeeded")
 		}
 	})
+}
+
+// TestApprovalPendingIsKeyedByAction checks PostHog's duplicate rule: a
+// request for the same action and holdout that is pending or approved
+// blocks every other gated change of it, whatever the value, and the 409
+// names that request and its intent.
+func TestApprovalPendingIsKeyedByAction(t *testing.T) {
+	t.Parallel()
+	e := approvalEnv(t)
+	path := "/api/projects/2/experiment_holdouts/50/"
+	first := e.do(call{method: "PATCH", path: path, body: `{"filters":[{"rollout_percentage":20}]}`}).must(t, http.StatusConflict)
+	id := get(first.body, "change_request_id").(string)
+
+	other := e.do(call{method: "PATCH", path: path, body: `{"name":"n","filters":[{"rollout_percentage":30}]}`}).must(t, http.StatusConflict)
+	if get(other.body, "code") != "change_request_pending" || get(other.body, "change_request_id") != id {
+		t.Fatalf("another value while pending: %s", other.raw)
+	}
+	// The body names the pending request's intent (20), not this one (30).
+	if got := get(other.body, "change_request", "intent", "desired_filters", 0, "rollout_percentage"); got != num("20") {
+		t.Errorf("desired_filters percentage %v, want the pending 20", got)
+	}
+	if got := get(other.body, "change_request", "intent", "desired_changes"); !cmp.Equal(keys(got), []string{"filters"}) {
+		t.Errorf("desired_changes %v, want the pending request's fields", got)
+	}
+	if got := get(other.body, "change_request", "intent_display", "description"); got != "Change holdout 'gated' exclusion from 10% to 20%, affecting 0 experiments" {
+		t.Errorf("intent_display %v", got)
+	}
+	// Another action is another key: a delete makes its own request.
+	del := e.do(call{method: "DELETE", path: path}).must(t, http.StatusConflict)
+	if get(del.body, "code") != "approval_required" || get(del.body, "change_request_id") == id {
+		t.Errorf("delete while an update is pending: %s", del.raw)
+	}
+	// Approved but not yet applied still blocks.
+	if err := e.emu.MarkApproved(id); err != nil {
+		t.Fatal(err)
+	}
+	again := e.do(call{method: "PATCH", path: path, body: `{"filters":[{"rollout_percentage":40}]}`}).must(t, http.StatusConflict)
+	if get(again.body, "change_request_id") != id || get(again.body, "change_request", "state") != "approved" {
+		t.Errorf("change while approved: %s", again.raw)
+	}
+	if err := e.emu.MarkApproved(id); err == nil {
+		t.Error("MarkApproved of an approved request succeeded")
+	}
+	if err := e.emu.Approve(id); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := e.emu.Holdout(2, 50); h.Filters[0]["rollout_percentage"] != num("20") {
+		t.Errorf("after approval: %v", h.Filters)
+	}
+	// Applied: the next gated change makes a new request.
+	next := e.do(call{method: "PATCH", path: path, body: `{"filters":[{"rollout_percentage":40}]}`}).must(t, http.StatusConflict)
+	if get(next.body, "code") != "approval_required" || get(next.body, "change_request_id") == id {
+		t.Errorf("change after the request applied: %s", next.raw)
+	}
+	if n := len(e.emu.ChangeRequests()); n != 3 {
+		t.Errorf("%d change requests, want 3 (update, delete, update)", n)
+	}
 }
