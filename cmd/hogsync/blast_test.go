@@ -50,25 +50,35 @@ func TestRunningExperimentBlocksWithoutForce(t *testing.T) {
 	h.sync("--prune", "--detailed-exitcode").must(t, exitOK).contains(t, "No changes.")
 }
 
-// Acceptance: a key that cannot read experiments still plans and applies,
-// with a warning that says what is missing.
-func TestKeyWithoutExperimentReadStillSyncs(t *testing.T) {
+// Acceptance (issue 8, item 3): a key without experiment:read cannot see
+// whether a running experiment uses a holdout, so --apply holds back a
+// change of its filters unless --force, and says which scope is missing;
+// a rename still applies, as it touches no feature flag.
+func TestKeyWithoutExperimentReadHoldsBackFilterChanges(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	const key = "phx_holdouts_only_key_0000000000000000000000"
 	h.emu.AddKey(key, posthogtest.Key{Scopes: []string{"experiment_holdout:write"}, CurrentProject: 1})
 	h.env["POSTHOG_PERSONAL_API_KEY"] = key
 	old := seed(h, "old", nil, map[string]any{"rollout_percentage": 10})
-	h.write("m.yaml", "name: old\nfilters:\n  - rollout_percentage: 15\n")
+	renamed := seed(h, "was-b", nil, map[string]any{"rollout_percentage": 3})
+	h.write("m.yaml", "name: old\nfilters:\n  - rollout_percentage: 15\n---\nname: b\nprevious_names: [was-b]\nfilters:\n  - rollout_percentage: 3\n")
 
-	dry := h.sync().must(t, exitOK)
-	dry.contains(t, "warning: experiments cannot be read", "API key missing required scope 'experiment:read'",
-		"# experiments using it: unknown (they could not be read)")
-	r := h.sync("--apply").must(t, exitOK)
-	r.contains(t, fmt.Sprintf(`~ updated holdout "old" (id %d)`, old.ID), "Apply complete: 0 created, 1 updated, 0 deleted.")
+	dry := h.sync().must(t, exitFailure)
+	dry.contains(t, "warning: experiments cannot be read", "the key lacks the experiment:read scope",
+		"# experiments using it: unknown (they could not be read)", "--force applies it anyway")
+	r := h.sync("--apply").must(t, exitFailure)
+	r.contains(t, fmt.Sprintf(`renamed holdout "was-b" to "b" (id %d)`, renamed.ID), "experiment:read")
 	if strings.Count(r.stderr, "warning: experiments cannot be read") != 1 {
 		t.Errorf("warning not given once:\n%s", r.stderr)
 	}
+	if got := h.names()[old.ID]; got != "old" {
+		t.Fatalf("holdout old is gone: %v", h.names())
+	}
+	if x, _ := h.emu.Holdout(1, old.ID); !strings.Contains(fmt.Sprint(x.Filters), "rollout_percentage:10") {
+		t.Errorf("the filter change was applied without --force: %v", x.Filters)
+	}
+	h.sync("--apply", "--force").must(t, exitOK).contains(t, fmt.Sprintf(`~ updated holdout "old" (id %d)`, old.ID))
 	h.sync("--detailed-exitcode").must(t, exitOK)
 }
 

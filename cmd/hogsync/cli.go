@@ -40,6 +40,7 @@ type env struct {
 	stdout *stream
 	stderr *stream
 	getenv func(string) string
+	args   []string // the command line, for where a value came from
 	// red holds the secrets of the run (the API key, the GitHub token),
 	// registered before any argument is checked or echoed, so every
 	// output can be redacted.
@@ -77,7 +78,7 @@ type kongExit int
 // it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int) {
 	red := &redactor{}
-	e := &env{ctx: ctx, stdout: newStream(stdout, red), stderr: newStream(stderr, red), getenv: getenv, red: red}
+	e := &env{ctx: ctx, stdout: newStream(stdout, red), stderr: newStream(stderr, red), getenv: getenv, args: args, red: red}
 	defer func() {
 		_ = e.stdout.Flush()
 		_ = e.stderr.Flush()

@@ -31,6 +31,7 @@ func (demoCmd) Run(e *env) error {
 	const dir = "examples/manifests"
 	project := fmt.Sprint(posthogtest.DefaultProject)
 	base := syncCmd{Dir: dir, remoteFlags: remoteFlags{Host: host, Project: project}, MaxDeletes: -1, Prune: true, Output: "text",
+		hostSource: "the demo's emulator", projectSource: "the demo's emulator",
 		// One change at a time, so the demo prints the same every run.
 		applyFlags: applyFlags{Parallelism: 1, Rate: 100, Timeout: time.Minute, RequestTimeout: 10 * time.Second}}
 	vs := newViews(e, &base)

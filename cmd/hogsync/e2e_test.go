@@ -294,7 +294,7 @@ func TestSyncEnvironmentVariables(t *testing.T) {
 	h := newHarness(t)
 	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
 	h.env["POSTHOG_HOST"] = h.srv.URL
-	h.env["POSTHOG_PROJECT_ID"] = "@current"
+	h.env["POSTHOG_PROJECT_ID"] = "1"
 	h.run("sync", h.dir, "--apply").must(t, exitOK)
 	if len(h.emu.Holdouts(1)) != 1 {
 		t.Fatal("POSTHOG_HOST/POSTHOG_PROJECT_ID not used")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hogsync/hogsync/client"
@@ -41,6 +42,10 @@ type syncCmd struct {
 	Plan             string   `name:"plan" placeholder:"FILE" help:"With --apply, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
 
 	applyFlags
+
+	// hostSource and projectSource say where --host and --project came
+	// from, for the plan's header; Run fills them, demo sets its own.
+	hostSource, projectSource string
 }
 
 // applyFlags pace and bound the conversation with PostHog.
@@ -69,6 +74,7 @@ func (f applyFlags) validate() error {
 
 // Run is `hogsync sync`.
 func (c *syncCmd) Run(e *env) error {
+	c.hostSource, c.projectSource = source(e, "--host", "POSTHOG_HOST"), source(e, "--project", "POSTHOG_PROJECT_ID")
 	vs := newViews(e, c)
 	if err := c.check(); err != nil {
 		return c.fail(vs, err)
@@ -144,18 +150,24 @@ func (c *syncCmd) run(e *env, vs views, desired []manifest.Holdout, key string) 
 	if err != nil {
 		return c.fail(vs, err)
 	}
+	if api, err = c.pin(ctx, e, api); err != nil {
+		return c.fail(vs, err)
+	}
 	plan, err := c.makePlan(ctx, e, api, desired)
 	if err != nil {
 		return c.fail(vs, err)
 	}
-	o := &outcome{plan: plan, meta: hsync.Meta{Version: currentVersion(), Host: api.Host(), Project: c.Project, Prune: c.Prune, Apply: c.Apply}}
+	o := &outcome{plan: plan, meta: hsync.Meta{Version: currentVersion(), Host: api.Host(), Project: api.Project(), Prune: c.Prune, Apply: c.Apply,
+		HostSource: c.hostSource, ProjectSource: c.projectSource}}
 	if saved != nil {
 		if diffs := saved.Stale(plan, o.meta); len(diffs) > 0 {
 			for _, d := range diffs {
 				fmt.Fprintf(e.stderr, "  %s\n", oneLineText(d))
 			}
-			return c.fail(vs, fmt.Errorf("the plan saved in %s is stale: what it would do now differs from what it shows (above); nothing was changed. Make and review a new plan", c.Plan))
+			return c.fail(vs, fmt.Errorf("the plan saved in %s is stale: what it would do now differs from what it shows (above); nothing was changed. Make and review a new plan", escape.Text(c.Plan)))
 		}
+		// What the reviewed plan held back stays held back, --force or not.
+		o.plan = saved.Enforce(plan)
 	}
 	if err := vs.plan(o); err != nil {
 		return err
@@ -252,7 +264,17 @@ func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
 		}
 	}
 	rep := o.report
+	if rep != nil {
+		for _, d := range rep.Duplicates {
+			errorf("%v", d)
+		}
+		if rep.VerifyErr != nil {
+			diags = append(diags, diagnostic{severity: "warning", msg: rep.VerifyErr.Error()})
+		}
+	}
 	switch {
+	case rep != nil && len(rep.Duplicates) > 0:
+		return exitFailure, diags
 	case rep != nil && (rep.Count(hsync.Failed) > 0 || rep.Count(hsync.NotAttempted) > 0):
 		errorf("not every change was applied; fix what is reported above and run again: sync picks up where it stopped")
 		return exitFailure, diags
@@ -271,28 +293,87 @@ func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
 
 // makePlan lists what PostHog has and computes the plan.
 func (c *syncCmd) makePlan(ctx context.Context, e *env, api *client.Client, desired []manifest.Holdout) (hsync.Plan, error) {
+	// The holdouts and the experiments are read at the same time.
+	var experiments []client.Experiment
+	var expErr error
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		experiments, expErr = api.ListExperiments(ctx)
+	}()
 	remote, err := api.List(ctx)
+	<-listed
 	if err != nil {
 		return hsync.Plan{}, err
 	}
-	experiments, err := api.ListExperiments(ctx)
-	if err != nil {
-		var ae *client.APIError
-		if !errors.As(err, &ae) || (ae.StatusCode != http.StatusForbidden && ae.StatusCode != http.StatusNotFound) {
-			return hsync.Plan{}, err
+	opts := hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force}
+	if expErr != nil {
+		reason, ok := experimentsUnreadable(expErr)
+		if !ok {
+			return hsync.Plan{}, expErr
 		}
-		// A key without experiment:read still manages holdouts; the plan
-		// says the blast radius is unknown.
-		e.warnf("experiments cannot be read, so the plan cannot show which experiments each change affects, nor hold back changes to holdouts that running experiments use (grant the key experiment:read): %v", err)
+		// A key without experiment:read still manages holdouts, but
+		// nothing then shows which experiments a change would disturb:
+		// the plan holds back every change of filters and every delete.
+		e.warnf("experiments cannot be read (%s): the plan cannot show which experiments each change affects, so changes of filters and deletes are held back unless --force; grant the key experiment:read", reason)
+		opts.ExperimentsUnreadable = reason
 		experiments = nil
 	} else if experiments == nil {
 		experiments = []client.Experiment{}
 	}
-	plan, err := hsync.Compute(desired, remote, experiments, hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force})
+	plan, err := hsync.Compute(desired, remote, experiments, opts)
 	if errors.Is(err, hsync.ErrPruneEverything) {
 		return hsync.Plan{}, fmt.Errorf("%w; no manifests were loaded. Check the directory, or drop --prune", err)
 	}
 	return plan, err
+}
+
+// experimentsUnreadable says why the experiments list was refused, when
+// the refusal is one hogsync can plan around (the key lacks the scope, or
+// the PostHog version has no such list).
+func experimentsUnreadable(err error) (string, bool) {
+	var ae *client.APIError
+	if !errors.As(err, &ae) {
+		return "", false
+	}
+	switch {
+	case ae.StatusCode == http.StatusForbidden && strings.Contains(ae.Detail, "scope"):
+		return "the key lacks the experiment:read scope: " + ae.Detail, true
+	case ae.StatusCode == http.StatusForbidden:
+		return "PostHog refused to list them: " + ae.Detail, true
+	case ae.StatusCode == http.StatusNotFound:
+		return "this PostHog has no experiments list", true
+	}
+	return "", false
+}
+
+// pin resolves --project @current once, before anything else, so that
+// every request, the saved plan and the id map name one numeric project:
+// PostHog resolves @current on every request to the project the key's
+// owner last opened, which can change mid-run. Without the project:read
+// scope it cannot be resolved: an apply is then refused; a dry run goes
+// on, warning that it may mix projects.
+func (c *syncCmd) pin(ctx context.Context, e *env, api *client.Client) (*client.Client, error) {
+	pinned, err := api.Pin(ctx)
+	if err == nil {
+		return pinned, nil
+	}
+	if c.Apply {
+		return nil, fmt.Errorf("refusing to apply to --project @current: %w", err)
+	}
+	e.warnf("%v; this dry run goes on with @current, which PostHog resolves on every request (an apply would be refused)", err)
+	return api, nil
+}
+
+// source says where a flag's value came from, for the plan's header.
+func source(e *env, flag, envVar string) string {
+	switch {
+	case len(flagValues(e.args, flag)) > 0:
+		return flag
+	case e.getenv(envVar) != "":
+		return envVar
+	}
+	return "default"
 }
 
 // apply executes the plan, passing each result to the views as it
@@ -314,6 +395,9 @@ func (c *syncCmd) apply(ctx context.Context, e *env, api *client.Client, o *outc
 	return hsync.Apply(ctx, api, o.plan, hsync.ApplyOptions{
 		Parallelism: c.Parallelism,
 		OnResult:    func(r hsync.Result) { vs.result(o, r) },
+		// Two applies at once each see a new name free and each create
+		// it; only a listing afterwards can tell.
+		VerifyCreates: true,
 	})
 }
 

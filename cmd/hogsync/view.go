@@ -124,7 +124,7 @@ type textView struct {
 }
 
 func (v *textView) plan(o *outcome) error {
-	return hsync.RenderText(v.e.stdout, o.plan, hsync.TextOptions{Color: v.e.color})
+	return hsync.RenderText(v.e.stdout, o.plan, hsync.TextOptions{Color: v.e.color, Meta: &o.meta})
 }
 
 func (v *textView) result(o *outcome, r hsync.Result) {
