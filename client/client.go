@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 const defaultUserAgent = "hogsync/dev"
@@ -42,19 +41,25 @@ type Client struct {
 	attempts       int           // per request, the first included
 	maxRetryWait   time.Duration // cap on each pause between attempts
 	requestTimeout time.Duration // per attempt; 0 for none
-	rps            float64
+	rps            float64       // the optional ceiling (WithRateLimit); +Inf for none
 	burst          int
-	limiter        *rate.Limiter
+	budget         Budget
+	limiter        *limiter // shared by the copies Pin makes
 	observer       func(Attempt)
+	debug          *debugLog
 	// sleep and jitter are replaced by tests to make waits instant and
 	// backoff exact.
 	sleep  func(ctx context.Context, d time.Duration) error
 	jitter func(time.Duration) time.Duration
+	now    func() time.Time // for the debug log's durations
 
 	optErrs []error // invalid option values, reported by New
 }
 
-type secret struct{ v string }
+type secret struct {
+	v     string
+	forms []string // v as it is and escaped, for redaction
+}
 
 // Option configures a Client in New.
 type Option func(*Client)
@@ -101,7 +106,7 @@ func WithUserAgent(ua string) Option {
 func New(host, project, apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		project:   project,
-		key:       &secret{apiKey},
+		key:       &secret{v: apiKey, forms: keyForms(apiKey)},
 		userAgent: defaultUserAgent,
 		pageSize:  defaultPageSize,
 		maxPages:  defaultMaxPages,
@@ -113,10 +118,12 @@ func New(host, project, apiKey string, opts ...Option) (*Client, error) {
 		attempts:       defaultAttempts,
 		maxRetryWait:   defaultMaxRetryWait,
 		requestTimeout: defaultRequestTimeout,
-		rps:            defaultRPS,
-		burst:          defaultBurst,
+		rps:            math.Inf(1),
+		burst:          1,
+		budget:         DefaultBudget(),
 		sleep:          sleepCtx,
 		jitter:         fullJitter,
+		now:            time.Now,
 	}
 	var errs []error
 	base, prefix, err := parseHost(host)
@@ -147,7 +154,7 @@ func New(host, project, apiKey string, opts ...Option) (*Client, error) {
 		return nil, errors.Join(errs...)
 	}
 
-	c.limiter = newLimiter(c.rps, c.burst)
+	c.limiter = newLimiter(c.rps, c.burst, c.budget)
 	hc := *c.hc
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.hc = &hc
@@ -277,13 +284,22 @@ func (c Client) Format(f fmt.State, verb rune) {
 	}
 }
 
-// redact removes the key from text that came from the server or the
-// network (an error page could echo the request's headers).
+// redact removes the key, in any of its escaped forms, and anything else
+// shaped like a personal API key, from text that came from the server or
+// the network (an error page could echo the request's headers).
 func (c *Client) redact(s string) string {
-	if c.key.v == "" || !strings.Contains(s, c.key.v) {
-		return s
+	for _, f := range c.key.forms {
+		if f != "" && strings.Contains(s, f) {
+			s = strings.ReplaceAll(s, f, "[redacted]")
+		}
 	}
-	return strings.ReplaceAll(s, c.key.v, "[redacted]")
+	if strings.Contains(s, "phx_") {
+		s = keyShaped.ReplaceAllString(s, "[redacted]")
+	}
+	if strings.Contains(strings.ToLower(s), "personal_api_key") {
+		s = keyParam.ReplaceAllString(s, "${1}[redacted]")
+	}
+	return s
 }
 
 // Pin resolves the project "@current" once, and returns a copy of the

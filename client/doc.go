@@ -7,15 +7,20 @@
 // line or anything else the client produces. Plain http:// is refused unless
 // the host is loopback.
 //
-// Every attempt waits on a client-side rate limiter (6 requests a second by
-// default, under PostHog's 480 a minute). When a request is retried is
-// decided in one place, RetryTable: a 429 is retried for any method after
-// its Retry-After, and so is a failure before anything was sent; a 5xx
-// (not 501) or a lost answer is retried with jittered exponential backoff
-// for GET, PATCH and DELETE only, never for POST: IsAmbiguous tells the
-// caller when a failed create may still have happened, so that it lists
-// again before creating again, and MayStillBeProcessing when even a
-// listing cannot tell yet.
+// Every attempt, retries and list pages included, waits its turn in the
+// key's request budget as PostHog counts it: 480 requests in any minute
+// and 4,800 in any hour, of which the client keeps 5% in reserve (Budget).
+// Within it requests go at once, so a short run is not slowed; a long one
+// is paced to the windows instead of being throttled. WithRateLimit adds a
+// ceiling in requests a second, for a key other tools use too.
+//
+// When a request is retried is decided in one place, RetryTable: a 429 is
+// retried for any method after its Retry-After, and so is a failure before
+// anything was sent; a 5xx (not 501) or a lost answer is retried with
+// jittered exponential backoff for GET, PATCH and DELETE only, never for
+// POST: IsAmbiguous tells the caller when a failed create may still have
+// happened, so that it lists again before creating again, and
+// MayStillBeProcessing when even a listing cannot tell yet.
 //
 // With the project "@current", call Pin first: PostHog resolves it again on
 // every request.
@@ -42,6 +47,9 @@
 // reading of a list is bounded in items and bytes (WithListLimits; a
 // *ListLimitError names the limit hit), and pages are decoded as they
 // arrive, so memory stays bounded whatever the server sends.
+//
+// WithDebug logs every attempt (method, URL, status, timing, retry
+// decision, headers and the start of bodies) with the key redacted.
 //
 // The package knows nothing of YAML manifests or plans.
 package client

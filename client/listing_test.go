@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -418,7 +417,7 @@ func BenchmarkList(b *testing.B) {
 				w.Write(bodies[o])
 			}))
 			defer srv.Close()
-			c, err := New(srv.URL, "1", testKey, WithRateLimit(math.Inf(1), 1))
+			c, err := New(srv.URL, "1", testKey, WithBudget(Budget{}))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -73,13 +73,18 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		if n == 1 {
 			turn = ctx
 		}
-		if err := c.waitTurn(turn); err != nil {
+		waited, err := c.waitTurn(turn)
+		if err != nil {
 			if last != nil {
 				return fmt.Errorf("%w; retry abandoned: %w", last, err)
 			}
 			return err
 		}
-		status, err := c.attempt(ctx, r, out)
+		var x *exchange // what the debug log shows of the attempt
+		if c.debug != nil {
+			x = c.newExchange(waited)
+		}
+		status, err := c.attempt(ctx, r, out, x)
 		if err != nil && r.method == http.MethodDelete && status == http.StatusNotFound && maybeDone {
 			err = nil // an earlier attempt did delete it
 		}
@@ -94,6 +99,9 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		}
 		if c.observer != nil {
 			c.observer(Attempt{Method: r.method, Path: c.prefix + r.path, Attempt: n, Status: status, Err: err, Wait: wait, Retry: retry})
+		}
+		if x != nil {
+			c.logAttempt(r, n, x, err, wait, retry)
 		}
 		if !retry {
 			if retryable && n > 1 {
@@ -130,8 +138,9 @@ func stopOf(ctx context.Context) context.Context {
 }
 
 // attempt sends r once and returns the response status (0 when there was
-// none) and the error.
-func (c *Client) attempt(ctx context.Context, r request, out any) (int, error) {
+// none) and the error. x, when not nil, records the exchange for the debug
+// log.
+func (c *Client) attempt(ctx context.Context, r request, out any, x *exchange) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -172,6 +181,10 @@ func (c *Client) attempt(ctx context.Context, r request, out any) (int, error) {
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if x != nil {
+		x.reqHeader = req.Header.Clone()
+		defer func() { x.end = c.now() }()
+	}
 
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -180,19 +193,27 @@ func (c *Client) attempt(ctx context.Context, r request, out any) (int, error) {
 		return 0, &transportError{method: r.method, err: err, sent: sent.Load(), timeout: timedOut()}
 	}
 	defer resp.Body.Close()
+	var tee *capture
+	if x != nil {
+		x.status, x.respHeader = resp.StatusCode, resp.Header
+		tee = &x.body
+		defer func() { x.bytes = tee.n }()
+	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// A body cut short still leaves something worth showing.
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+		tee.Write(b)
 		return resp.StatusCode, c.apiError(r.method, path, resp, b)
 	}
 	if out == nil {
-		io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBodyBytes)) // let the connection be reused
+		// Let the connection be reused.
+		io.Copy(tee, io.LimitReader(resp.Body, maxErrorBodyBytes))
 		return resp.StatusCode, nil
 	}
 	// The body is decoded as it arrives, once, through a reader that
 	// counts it against the body's (or the listing's) size limit.
-	rb := &bodyReader{r: resp.Body, limit: maxBodyBytes, shared: r.bytes}
+	rb := &bodyReader{r: resp.Body, limit: maxBodyBytes, shared: r.bytes, tee: tee}
 	err = decodeBody(rb, out)
 	switch {
 	case rb.over:
@@ -271,6 +292,7 @@ type bodyReader struct {
 	shared *byteBudget // nil when the body is not part of a listing
 	over   bool        // a limit was passed
 	err    error       // the first read error other than io.EOF
+	tee    *capture    // for the debug log; nil when off
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
@@ -279,6 +301,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.n += int64(n)
+	b.tee.Write(p[:n])
 	if b.shared != nil {
 		b.over = b.shared.used.Add(int64(n)) > b.shared.limit
 	} else {

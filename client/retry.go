@@ -4,24 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 const (
 	defaultAttempts       = 4
 	defaultMaxRetryWait   = 60 * time.Second
 	defaultRequestTimeout = 30 * time.Second
-	// PostHog allows 480 requests a minute and 4800 an hour per key; 6 a
-	// second with bursts of 10 stays under the first, and a whole sync
-	// run rarely comes near the second.
-	defaultRPS   = 6
-	defaultBurst = 10
 
 	backoffBase = 250 * time.Millisecond
 	backoffCap  = 10 * time.Second
@@ -69,20 +61,6 @@ func WithMaxRetryWait(d time.Duration) Option {
 	}
 }
 
-// WithRateLimit limits the client to rps requests a second with bursts of
-// burst (default 6 and 10, under PostHog's 480 a minute). Every attempt,
-// retries and list pages included, waits its turn. math.Inf(1) turns the
-// limit off.
-func WithRateLimit(rps float64, burst int) Option {
-	return func(c *Client) {
-		if !(rps > 0) || burst < 1 {
-			c.optErrs = append(c.optErrs, fmt.Errorf("rate limit %g/s with burst %d: both must be positive", rps, burst))
-			return
-		}
-		c.rps, c.burst = rps, burst
-	}
-}
-
 // WithRequestTimeout bounds each attempt, from sending to reading the
 // whole answer (default 30s). d <= 0 leaves attempts bounded only by the
 // caller's context.
@@ -97,24 +75,15 @@ func WithObserver(f func(Attempt)) Option {
 	return func(c *Client) { c.observer = f }
 }
 
-func newLimiter(rps float64, burst int) *rate.Limiter {
-	if math.IsInf(rps, 1) || rps >= float64(rate.Inf) {
-		return rate.NewLimiter(rate.Inf, burst)
-	}
-	return rate.NewLimiter(rate.Limit(rps), burst)
-}
-
-// waitTurn waits for the rate limiter.
-func (c *Client) waitTurn(ctx context.Context) error {
-	if err := c.limiter.Wait(ctx); err != nil {
+// waitTurn waits for the rate limiter and the budget.
+func (c *Client) waitTurn(ctx context.Context) (time.Duration, error) {
+	waited, err := c.limiter.wait(ctx)
+	if err != nil {
 		if cerr := ctx.Err(); cerr != nil {
-			return cerr
+			return waited, cerr
 		}
-		// The limiter refuses at once when its next slot comes after the
-		// context's deadline.
-		return fmt.Errorf("client-side rate limit of %g requests/s: the next slot comes after the context deadline: %w", c.rps, context.DeadlineExceeded)
 	}
-	return nil
+	return waited, err
 }
 
 // retryWait says whether err, the error of attempt n of a request made

@@ -16,7 +16,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"golang.org/x/time/rate"
 )
 
 // clock records the client's retry waits instead of sleeping them.
@@ -91,9 +90,10 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []any{c.attempts, c.maxRetryWait, c.requestTimeout, c.limiter.Limit(), c.limiter.Burst(), c.pageSize, c.userAgent}
-	want := []any{4, 60 * time.Second, 30 * time.Second, rate.Limit(6), 10, 1000, "hogsync/dev"}
-	if diff := cmp.Diff(want, got); diff != "" {
+	// No ceiling; PostHog's two windows with 5% kept in reserve.
+	got := []any{c.attempts, c.maxRetryWait, c.requestTimeout, c.limiter.ceiling == nil, c.limiter.windows, c.pageSize, c.maxListItems, c.maxListBytes, c.userAgent}
+	want := []any{4, 60 * time.Second, 30 * time.Second, true, []window{{time.Minute, 456}, {time.Hour, 4560}}, 1000, 250_000, int64(256 << 20), "hogsync/dev"}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(window{})); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}
 }
@@ -469,7 +469,7 @@ func TestRateLimiter(t *testing.T) {
 	srv := newServer(t, script(&rec, throttled("x", "Retry-After", "1"), ok))
 	c := newClient(t, srv.URL, WithRetries(4), WithRateLimit(1e-9, burst))
 	new(clock).install(c)
-	tokens := func() float64 { return math.Round(c.limiter.Tokens()*1000) / 1000 }
+	tokens := func() float64 { return math.Round(c.limiter.ceiling.Tokens()*1000) / 1000 }
 
 	if got := tokens(); got != burst {
 		t.Fatalf("tokens at start = %v, want %d", got, burst)
@@ -512,24 +512,24 @@ func TestRateLimiterListPages(t *testing.T) {
 	if _, err := c.List(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := math.Round(c.limiter.Tokens()); got != 7 {
+	if got := math.Round(c.limiter.ceiling.Tokens()); got != 7 {
 		t.Errorf("tokens after 3 pages = %v, want 7", got)
 	}
 }
 
-func TestRateLimiterWaitsRealTime(t *testing.T) {
-	// 20/s with no burst to spare: 6 requests need at least 5 intervals.
+func TestRateLimiterPaces(t *testing.T) {
+	// 20/s with no burst to spare: 6 requests need 5 intervals of 50ms.
 	var rec recorder
 	srv := newServer(t, script(&rec, ok))
 	c := newClient(t, srv.URL, WithRateLimit(20, 1))
-	start := time.Now()
+	k := fakeClock(c)
 	for range 6 {
 		if err := c.Delete(context.Background(), 1); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if d := time.Since(start); d < 200*time.Millisecond {
-		t.Errorf("6 requests at 20/s took %v, want at least 250ms less scheduling slack", d)
+	if d := k.elapsed(); d != 250*time.Millisecond {
+		t.Errorf("6 requests at 20/s took %v, want 250ms", d)
 	}
 }
 
