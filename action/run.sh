@@ -3,7 +3,19 @@
 # and every use is quoted: no input is ever run as code.
 set -uo pipefail
 
-fail() { echo "::error::$1"; exit 1; }
+# shellcheck source=action/args.sh
+source "$GITHUB_ACTION_PATH/action/args.sh"
+
+# fail prints an error annotation, its message escaped as the Actions
+# toolkit escapes one (an input quoted in it cannot start a line of its
+# own, so cannot be read as a workflow command), and exits.
+fail() {
+  local msg=${1//'%'/'%25'}
+  msg=${msg//$'\r'/'%0D'}
+  msg=${msg//$'\n'/'%0A'}
+  echo "::error::$msg"
+  exit 1
+}
 
 bool() { # name value -> exits on anything but true/false
   case "$2" in
@@ -14,7 +26,18 @@ bool() { # name value -> exits on anything but true/false
 bool apply "$HOGSYNC_APPLY"
 bool prune "$HOGSYNC_PRUNE"
 bool comment "$HOGSYNC_COMMENT"
+bool drift-issue "${HOGSYNC_DRIFT_ISSUE:-false}"
 [[ "$HOGSYNC_MAX_DELETES" =~ ^-?[0-9]+$ ]] || fail "input max-deletes must be a whole number, not '$HOGSYNC_MAX_DELETES'"
+reviewed_plan="${HOGSYNC_REVIEWED_PLAN:-off}"
+case "$reviewed_plan" in
+  require|prefer|off) ;;
+  *) fail "input reviewed-plan must be require, prefer or off, not '$reviewed_plan'" ;;
+esac
+split_args "${HOGSYNC_ARGS:-}" || fail "input args: cannot split it into words (see the message above); quote with ' or \""
+extra=("${ARGS[@]}")
+if [[ "${HOGSYNC_DRIFT_ISSUE:-false}" == true && "$HOGSYNC_APPLY" == true ]]; then
+  fail "input drift-issue reports drift and never changes PostHog: use it with apply: false"
+fi
 
 out() { printf '%s=%s\n' "$1" "$2" >> "$GITHUB_OUTPUT"; }
 
@@ -44,7 +67,17 @@ args=(sync "--plan-out=$plan_json" "--max-deletes=$HOGSYNC_MAX_DELETES")
 [[ "$HOGSYNC_APPLY" == true ]] && args+=(--apply)
 [[ "$HOGSYNC_PRUNE" == true ]] && args+=(--prune)
 [[ "$HOGSYNC_COMMENT" == true ]] && args+=(--comment)
-args+=(-- "$HOGSYNC_PATH")
+# Flags with defaults are passed only when set, so the action runs with
+# a hogsync that predates them as long as they are not used.
+if [[ "$reviewed_plan" != off ]]; then
+  if [[ "${GITHUB_EVENT_NAME:-}" == push && "$HOGSYNC_APPLY" == true ]]; then
+    args+=("--reviewed-plan=$reviewed_plan")
+  else
+    echo "::warning::hogsync: reviewed-plan applies only to a push with apply: true; this ${GITHUB_EVENT_NAME:-unknown} run plans afresh"
+  fi
+fi
+[[ "${HOGSYNC_DRIFT_ISSUE:-false}" == true ]] && args+=(--drift-issue)
+args+=("${extra[@]}" -- "$HOGSYNC_PATH")
 
 hogsync "${args[@]}"
 code=$?
