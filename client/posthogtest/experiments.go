@@ -222,7 +222,10 @@ func (q *apiRequest) listExperiments() *response {
 	})
 	listOrder(q.e, rows, func(r *experimentRow) int64 { return r.ID })
 
-	p := paginate(q.r, len(rows))
+	p, ok := paginate(q.r, len(rows))
+	if !ok {
+		return serverError()
+	}
 	results := make([]any, 0, p.hi-p.lo)
 	for _, x := range rows[p.lo:p.hi] {
 		results = append(results, q.e.experimentJSON(x))

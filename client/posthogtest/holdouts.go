@@ -65,7 +65,10 @@ func (q *apiRequest) listHoldouts() *response {
 		rows = slices.Clone(rows)
 		listOrder(q.e, rows, func(r *holdoutRow) int64 { return r.id })
 	}
-	p := paginate(q.r, len(rows))
+	p, ok := paginate(q.r, len(rows))
+	if !ok {
+		return serverError()
+	}
 	results := make([]any, 0, p.hi-p.lo)
 	size := 512 // count, next, previous
 	for _, row := range rows[p.lo:p.hi] {
@@ -111,12 +114,14 @@ func (q *apiRequest) createHoldout() *response {
 	if !v.hasFilters {
 		return validationError("invalid_input", "Filters are required to create an holdout group", nil)
 	}
-	// The id comes from a sequence: a failed insert still uses one up.
-	e.lastHoldout++
-	id := e.lastHoldout
+	// Postgres refuses the jsonb value while binding the INSERT's
+	// parameters, before the id's default (nextval) is evaluated: no id
+	// is used up.
 	if dbError(v.filters) {
 		return serverError()
 	}
+	e.lastHoldout++
+	id := e.lastHoldout
 	filters := withVariant(v.filters, id)
 	user := q.key.User
 	row := &holdoutRow{

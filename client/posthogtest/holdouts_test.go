@@ -190,6 +190,11 @@ func TestWrongTypeFiltersCrash(t *testing.T) {
 		if n := len(e.emu.Holdouts(1)); n != 0 {
 			t.Errorf("%s: %d holdouts stored after a 500", body, n)
 		}
+		// Nothing reached the id sequence (realstack: Postgres refuses
+		// the jsonb value before nextval).
+		if got := get(e.create(`{"name":"next","filters":[{"rollout_percentage":1}]}`), "id"); got != num("1") {
+			t.Errorf("%s: the next create got id %v, want 1", body, got)
+		}
 	}
 }
 
@@ -385,4 +390,36 @@ func TestDelete(t *testing.T) {
 	if n := len(e.emu.Holdouts(1)); n != 1 {
 		t.Errorf("%d holdouts left, want 1", n)
 	}
+}
+
+// TestUnrenderableIntegers: PostHog's renderer (orjson) refuses integers
+// outside 64 bits. The create is stored, then answered with Django's HTML
+// 500 page, and every later read of the row fails the same way until it
+// is deleted; a float of 1e20 reads back from jsonb as such an integer.
+func TestUnrenderableIntegers(t *testing.T) {
+	t.Parallel()
+	for _, big := range []string{"100000000000000000000", "-9223372036854775809", "1e20"} {
+		e := newEnv(t)
+		e.emu.Seed(1, posthogtest.Holdout{Name: "fine", Filters: []map[string]any{{"rollout_percentage": 1}}})
+		r := e.do(call{method: "POST", path: holdouts1, body: `{"name":"x","filters":[{"rollout_percentage":1,"big":` + big + `}]}`})
+		if big == "1e20" {
+			r.must(t, http.StatusCreated) // in memory it is still a float
+		} else if r.status != 500 || r.header.Get("Content-Type") != "text/html" || !strings.Contains(string(r.raw), "Server Error (500)") || r.header.Get("Allow") != "" {
+			t.Errorf("create with %s: %d %q Allow %q %s", big, r.status, r.header.Get("Content-Type"), r.header.Get("Allow"), r.raw)
+		}
+		if n := len(e.emu.Holdouts(1)); n != 2 {
+			t.Errorf("create with %s: %d holdouts stored, want 2 (the 500 came after the commit)", big, n)
+		}
+		for _, path := range []string{holdouts1, holdouts1 + "2/"} {
+			if r := e.do(call{method: "GET", path: path}); r.status != 500 || r.header.Get("Content-Type") != "text/html" {
+				t.Errorf("%s with %s stored: %d %s", path, big, r.status, r.raw)
+			}
+		}
+		e.do(call{method: "GET", path: holdouts1 + "1/"}).must(t, http.StatusOK)
+		e.do(call{method: "DELETE", path: holdouts1 + "2/"}).must(t, http.StatusNoContent)
+		e.do(call{method: "GET", path: holdouts1}).must(t, http.StatusOK)
+	}
+	e := newEnv(t)
+	e.create(`{"name":"edge","filters":[{"rollout_percentage":1,"a":18446744073709551615,"b":-9223372036854775808}]}`)
+	e.do(call{method: "GET", path: holdouts1}).must(t, http.StatusOK)
 }

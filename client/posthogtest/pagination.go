@@ -141,8 +141,11 @@ type page struct {
 	next, previous any // absolute URL string, or nil
 }
 
-// paginate applies DRF's LimitOffsetPagination to count rows.
-func paginate(r *http.Request, count int) page {
+// paginate applies DRF's LimitOffsetPagination to count rows. It reports
+// false when PostgreSQL would refuse the query: a limit of 2^63 or more is
+// not a bigint, and the page is only queried when there are rows from the
+// offset on.
+func paginate(r *http.Request, count int) (page, bool) {
 	pairs := parseQuery(r.URL.RawQuery)
 	limit := big.NewInt(defaultLimit)
 	if v, ok := queryLast(pairs, "limit"); ok {
@@ -158,6 +161,9 @@ func paginate(r *http.Request, count int) page {
 	}
 	c := big.NewInt(int64(count))
 	var p page
+	if count > 0 && offset.Cmp(c) <= 0 && !limit.IsInt64() {
+		return p, false
+	}
 	if count > 0 && offset.Cmp(c) <= 0 {
 		p.lo = int(offset.Int64())
 		end := new(big.Int).Add(offset, limit)
@@ -180,7 +186,7 @@ func paginate(r *http.Request, count int) page {
 			p.previous = replaceQueryParam(u, "offset", prev.String())
 		}
 	}
-	return p
+	return p, true
 }
 
 // site is the request's scheme://host, as Django builds absolute URLs.

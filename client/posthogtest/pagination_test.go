@@ -70,6 +70,9 @@ func TestPagination(t *testing.T) {
 		{holdouts1 + "?offset=abc&limit=2", pageInfo{num("250"), base + "?limit=2&offset=2", nil, ids(1, 2)}},
 		{holdouts1 + "?offset=-1&limit=2", pageInfo{num("250"), base + "?limit=2&offset=2", nil, ids(1, 2)}},
 		{holdouts1 + "?offset=999&limit=100", pageInfo{num("250"), nil, base + "?limit=100&offset=899", []any{}}},
+		// A huge offset is fine: past the end, nothing is queried.
+		{holdouts1 + "?offset=99999999999999999999&limit=9223372036854775808", pageInfo{num("250"), nil,
+			base + "?limit=9223372036854775808&offset=90776627963145224191", []any{}}},
 		// Other parameters survive, and the query is sorted by name.
 		{holdouts1 + "?z=1&limit=100&a=b+c&flag", pageInfo{num("250"), base + "?a=b+c&flag=&limit=100&offset=100&z=1", nil, ids(1, 100)}},
 		// The path is echoed as requested.
@@ -92,6 +95,25 @@ func TestPaginationEmpty(t *testing.T) {
 	if d := cmp.Diff(want, e.page(holdouts1)); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
+	// With no rows nothing is queried, so even a limit PostgreSQL
+	// refuses is fine.
+	if d := cmp.Diff(want, e.page(holdouts1+"?limit=9223372036854775808")); d != "" {
+		t.Errorf("huge limit, no rows (-want +got):\n%s", d)
+	}
+}
+
+// TestPaginationLimitOverflow: PostHog sets no maximum limit, but
+// PostgreSQL refuses a LIMIT that is not a bigint: a 500.
+func TestPaginationLimitOverflow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	seedN(e, 1)
+	serverError := errorBody{"server_error", "error", "A server error occurred.", nil}
+	e.do(call{method: "GET", path: holdouts1 + "?limit=9223372036854775808"}).checkError(t, 500, serverError)
+	e.do(call{method: "GET", path: "/api/projects/1/experiments/?limit=99999999999999999999"}).must(t, 200) // no experiments
+	e.emu.AddExperiment(1, posthogtest.Experiment{Name: "x"})
+	e.do(call{method: "GET", path: "/api/projects/1/experiments/?limit=99999999999999999999"}).checkError(t, 500, serverError)
+	e.page(holdouts1 + "?limit=9223372036854775807")
 }
 
 // walk follows next links from path and returns every id seen.

@@ -97,7 +97,7 @@ func (q *apiRequest) serveProject(action string) *response {
 	if scoped && !hasScope(q.key.Scopes, scope) {
 		return permissionDenied("API key missing required scope '" + scope + "'")
 	}
-	if resp := e.checkThrottle(q.keyText); resp != nil {
+	if resp := q.checkThrottle(); resp != nil {
 		return resp
 	}
 	switch action {

@@ -24,6 +24,9 @@ type response struct {
 	body   []byte
 	// drop closes the connection without writing anything.
 	drop bool
+	// django: Django answered (its 500 page), not the DRF view, so there
+	// is no Allow header.
+	django bool
 }
 
 func (resp *response) write(w http.ResponseWriter) {
@@ -63,6 +66,7 @@ func djangoServerError() *response {
 	return &response{
 		status: http.StatusInternalServerError,
 		header: http.Header{"Content-Type": {"text/html"}},
+		django: true,
 		body: []byte("\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Server Error (500)</title>\n</head>\n" +
 			"<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n"),
 	}
@@ -73,8 +77,13 @@ func apiError(status int, typ, code, detail string, attr any) *response {
 	return jsonResponse(status, obj("type", typ, "code", code, "detail", detail, "attr", attr))
 }
 
+// endpointNotFound is PostHog's api_not_found, a DRF @api_view for every
+// method; its Allow header lists them in the order of a Python set, which
+// varies from process to process.
 func endpointNotFound() *response {
-	return apiError(http.StatusNotFound, "invalid_request", "not_found", "Endpoint not found.", nil)
+	resp := apiError(http.StatusNotFound, "invalid_request", "not_found", "Endpoint not found.", nil)
+	resp.header.Set("Allow", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")
+	return resp
 }
 
 func notFound() *response {
@@ -296,7 +305,10 @@ type apiRequest struct {
 
 	key     Key
 	keyText string
-	project int64
+	// throttled: PostHog's throttles look for the key in the header and
+	// the query string only, so a key sent in the body is never throttled.
+	throttled bool
+	project   int64
 }
 
 func (e *Emulator) handle(r *http.Request, body []byte) *response {
@@ -306,7 +318,9 @@ func (e *Emulator) handle(r *http.Request, body []byte) *response {
 	}
 	q := &apiRequest{e: e, r: r, method: strings.ToUpper(r.Method), body: body, route: rt}
 	resp := q.serve()
-	resp.header.Set("Allow", rt.allow())
+	if !resp.django {
+		resp.header.Set("Allow", rt.allow())
+	}
 	return resp
 }
 
@@ -341,7 +355,7 @@ func (q *apiRequest) serve() *response {
 	if scoped && !hasScope(q.key.Scopes, scope) {
 		return permissionDenied("API key missing required scope '" + scope + "'")
 	}
-	if resp := e.checkThrottle(q.keyText); resp != nil {
+	if resp := q.checkThrottle(); resp != nil {
 		return resp
 	}
 
@@ -429,6 +443,7 @@ func (q *apiRequest) useKey(tok, source string) *response {
 		return unauthorized(q.r, "authentication_failed", "Personal API key found in request "+source+" is invalid.")
 	}
 	q.key, q.keyText = k, tok
+	q.throttled = source != "body"
 	return nil
 }
 
@@ -487,17 +502,26 @@ func jsonMediaType(ct string) bool {
 // metadata answers OPTIONS like DRF's SimpleMetadata, without the
 // "actions" description of the serializer fields.
 func (q *apiRequest) metadata() *response {
-	name := "Experiment Holdout List"
+	name, desc := "Experiment Holdout List", "Create, read, update and delete experiment holdouts."
 	switch q.route.kind {
 	case routeHoldout:
 		name = "Experiment Holdout Instance"
 	case routeExperimentList:
-		name = "Experiment List"
+		name, desc = "Experiment List", ""
 	}
 	return jsonResponse(http.StatusOK, obj(
 		"name", name,
-		"description", "",
+		"description", desc,
 		"renders", []any{"application/json"},
-		"parses", []any{"application/json"},
+		// DRF's default parsers, although only JSON bodies are read here.
+		"parses", []any{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"},
 	))
+}
+
+// checkThrottle runs the throttles for a request whose key they can see.
+func (q *apiRequest) checkThrottle() *response {
+	if !q.throttled {
+		return nil
+	}
+	return q.e.checkThrottle(q.keyText)
 }

@@ -28,7 +28,9 @@ type keyHistory struct{ burst, sustained []time.Time }
 // SetThrottle turns throttle mode on, as PostHog's burst and sustained
 // throttles: past perMinute requests in any minute or perHour in any hour
 // from one key (counted per hashed key, only for requests that passed
-// authentication and permissions), the answer is 429 throttled_error
+// authentication and permissions, and whose key came in the Authorization
+// header or the query string: the throttles never see a key sent in the
+// body), the answer is 429 throttled_error
 // "Request was throttled. Expected available in N seconds." with
 // Retry-After: N. PostHog's limits are PostHogBurstPerMinute and
 // PostHogSustainedPerHour. As in DRF, both throttles see every request,

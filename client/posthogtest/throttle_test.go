@@ -151,3 +151,18 @@ func TestThrottleDefaults(t *testing.T) {
 	}
 	e.do(call{method: "HEAD", path: "/api/projects/1/experiment_holdouts/"}).must(t, http.StatusTooManyRequests)
 }
+
+// TestThrottleSeesHeaderAndQueryKeysOnly: PostHog's throttles look for
+// the key in the Authorization header and the query string, never in the
+// body, so a request whose key is in the body is not counted or refused.
+func TestThrottleSeesHeaderAndQueryKeysOnly(t *testing.T) {
+	t.Parallel()
+	e, _ := throttleEnv(t)
+	e.emu.SetThrottle(1, 0, 1)
+	list := call{method: "GET", path: "/api/projects/1/experiment_holdouts/"}
+	e.do(list).must(t, http.StatusOK)
+	e.do(call{method: "GET", path: list.path + "?personal_api_key=" + posthogtest.DefaultKey, key: noKey}).must(t, http.StatusTooManyRequests)
+	for i := 0; i < 3; i++ {
+		e.do(call{method: "POST", path: list.path, key: noKey, body: `{"personal_api_key":"` + posthogtest.DefaultKey + `"}`}).must(t, http.StatusBadRequest)
+	}
+}
