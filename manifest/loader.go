@@ -306,9 +306,20 @@ func loadWith(items []found, skipped int, many bool, workers int) (Result, error
 	return res, nil
 }
 
+// readBuffers hold file contents while they are parsed: the YAML library
+// copies what it keeps, so a buffer serves one file after another.
+var readBuffers = stdsync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
 // parseFound reads and parses one file found.
 func parseFound(f found) parsed {
-	data, err := f.read()
+	buf := readBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 64<<10 { // let a rare big file's buffer go
+			readBuffers.Put(buf)
+		}
+	}()
+	data, err := f.read((*buf)[:0])
+	*buf = data
 	if err != nil {
 		return parsed{errs: List{{Pos: Pos{File: f.display, Line: 1, Col: 1}, Severity: SeverityError, Code: CodeUnreadable, Msg: "cannot read: " + pathErrText(err)}}}
 	}
@@ -384,6 +395,8 @@ func parseFile(file string, data []byte) parsed {
 	}
 	c := &checker{file: file}
 	var docs []*doc
+	// A Decoder, even for a file of one document: yaml.Unmarshal would
+	// parse the first document and ignore what follows it.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var node yaml.Node

@@ -23,9 +23,10 @@ type found struct {
 	problem *Error // a problem with the path itself; nothing to read
 }
 
-// read returns the content of f, at most one byte past MaxFileSize.
-func (f found) read() ([]byte, error) {
-	var r io.ReadCloser
+// read appends the content of f to buf, up to one byte past MaxFileSize
+// (which tells "exactly 1 MiB" from "more").
+func (f found) read(buf []byte) ([]byte, error) {
+	var r fs.File
 	var err error
 	if f.fsys != nil {
 		r, err = f.fsys.Open(f.osPath)
@@ -33,11 +34,23 @@ func (f found) read() ([]byte, error) {
 		r, err = os.Open(f.osPath)
 	}
 	if err != nil {
-		return nil, err
+		return buf, err
 	}
 	defer r.Close()
-	// One byte past the limit tells "exactly 1 MiB" from "more".
-	return io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	for len(buf) <= MaxFileSize {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), MaxFileSize+1)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // walker lists the files of one manifest directory: an OS directory, whose

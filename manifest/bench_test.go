@@ -1,0 +1,68 @@
+package manifest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// writeManifests writes n manifest files of one holdout each under dir,
+// 100 to a folder; one in a hundred has properties.
+func writeManifests(b *testing.B, dir string, n int) {
+	b.Helper()
+	for i := range n {
+		sub := filepath.Join(dir, fmt.Sprintf("team-%03d", i/100))
+		if i%100 == 0 {
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				b.Fatal(err)
+			}
+		}
+		content := fmt.Sprintf("# hogsync-source-id: %d\nname: holdout-%06d\ndescription: Holdout number %d, kept by the growth team\nfilters:\n  - rollout_percentage: %d\n", i+1, i, i, i%100)
+		if i%100 == 42 {
+			content += "    properties:\n      - key: country\n        type: person\n        operator: exact\n        value: [US, CA]\n"
+		}
+		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("h%06d.yaml", i)), []byte(content), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchmarkLoad(b *testing.B, n int) {
+	dir := b.TempDir()
+	writeManifests(b, dir, n)
+	b.ReportAllocs()
+	before := cpuTime(b)
+	for b.Loop() {
+		res, err := LoadDir(dir)
+		if err != nil || len(res.Holdouts) != n {
+			b.Fatalf("%d holdouts, %v", len(res.Holdouts), err)
+		}
+	}
+	// On a shared machine the wall time says more about the neighbours
+	// than about the loader; the process's CPU time (user and system, all
+	// threads) does not.
+	b.ReportMetric(float64(cpuTime(b)-before)/float64(b.N), "cpu-ns/op")
+	// The peak resident memory of the whole test process (run one
+	// benchmark alone to read it for that one).
+	b.ReportMetric(float64(rusage(b).Maxrss)/1024, "maxrss-MB")
+}
+
+func rusage(b *testing.B) syscall.Rusage {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru
+}
+
+// cpuTime is the CPU time the process has used, in nanoseconds.
+func cpuTime(b *testing.B) int64 {
+	ru := rusage(b)
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+func BenchmarkLoad1k(b *testing.B)  { benchmarkLoad(b, 1_000) }
+func BenchmarkLoad10k(b *testing.B) { benchmarkLoad(b, 10_000) }
+func BenchmarkLoad50k(b *testing.B) { benchmarkLoad(b, 50_000) }
