@@ -9,6 +9,7 @@ import (
 
 	"github.com/hogsync/hogsync/client/posthogtest"
 	"github.com/hogsync/hogsync/examples"
+	"github.com/hogsync/hogsync/manifest"
 )
 
 type demoCmd struct{}
@@ -35,8 +36,8 @@ func (demoCmd) Run(e *env) error {
 		// One change at a time, so the demo prints the same every run.
 		applyFlags: applyFlags{Parallelism: 1, Rate: 100, Timeout: time.Minute, RequestTimeout: 10 * time.Second}}
 	vs := newViews(e, &base)
-	holdouts, err := loadManifests(vs, examples.Manifests(), dir)
-	if err != nil {
+	holdouts, err := manifest.LoadFS(examples.Manifests(), dir)
+	if err := reportLoad(vs, manifest.Result{}, err); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "hogsync demo: a PostHog emulator listens on %s (project %s).\n", host, project)

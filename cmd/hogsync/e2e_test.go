@@ -341,7 +341,7 @@ func TestUsageErrorExits80(t *testing.T) {
 	h.run("sync", "--no-such-flag").must(t, exitUsage)
 	h.run("frobnicate").must(t, exitUsage)
 	if os.Getenv("POSTHOG_PROJECT_ID") == "" { // kong reads the real environment
-		h.run("sync", h.dir).must(t, exitUsage).contains(t, "missing flags: --project=STRING (or set POSTHOG_PROJECT_ID)")
+		h.run("sync", h.dir).must(t, exitUsage).contains(t, "no project: pass --project ID, set POSTHOG_PROJECT_ID, or name the project in the manifest directory's hogsync.yaml")
 	}
 }
 

@@ -38,6 +38,9 @@ type exportCmd struct {
 // for them, so they would not be migrated, and sync --prune on the source
 // project would delete them.
 func (c *exportCmd) Run(e *env) error {
+	if c.Project == "" {
+		return &exitError{code: exitUsage, err: errors.New("no project: pass --project ID or set POSTHOG_PROJECT_ID")}
+	}
 	if err := client.CheckTarget(c.Host, c.Project); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}

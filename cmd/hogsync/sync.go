@@ -2,12 +2,13 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 // flag value: it would show in process lists and shell history.
 type remoteFlags struct {
 	Host       string `env:"POSTHOG_HOST" default:"https://us.posthog.com" help:"PostHog app URL: https://us.posthog.com, https://eu.posthog.com or your own. Plain http:// only for loopback."`
-	Project    string `env:"POSTHOG_PROJECT_ID" required:"" help:"Project id (the number after /project/ in PostHog's URL) or @current."`
+	Project    string `env:"POSTHOG_PROJECT_ID" placeholder:"ID" help:"Project id (the number after /project/ in PostHog's URL) or @current. Required unless the manifest directory's hogsync.yaml names it."`
 	APIKeyFile string `name:"api-key-file" placeholder:"PATH" help:"Read the personal API key from this file instead of POSTHOG_PERSONAL_API_KEY."`
 }
 
@@ -40,12 +41,15 @@ type syncCmd struct {
 	Force            bool     `help:"Change or delete holdouts that running experiments use (their feature flags are rewritten mid-run)."`
 	IDMap            string   `name:"id-map" placeholder:"FILE" help:"With --apply, write which id each exported holdout (its source id comment) has in this project, as JSON."`
 	Plan             string   `name:"plan" placeholder:"FILE" help:"With --apply, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
+	OverrideConfig   bool     `name:"override-config" help:"Use --host/--project even when they differ from what the directory's hogsync.yaml names."`
 
 	applyFlags
 
 	// hostSource and projectSource say where --host and --project came
 	// from, for the plan's header; Run fills them, demo sets its own.
 	hostSource, projectSource string
+	// protect are the names --prune never deletes (hogsync.yaml).
+	protect []string
 }
 
 // applyFlags pace and bound the conversation with PostHog.
@@ -79,15 +83,18 @@ func (c *syncCmd) Run(e *env) error {
 	if err := c.check(); err != nil {
 		return c.fail(vs, err)
 	}
-	holdouts, err := loadManifests(vs, os.DirFS(c.Dir), c.Dir)
+	res, err := loadManifests(vs, c.Dir)
 	if err != nil {
+		return c.fail(vs, err)
+	}
+	if err := c.applyConfig(e, res.Config); err != nil {
 		return c.fail(vs, err)
 	}
 	key, err := apiKey(e, c.APIKeyFile)
 	if err != nil {
 		return c.fail(vs, err)
 	}
-	return c.run(e, vs, holdouts, key)
+	return c.run(e, vs, res.Holdouts, key)
 }
 
 // check validates the flags on their own, before anything is read.
@@ -101,8 +108,10 @@ func (c *syncCmd) check() error {
 	if c.Plan != "" && !c.Apply {
 		return &exitError{code: exitUsage, err: errors.New("--plan needs --apply: it applies a plan saved by --plan-out")}
 	}
-	if err := client.CheckTarget(c.Host, c.Project); err != nil {
-		return &exitError{code: exitUsage, err: err}
+	if c.Project != "" {
+		if err := client.CheckTarget(c.Host, c.Project); err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
 	}
 	return nil
 }
@@ -306,7 +315,7 @@ func (c *syncCmd) makePlan(ctx context.Context, e *env, api *client.Client, desi
 	if err != nil {
 		return hsync.Plan{}, err
 	}
-	opts := hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force}
+	opts := hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force, Protect: c.protect}
 	if expErr != nil {
 		reason, ok := experimentsUnreadable(expErr)
 		if !ok {
@@ -442,24 +451,51 @@ func rootCause(err error) string {
 	return "no answer"
 }
 
-// loadManifests loads and validates, reporting every problem to the views
-// (file:line:col: message on stderr, and on GitHub an annotation).
-func loadManifests(vs views, fsys fs.FS, prefix string) ([]manifest.Holdout, error) {
-	holdouts, err := manifest.LoadFS(fsys, prefix)
+// loadManifests loads and validates the manifest directory, reporting
+// every problem and warning to the views (file:line:col: message [code]
+// on stderr, and on GitHub an annotation).
+func loadManifests(vs views, dir string) (manifest.Result, error) {
+	res, err := manifest.LoadDir(dir)
+	return res, reportLoad(vs, res, err)
+}
+
+// reportLoad passes a load's warnings and errors to the views and turns
+// the outcome into the run's error: exit 1 for broken manifests, 80 for a
+// missing or unreadable directory.
+func reportLoad(vs views, res manifest.Result, err error) error {
 	var list manifest.List
-	if errors.As(err, &list) {
-		for _, p := range list {
-			vs.diagnostic(diagnostic{severity: "error", file: p.Pos.File, line: p.Pos.Line, col: p.Pos.Col, msg: p.Msg})
-		}
-		return nil, &exitError{code: exitFailure, err: fmt.Errorf("%d %s in manifests; nothing was sent to PostHog",
-			len(list), plural(len(list), "problem", "problems"))}
+	errors.As(err, &list)
+	all := slices.Concat(list, res.Warnings)
+	sortProblems(all)
+	for _, p := range all {
+		vs.diagnostic(manifestDiagnostic(p))
 	}
-	if err != nil {
+	switch {
+	case len(list) > 0:
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d %s in manifests; nothing was sent to PostHog",
+			len(list), plural(len(list), "problem", "problems"))}
+	case err != nil:
 		// The directory itself is missing or unreadable: the argument is
 		// wrong.
-		return nil, &exitError{code: exitUsage, err: err}
+		return &exitError{code: exitUsage, err: err}
 	}
-	return holdouts, nil
+	return nil
+}
+
+// sortProblems puts errors and warnings together in file, line, column
+// order.
+func sortProblems(l manifest.List) {
+	slices.SortStableFunc(l, func(a, b *manifest.Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+	})
+}
+
+func manifestDiagnostic(p *manifest.Error) diagnostic {
+	sev := p.Severity
+	if sev == "" {
+		sev = manifest.SeverityError
+	}
+	return diagnostic{severity: sev, file: p.Pos.File, line: p.Pos.Line, col: p.Pos.Col, code: p.Code, msg: p.Msg}
 }
 
 func plural(n int, one, many string) string {

@@ -1,29 +1,75 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/hogsync/hogsync/internal/escape"
-	"os"
+	"github.com/hogsync/hogsync/manifest"
 )
 
 type validateCmd struct {
-	Dir string `arg:"" optional:"" default:"." help:"Directory of holdout manifests (*.yaml, *.yml, recursively)."`
+	Paths  []string `arg:"" optional:"" name:"path" help:"Manifest files and directories (*.yaml, *.yml, recursively); default: the current directory. pre-commit passes the changed files."`
+	Output string   `short:"o" enum:"text,json" default:"text" placeholder:"FORMAT" help:"text, or json: a JSON array of every problem with its file, line, col, severity, code and message."`
 }
 
+// Run is `hogsync validate`: every rule, offline, no key.
 func (c *validateCmd) Run(e *env) error {
+	paths := c.Paths
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	res, err := manifest.LoadPaths(paths)
+	if c.Output == "json" {
+		return c.json(e, res, err)
+	}
 	vs := views{&textView{e: e}}
 	if onGitHubActions(e) {
 		vs = append(vs, &githubView{e: e, cmds: e.stdout})
 	}
-	holdouts, err := loadManifests(vs, os.DirFS(c.Dir), c.Dir)
-	if err != nil {
+	if err := reportLoad(vs, res, err); err != nil {
 		return err
 	}
-	if len(holdouts) == 0 {
-		fmt.Fprintf(e.stdout, "No manifests found in %s.\n", escape.Text(c.Dir))
+	n := len(res.Holdouts)
+	if n == 0 {
+		fmt.Fprintf(e.stdout, "No manifests found in %s.\n", escape.Text(joinPaths(paths)))
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "%d %s valid.\n", len(holdouts), plural(len(holdouts), "holdout is", "holdouts are"))
+	fmt.Fprintf(e.stdout, "%d %s valid", n, plural(n, "holdout is", "holdouts are"))
+	if res.Config != nil {
+		fmt.Fprintf(e.stdout, ", and so is %s", escape.Text(res.Config.File))
+	}
+	fmt.Fprintln(e.stdout, ".")
 	return nil
+}
+
+// json writes every problem, errors and warnings, as one JSON array (empty
+// when there are none) on stdout; the exit code says whether any is an
+// error.
+func (c *validateCmd) json(e *env, res manifest.Result, err error) error {
+	var list manifest.List
+	if err != nil && !errors.As(err, &list) {
+		return &exitError{code: exitUsage, err: err}
+	}
+	all := append(manifest.List{}, list...)
+	all = append(all, res.Warnings...)
+	sortProblems(all)
+	b, jerr := json.MarshalIndent(all, "", "  ")
+	if jerr != nil {
+		return jerr
+	}
+	fmt.Fprintf(e.stdout, "%s\n", b)
+	if len(list) > 0 {
+		return quiet(exitFailure)
+	}
+	return nil
+}
+
+func joinPaths(paths []string) string {
+	s := paths[0]
+	for _, p := range paths[1:] {
+		s += ", " + p
+	}
+	return s
 }

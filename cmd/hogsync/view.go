@@ -150,7 +150,14 @@ func (v *textView) failure(*outcome, error) {}
 func printDiagnostic(e *env, d diagnostic) {
 	switch {
 	case d.file != "":
-		fmt.Fprintf(e.stderr, "%s:%d:%d: %s\n", escape.Text(d.file), d.line, d.col, oneLineText(d.msg))
+		msg := oneLineText(d.msg)
+		if d.severity == "warning" {
+			msg = "warning: " + msg
+		}
+		if d.code != "" {
+			msg += " [" + d.code + "]"
+		}
+		fmt.Fprintf(e.stderr, "%s:%d:%d: %s\n", escape.Text(d.file), d.line, d.col, msg)
 	case d.severity == "warning":
 		fmt.Fprintf(e.stderr, "hogsync: warning: %s\n", oneLineText(d.msg))
 	default:
