@@ -34,7 +34,8 @@ func (demoCmd) Run(e *env) error {
 	base := syncCmd{Dir: dir, remoteFlags: remoteFlags{Host: host, Project: project}, MaxDeletes: -1, Prune: true, Output: "text",
 		hostSource: "the demo's emulator", projectSource: "the demo's emulator",
 		// One change at a time, so the demo prints the same every run.
-		applyFlags: applyFlags{Parallelism: 1, Rate: 100, Timeout: time.Minute, RequestTimeout: 10 * time.Second}}
+		applyFlags: applyFlags{Parallelism: 1, Timeout: time.Minute},
+		connFlags:  connFlags{RequestTimeout: 10 * time.Second, MaxRetryWait: time.Second, BudgetTimeScale: 1}}
 	vs := newViews(e, &base)
 	holdouts, err := manifest.LoadFS(examples.Manifests(), dir)
 	if err := reportLoad(vs, manifest.Result{}, err); err != nil {

@@ -16,6 +16,7 @@ import (
 
 type exportCmd struct {
 	remoteFlags
+	connFlags
 
 	OutDir    string `name:"out-dir" required:"" placeholder:"DIR" help:"Write the manifests into this directory (created if missing)."`
 	Overwrite bool   `help:"Replace files in --out-dir that have the names of exported files. Without it, export writes nothing when any of them exists."`
@@ -44,16 +45,23 @@ func (c *exportCmd) Run(e *env) error {
 	if err := client.CheckTarget(c.Host, c.Project); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
+	if err := c.connFlags.validate(); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
 	key, err := apiKey(e, c.APIKeyFile)
 	if err != nil {
 		return err
 	}
-	api, err := client.New(c.Host, c.Project, key,
-		client.WithUserAgent("hogsync/"+currentVersion()),
-		client.WithObserver(func(a client.Attempt) { reportRetry(e, a) }),
-	)
+	api, err := c.connFlags.client(e, c.remoteFlags, key)
 	if err != nil {
 		return err
+	}
+	// The files' headers name the project: a number, never "@current",
+	// which PostHog resolves anew on every request.
+	if pinned, err := api.Pin(e.ctx); err == nil {
+		api = pinned
+	} else {
+		e.warnf("%v; the files' headers say @current", err)
 	}
 	remote, err := api.List(e.ctx)
 	if err != nil {

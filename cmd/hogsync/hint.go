@@ -17,6 +17,9 @@ func hint(err error) string {
 	if errors.As(err, &ae) {
 		return apiHint(ae)
 	}
+	if h := listLimitHint(err); h != "" {
+		return h
+	}
 	// Only network errors: *fs.PathError also has a Timeout method, so
 	// matching net.Error would blame the network for a missing directory.
 	var ue *url.Error

@@ -57,7 +57,8 @@ func TestApplyThroughThrottlingAndServerErrors(t *testing.T) {
 	// counts theirs too, and a retry can land on a 5th again and again
 	// until it rightly gives up. In sequence, a retry is never the next
 	// 5th, so every create gets through, whatever the scheduling.
-	r := h.sync("--apply", "--rate", "1000", "--parallelism", "1").must(t, exitOK)
+	// Retry-After is capped short: the faults count requests, not time.
+	r := h.sync("--apply", "--max-retry-wait", "5ms", "--parallelism", "1").must(t, exitOK)
 	r.contains(t, "Apply complete: 50 created, 0 updated, 0 deleted.", "PostHog answered 429", "PostHog answered 502")
 	h.assertEachOnce("load", 50)
 	if n := len(h.emu.Holdouts(1)); n != 50 {
@@ -90,8 +91,7 @@ func TestApplyLostCreateResponseMakesNoDuplicate(t *testing.T) {
 // Acceptance: against PostHog's own limits (480/min, 4,800/h per key, time
 // compressed), an apply of 600 changes at the default pace gets no 429.
 // Time runs scale times faster on both sides: the emulator's minute lasts
-// 60/scale seconds and the client's default 6 requests a second become
-// 6*scale.
+// 60/scale seconds, and so do the windows of hogsync's budget.
 func TestApplyAtDefaultPaceIsNeverThrottled(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -101,7 +101,7 @@ func TestApplyAtDefaultPaceIsNeverThrottled(t *testing.T) {
 	h := newHarness(t)
 	h.writeMany("paced", 600, "1")
 	h.emu.SetThrottle(480, 4800, scale)
-	r := h.sync("--apply", "--rate", fmt.Sprint(6*scale)).must(t, exitOK)
+	r := h.sync("--apply", "--budget-time-scale", fmt.Sprint(scale)).must(t, exitOK)
 	r.contains(t, "Apply complete: 600 created")
 	if n := h.emu.Stats().Throttled; n != 0 {
 		t.Errorf("PostHog's throttle answered 429 %d times", n)

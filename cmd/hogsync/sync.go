@@ -18,14 +18,6 @@ import (
 	hsync "github.com/hogsync/hogsync/sync"
 )
 
-// remoteFlags say which PostHog project to talk to. The API key is never a
-// flag value: it would show in process lists and shell history.
-type remoteFlags struct {
-	Host       string `env:"POSTHOG_HOST" default:"https://us.posthog.com" help:"PostHog app URL: https://us.posthog.com, https://eu.posthog.com or your own. Plain http:// only for loopback."`
-	Project    string `env:"POSTHOG_PROJECT_ID" placeholder:"ID" help:"Project id (the number after /project/ in PostHog's URL) or @current. Required unless the manifest directory's hogsync.yaml names it."`
-	APIKeyFile string `name:"api-key-file" placeholder:"PATH" help:"Read the personal API key from this file instead of POSTHOG_PERSONAL_API_KEY."`
-}
-
 type syncCmd struct {
 	Dir string `arg:"" optional:"" default:"." help:"Directory of holdout manifests (*.yaml, *.yml, recursively)."`
 	remoteFlags
@@ -44,6 +36,7 @@ type syncCmd struct {
 	OverrideConfig   bool     `name:"override-config" help:"Use --host/--project even when they differ from what the directory's hogsync.yaml names."`
 
 	applyFlags
+	connFlags
 
 	// hostSource and projectSource say where --host and --project came
 	// from, for the plan's header; Run fills them, demo sets its own.
@@ -52,26 +45,18 @@ type syncCmd struct {
 	protect []string
 }
 
-// applyFlags pace and bound the conversation with PostHog.
+// applyFlags bound an apply.
 type applyFlags struct {
-	Parallelism    int           `default:"4" help:"Changes in flight at once during --apply."`
-	Rate           float64       `default:"6" help:"Requests a second at most (PostHog allows a personal API key 480 a minute and 4,800 an hour)."`
-	Timeout        time.Duration `default:"30m" help:"Give up after this long: no new change starts, those in flight finish."`
-	RequestTimeout time.Duration `name:"request-timeout" default:"30s" help:"Give up on one request after this long (it is retried when that is safe)."`
+	Parallelism int           `default:"4" help:"Changes in flight at once during --apply."`
+	Timeout     time.Duration `default:"30m" help:"Give up after this long: no new change starts, those in flight finish."`
 }
 
 func (f applyFlags) validate() error {
 	if f.Parallelism < 1 {
 		return fmt.Errorf("--parallelism %d: must be at least 1", f.Parallelism)
 	}
-	if !(f.Rate > 0) {
-		return fmt.Errorf("--rate %g: must be more than 0 requests a second", f.Rate)
-	}
 	if f.Timeout <= 0 {
 		return fmt.Errorf("--timeout %v: must be positive", f.Timeout)
-	}
-	if f.RequestTimeout <= 0 {
-		return fmt.Errorf("--request-timeout %v: must be positive", f.RequestTimeout)
 	}
 	return nil
 }
@@ -99,7 +84,7 @@ func (c *syncCmd) Run(e *env) error {
 
 // check validates the flags on their own, before anything is read.
 func (c *syncCmd) check() error {
-	if err := c.applyFlags.validate(); err != nil {
+	if err := errors.Join(c.applyFlags.validate(), c.connFlags.validate()); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
 	if c.IDMap != "" && !c.Apply {
@@ -150,12 +135,7 @@ func (c *syncCmd) run(e *env, vs views, desired []manifest.Holdout, key string) 
 			return c.fail(vs, &exitError{code: exitUsage, err: err})
 		}
 	}
-	api, err := client.New(c.Host, c.Project, key,
-		client.WithUserAgent("hogsync/"+currentVersion()),
-		client.WithRateLimit(c.Rate, rateBurst(c.Rate)),
-		client.WithRequestTimeout(c.RequestTimeout),
-		client.WithObserver(func(a client.Attempt) { reportRetry(e, a) }),
-	)
+	api, err := c.connFlags.client(e, c.remoteFlags, key)
 	if err != nil {
 		return c.fail(vs, err)
 	}
@@ -421,10 +401,6 @@ func budgetWarning(changes int) string {
 	}
 	return fmt.Sprintf("this plan makes %d changes, more than the %d requests an hour PostHog allows one API key: expect throttling and a long apply, or split it with --target", changes, hourlyBudget)
 }
-
-// rateBurst lets a few requests go at once without exceeding the rate
-// over any second.
-func rateBurst(rate float64) int { return max(1, min(10, int(rate))) }
 
 // reportRetry tells stderr when PostHog is slow or throttling, so a long
 // pause is never silent.
