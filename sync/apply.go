@@ -13,6 +13,7 @@ import (
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/internal/canon"
+	"github.com/hogsync/hogsync/internal/escape"
 )
 
 // API is what Apply needs of PostHog. *client.Client satisfies it.
@@ -479,40 +480,51 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// RenderResult writes one line saying what happened to a change.
+// RenderResult writes one line saying what happened to a change, numbered
+// [n/N] when the result carries its place. Text from PostHog and from
+// manifests is shown through escape.Text, and no line it writes can be
+// read as a GitHub workflow command.
 func RenderResult(w io.Writer, r Result, opts TextOptions) error {
 	pt := painter(opts.Color)
 	c := r.Change
+	errText := func() string {
+		if r.Err == nil {
+			return ""
+		}
+		return escape.Text(r.Err.Error())
+	}
 	var line string
 	switch r.Status {
 	case Done:
 		line = string(rune(c.Action)) + " " + pastTense(c, r.ID)
 		line = pt.paint(actionColor(c.Action), line)
 		if r.Note != "" {
-			line += " (" + r.Note + ")"
+			line += " (" + escape.Text(r.Note) + ")"
 		}
 	case Failed:
-		line = pt.paint(ansiRed, "✗ "+Headline(c)+" failed") + ": " + r.Err.Error()
-		if opts.Hint != nil {
+		line = pt.paint(ansiRed, "✗ "+Headline(c)+" failed") + ": " + errText()
+		if opts.Hint != nil && r.Err != nil {
 			if h := opts.Hint(r.Err); h != "" {
-				line = strings.TrimSuffix(line, ".") + ". Hint: " + h
+				line = strings.TrimSuffix(line, ".") + ". Hint: " + escape.Text(h)
 			}
 		}
 	case Pending:
 		line = pt.paint(ansiYellow, "? "+Headline(c)+" is pending approval in PostHog") +
-			fmt.Sprintf(" (change request %s)", r.ChangeRequestID)
+			fmt.Sprintf(" (change request %s)", escape.Text(r.ChangeRequestID))
 	case NotAttempted:
 		line = "  " + Headline(c) + " was not attempted"
 		if r.Err != nil {
-			line += ": " + r.Err.Error()
+			line += ": " + errText()
 		}
 	case Blocked:
-		line = pt.paint(ansiMagenta, "! "+Headline(c)+" was not applied") + ": " + BlockedReason(c)
+		line = pt.paint(ansiMagenta, "! "+Headline(c)+" was not applied") + ": " + escape.Text(BlockedReason(c))
+	default:
+		line = Headline(c) + ": " + r.Status.String()
 	}
 	if r.Of > 0 {
 		line = fmt.Sprintf("[%d/%d] ", r.Seq, r.Of) + line
 	}
-	_, err := io.WriteString(w, line+"\n")
+	_, err := io.WriteString(w, escape.Lines(line+"\n"))
 	return err
 }
 

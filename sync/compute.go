@@ -140,6 +140,7 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 	}
 	for i := range plan.Changes {
 		plan.Changes[i].Fingerprint = fingerprintOf(plan.Changes[i])
+		plan.Changes[i].diff = &diffCache{}
 	}
 	plan.sort()
 	return plan, nil

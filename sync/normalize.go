@@ -1,7 +1,7 @@
 package sync
 
 import (
-	"bytes"
+	"encoding/json"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/internal/canon"
@@ -40,7 +40,63 @@ func equal(a, b State) bool {
 }
 
 func equalFilters(a, b State) bool {
-	return bytes.Equal(canon.JSON(a.Filters), canon.JSON(b.Filters))
+	if len(a.Filters) != len(b.Filters) {
+		return false
+	}
+	for i := range a.Filters {
+		if !sameValue(a.Filters[i], b.Filters[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameValue is canon.Equal for the values of normalised states, without
+// encoding either: maps and lists compared entry by entry, numbers by
+// canonical text. Anything else falls back to canon.Equal.
+func sameValue(a, b any) bool {
+	switch a := a.(type) {
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || len(a) != len(b) {
+			break
+		}
+		for k, av := range a {
+			bv, ok := b[k]
+			if !ok || !sameValue(av, bv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		b, ok := b.([]any)
+		if !ok || len(a) != len(b) {
+			break
+		}
+		for i := range a {
+			if !sameValue(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	case string:
+		if b, ok := b.(string); ok {
+			return a == b
+		}
+	case bool:
+		if b, ok := b.(bool); ok {
+			return a == b
+		}
+	case json.Number:
+		if b, ok := b.(json.Number); ok {
+			return a == b || canon.Number(string(a)) == canon.Number(string(b))
+		}
+	case nil:
+		if b == nil {
+			return true
+		}
+	}
+	return canon.Equal(a, b)
 }
 
 // input is the request body that makes a remote holdout equal to s.

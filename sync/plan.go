@@ -100,6 +100,8 @@ type Change struct {
 	// two sides and the experiments it affects. Compute sets it; RenderJSON
 	// writes it, and SavedPlan.Stale compares it.
 	Fingerprint string
+	// diff caches ChangeDiff; nil for a change not made by Compute.
+	diff *diffCache
 }
 
 // Exclusion is the share of users the holdout excludes before and after

@@ -261,6 +261,9 @@ func unifiedText(lines []Line) string {
 	var b []byte
 	for _, l := range lines {
 		b = append(b, l.Op)
+		if l.Op == '#' {
+			b = append(b, ' ')
+		}
 		b = append(b, l.Text...)
 		b = append(b, '\n')
 	}

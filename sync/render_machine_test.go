@@ -257,14 +257,58 @@ func stripFences(t *testing.T, s string) string {
 	return strings.Join(out, "\n")
 }
 
-func BenchmarkRenderMarkdown2000(b *testing.B) {
-	p := bigPlan(b, 2000)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := RenderMarkdown(&bytes.Buffer{}, p, sampleMeta, nil, MarkdownOptions{}); err != nil {
-			b.Fatal(err)
+// Markdown builds sections only until the limit, and writes what the
+// earlier algorithm wrote, which built every section first and dropped
+// those past the limit.
+func TestRenderMarkdownBuildsOnlyWhatFits(t *testing.T) {
+	t.Parallel()
+	p := benchPlan(t, 3000)
+	for _, limit := range []int{2000, 20000, MaxMarkdown, 1 << 30} {
+		head, n, section, tail := markdownParts(p, sampleMeta, nil, MarkdownOptions{Marker: "m"})
+		all := make([]string, n)
+		for i := range n {
+			all[i] = section(i)
+		}
+		built := 0
+		counting := func(i int) string { built++; return section(i) }
+		got := assembleMarkdown(head, n, counting, tail, limit)
+		if want := assembleEagerly(head, all, tail, limit); got != want {
+			t.Fatalf("limit %d: output differs from building every section first", limit)
+		}
+		shown := strings.Count(got, "<details>")
+		if built > shown+1 {
+			t.Errorf("limit %d: built %d sections to show %d", limit, built, shown)
+		}
+		var buf bytes.Buffer
+		if err := RenderMarkdown(&buf, p, sampleMeta, nil, MarkdownOptions{Marker: "m", Limit: limit}); err != nil || buf.String() != got {
+			t.Errorf("limit %d: RenderMarkdown differs from its parts (%v)", limit, err)
 		}
 	}
+}
+
+// assembleEagerly is RenderMarkdown's assembly as it was before sections
+// were built lazily, kept to prove the output did not change.
+func assembleEagerly(head string, sections []string, tail string, limit int) string {
+	var out strings.Builder
+	out.WriteString(head)
+	left := 0
+	for i, s := range sections {
+		if out.Len()+len(s)+len(tail)+200 > limit {
+			left = len(sections) - i
+			break
+		}
+		out.WriteString(s)
+	}
+	if left > 0 {
+		fmt.Fprintf(&out, "> [!IMPORTANT]\n> **%d more %s not shown**: the plan is too long for one comment. Run `hogsync sync` locally or read the job log for the full plan.\n\n",
+			left, plural(left, "section is", "sections are"))
+	}
+	out.WriteString(tail)
+	s := out.String()
+	if len(s) > limit {
+		s = s[:limit-len("\n…\n")] + "\n…\n"
+	}
+	return s
 }
 
 // A refused plan says so on top of the markdown and in the JSON.

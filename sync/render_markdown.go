@@ -39,84 +39,103 @@ func RenderMarkdown(w io.Writer, p Plan, meta Meta, rep *Report, opts MarkdownOp
 	if limit <= 0 {
 		limit = MaxMarkdown
 	}
-	var head strings.Builder
+	head, n, section, tail := markdownParts(p, meta, rep, opts)
+	_, err := io.WriteString(w, assembleMarkdown(head, n, section, tail, limit))
+	return err
+}
+
+// markdownParts are the pieces of a markdown plan: the head, the number
+// of sections and how to build section i (built only when it is shown),
+// and the closing line.
+func markdownParts(p Plan, meta Meta, rep *Report, opts MarkdownOptions) (head string, n int, section func(int) string, tail string) {
+	var h strings.Builder
 	if opts.Marker != "" {
-		head.WriteString(MarkerComment(opts.Marker) + "\n")
+		h.WriteString(MarkerComment(opts.Marker) + "\n")
 	}
-	head.WriteString(markdownHeader(p, meta))
+	h.WriteString(markdownHeader(p, meta))
 	c, u, d := p.Counts()
 	if meta.Refused != "" {
-		fmt.Fprintf(&head, "> [!CAUTION]\n> **Refused: nothing will be changed.** %s\n\n", escapeText(meta.Refused))
+		fmt.Fprintf(&h, "> [!CAUTION]\n> **Refused: nothing will be changed.** %s\n\n", escapeText(meta.Refused))
 	}
 	if d > 0 {
-		names := make([]string, 0, d)
+		const most = 20
+		var shown []string
 		for _, ch := range p.Changes {
-			if ch.Action == Delete {
-				names = append(names, code(ch.Name))
+			if ch.Action == Delete && len(shown) < most {
+				shown = append(shown, code(ch.Name))
 			}
 		}
-		shown := names
-		if len(shown) > 20 {
-			shown = append(shown[:20:20], fmt.Sprintf("and %d more", len(names)-20))
+		if d > most {
+			shown = append(shown, fmt.Sprintf("and %d more", d-most))
 		}
-		fmt.Fprintf(&head, "> [!CAUTION]\n> This plan **deletes %d %s**: %s. Experiments that use %s lose %s exclusion.\n\n",
+		fmt.Fprintf(&h, "> [!CAUTION]\n> This plan **deletes %d %s**: %s. Experiments that use %s lose %s exclusion.\n\n",
 			d, plural(d, "holdout", "holdouts"), strings.Join(shown, ", "), plural(d, "it", "them"), plural(d, "its", "their"))
 	}
 	if len(p.Conflicts) > 0 {
-		fmt.Fprintf(&head, "> [!WARNING]\n> %d %s: PostHog has more than one holdout a manifest could mean; %s untouched.\n\n",
+		fmt.Fprintf(&h, "> [!WARNING]\n> %d %s: PostHog has more than one holdout a manifest could mean; %s untouched.\n\n",
 			len(p.Conflicts), plural(len(p.Conflicts), "conflict", "conflicts"), plural(len(p.Conflicts), "it is", "they are"))
 	}
 	if !p.BlastRadiusKnown {
-		head.WriteString("> [!NOTE]\n> Experiments could not be read with this API key, so the plan cannot show which experiments each change affects.\n\n")
+		h.WriteString("> [!NOTE]\n> Experiments could not be read with this API key, so the plan cannot show which experiments each change affects.\n\n")
 	}
-	head.WriteString("| Create | Update | Delete | Conflicts | Unmanaged |\n|---:|---:|---:|---:|---:|\n")
-	fmt.Fprintf(&head, "| %d | %d | %d | %d | %d |\n\n", c, u, d, len(p.Conflicts), len(p.Unmanaged))
+	h.WriteString("| Create | Update | Delete | Conflicts | Unmanaged |\n|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&h, "| %d | %d | %d | %d | %d |\n\n", c, u, d, len(p.Conflicts), len(p.Unmanaged))
 	if rep != nil {
-		fmt.Fprintf(&head, "**%s**\n\n", ApplySummary(*rep))
+		fmt.Fprintf(&h, "**%s**\n\n", ApplySummary(*rep))
 		if len(rep.Duplicates) > 0 {
-			head.WriteString("> [!CAUTION]\n")
+			h.WriteString("> [!CAUTION]\n")
 			for _, d := range rep.Duplicates {
-				fmt.Fprintf(&head, "> - %s\n", escapeText(d.Error()))
+				fmt.Fprintf(&h, "> - %s\n", escapeText(d.Error()))
 			}
-			head.WriteString("\n")
+			h.WriteString("\n")
 		}
 		if rep.VerifyErr != nil {
-			fmt.Fprintf(&head, "> [!WARNING]\n> %s\n\n", escapeText(rep.VerifyErr.Error()))
+			fmt.Fprintf(&h, "> [!WARNING]\n> %s\n\n", escapeText(rep.VerifyErr.Error()))
 		}
 	}
 
-	var sections []string
-	results := map[int]Result{}
-	if rep != nil {
-		for i, r := range rep.Results {
-			results[i] = r
-		}
-	}
-	for i, ch := range p.Changes {
-		var r *Result
-		if res, ok := results[i]; ok && rep != nil {
-			r = &res
-		}
-		sections = append(sections, changeSection(ch, r, p.BlastRadiusKnown))
-	}
-	for _, cf := range p.Conflicts {
-		sections = append(sections, conflictSection(cf))
-	}
+	n = len(p.Changes) + len(p.Conflicts)
+	unmanaged, protected := -1, -1
 	if len(p.Unmanaged) > 0 {
-		sections = append(sections, unmanagedSection(p.Unmanaged))
+		unmanaged, n = n, n+1
 	}
 	if len(p.Protected) > 0 {
-		sections = append(sections, protectedSection(p.Protected))
+		protected, n = n, n+1
 	}
-	tail := "**" + Summary(p) + "**\n" // counts only: no text from manifests
+	section = func(i int) string {
+		switch {
+		case i < len(p.Changes):
+			var r *Result
+			if rep != nil && i < len(rep.Results) {
+				r = &rep.Results[i]
+			}
+			return changeSection(p.Changes[i], r, p.BlastRadiusKnown)
+		case i < len(p.Changes)+len(p.Conflicts):
+			return conflictSection(p.Conflicts[i-len(p.Changes)])
+		case i == unmanaged:
+			return unmanagedSection(p.Unmanaged)
+		case i == protected:
+			return protectedSection(p.Protected)
+		}
+		return ""
+	}
+	tail = "**" + Summary(p) + "**\n" // counts only: no text from manifests
+	return h.String(), n, section, tail
+}
 
+// assembleMarkdown writes the head, then sections while they fit within
+// limit (keeping room for the truncation note and the closing line), a
+// note counting the sections left out, and the tail. Sections past the
+// first that does not fit are never built.
+func assembleMarkdown(head string, n int, section func(int) string, tail string, limit int) string {
 	var out strings.Builder
-	out.WriteString(head.String())
+	out.Grow(min(limit, len(head)+len(tail)+4096))
+	out.WriteString(head)
 	left := 0
-	for i, s := range sections {
-		// Keep room for the truncation note and the closing line.
+	for i := range n {
+		s := section(i)
 		if out.Len()+len(s)+len(tail)+200 > limit {
-			left = len(sections) - i
+			left = n - i
 			break
 		}
 		out.WriteString(s)
@@ -126,12 +145,20 @@ func RenderMarkdown(w io.Writer, p Plan, meta Meta, rep *Report, opts MarkdownOp
 			left, plural(left, "section is", "sections are"))
 	}
 	out.WriteString(tail)
-	s := out.String()
-	if len(s) > limit { // a head alone over the limit: cut hard, still valid
-		s = s[:limit-len("\n…\n")] + "\n…\n"
+	return cutMarkdown(out.String(), limit, "\n…\n")
+}
+
+// cutMarkdown cuts s to at most limit bytes, on a character boundary,
+// ending in mark: a head alone over the limit is cut hard, still valid.
+func cutMarkdown(s string, limit int, mark string) string {
+	if len(s) <= limit {
+		return s
 	}
-	_, err := io.WriteString(w, s)
-	return err
+	cut := max(limit-len(mark), 0)
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
 }
 
 // RenderMarkdownFailure writes, in place of a plan, why none could be made
@@ -144,10 +171,7 @@ func RenderMarkdownFailure(w io.Writer, project, reason string, opts MarkdownOpt
 	}
 	fmt.Fprintf(&b, "### hogsync plan for project %s\n\n", code(project))
 	fmt.Fprintf(&b, "> [!CAUTION]\n> **No plan could be made**, so none is shown: %s\n", escapeText(reason))
-	s := b.String()
-	if limit := cmp.Or(opts.Limit, MaxMarkdown); len(s) > limit {
-		s = s[:limit-len("…\n")] + "…\n"
-	}
+	s := cutMarkdown(b.String(), cmp.Or(opts.Limit, MaxMarkdown), "…\n")
 	_, err := io.WriteString(w, s)
 	return err
 }
@@ -188,7 +212,7 @@ func changeSection(c Change, r *Result, blastKnown bool) string {
 		fmt.Fprintf(&b, "\n> [!WARNING]\n> %s\n", escapeText(BlockedReason(c)))
 	}
 	if r != nil && r.Err != nil && r.Status != Blocked {
-		fmt.Fprintf(&b, "\n%s\n", fence("text", r.Err.Error()))
+		fmt.Fprintf(&b, "\n%s\n", fence("text", escape.Lines(escape.Text(r.Err.Error()))))
 	}
 	if r != nil && r.ChangeRequestID != "" {
 		fmt.Fprintf(&b, "\nChange request %s waits for approval in PostHog.\n", code(r.ChangeRequestID))
@@ -269,10 +293,13 @@ func displayDiff(lines []Line) string {
 	var b strings.Builder
 	for _, l := range annotate(lines) {
 		b.WriteByte(l.Op)
+		if l.Op == '#' {
+			b.WriteByte(' ')
+		}
 		b.WriteString(escape.Text(l.Text))
 		b.WriteByte('\n')
 	}
-	return b.String()
+	return escape.Lines(b.String()) // a plan printed with --output markdown goes to the log
 }
 
 // markdownHeader is the plan's title: the project and host it is for,

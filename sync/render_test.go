@@ -1,42 +1,21 @@
 package sync
 
 import (
-	"github.com/hogsync/hogsync/internal/canon"
-
 	"bytes"
-	"flag"
+	"context"
+	"errors"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/internal/canon"
+	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/manifest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./sync -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, d)
-	}
-}
 
 // samplePlan has one of everything a text plan can show. It is computed
 // with Force, so the running experiment's holdout is not blocked; see
@@ -228,5 +207,111 @@ func TestAnnotate(t *testing.T) {
 	// CanonicalYAML, which exports and comparisons use, never carries it.
 	if y := CanonicalYAML(*samplePlan(t).Changes[0].After); strings.Contains(y, "excluded") {
 		t.Errorf("CanonicalYAML holds the annotation:\n%s", y)
+	}
+}
+
+// hostilePlan holds, in every place text from a manifest, a file name or
+// PostHog can reach a plan, control characters, bidi overrides, C1
+// controls and lines that would be GitHub workflow commands.
+func hostilePlan(t *testing.T) Plan {
+	t.Helper()
+	evil := "a\x1b[31m\x07\u202e\u0085\u009b\u2028b"
+	ms := []manifest.Holdout{
+		func() manifest.Holdout {
+			h := desired("new-"+evil, 10, withDescription("first\n::warning::x\n  ::add-mask::k\n"+evil),
+				withProperties(map[string]any{"key": "k\n::error::k", "type": "person", "operator": "exact", "value": []any{evil, "\n::stop-commands::t"}}))
+			h.Pos.File = "m/\n::warning file=x::\u202eevil.yaml"
+			return h
+		}(),
+		desired("kept", 20, withDescription("line\n::notice::n")),
+		func() manifest.Holdout {
+			h := desired("dup", 1, withPrevious("dup-old"))
+			h.Pos.File = "m/\x1b[2Jdup\n::error::d.yaml"
+			return h
+		}(),
+	}
+	kept := remote(2, "kept", "10")
+	kept.Description = str("old\n::notice::n")
+	rs := []client.Holdout{kept, remote(3, "gone-"+evil+"\n::warning::r", "1"), remote(4, evil, "1"), remote(6, "dup", "1"), remote(7, "dup-old", "1")}
+	exps := []client.Experiment{{ID: 5, Name: "exp\n::warning::e" + evil, Status: "weird\n::error::s\u202e", Holdout: &client.ExperimentHoldout{ID: 2}}}
+	p, err := Compute(ms, rs, exps, Options{Prune: true, Protect: []string{"a*"}, ExperimentsUnreadable: "\n::warning::why"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// No line of a text plan or an apply result can be read as a workflow
+// command, and none holds a control character, a bidi override or a C1
+// control: text from manifests, file names and PostHog is escaped.
+func TestRenderTextHostileText(t *testing.T) {
+	t.Parallel()
+	p := hostilePlan(t)
+	var plan bytes.Buffer
+	meta := Meta{Host: "https://h\n::warning::h", Project: "1\x1b]0;x\x07", HostSource: "\u202eenv", ProjectSource: "--project"}
+	if err := RenderText(&plan, p, TextOptions{Meta: &meta}); err != nil {
+		t.Fatal(err)
+	}
+	var results bytes.Buffer
+	api := &fakeAPI{errs: map[string]error{"delete 3": errors.New("PostHog said\n::warning::x \x1b[2J\u202e")}}
+	forced := slices.Clone(p.Changes)
+	for i := range forced {
+		if forced[i].Name != "kept" {
+			forced[i].Blocker = "" // one blocked result is shown, the others applied
+		}
+	}
+	rep := Apply(context.Background(), api, Plan{Changes: forced}, ApplyOptions{OnResult: func(r Result) {
+		if err := RenderResult(&results, r, TextOptions{Hint: func(error) string { return "hint\n::error::h" }}); err != nil {
+			t.Error(err)
+		}
+	}})
+	if rep.Count(Failed) == 0 {
+		t.Fatalf("the scripted failure did not happen: %v", statuses(rep))
+	}
+	for name, out := range map[string]string{"plan": plan.String(), "results": results.String()} {
+		for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if escape.IsCommand(line) {
+				t.Errorf("%s line %d is a workflow command: %q", name, i+1, line)
+			}
+			if escape.HasUnsafe(line) {
+				t.Errorf("%s line %d holds an unsafe character: %q", name, i+1, line)
+			}
+		}
+	}
+	if !strings.Contains(plan.String(), `\u202e`) || !strings.Contains(plan.String(), `\x1b`) {
+		t.Errorf("the hostile characters are not shown escaped:\n%s", plan.String())
+	}
+	// The block scalar's lines are inert, not dropped.
+	if !strings.Contains(plan.String(), `\x3a:notice::n`) {
+		t.Errorf("the description's command-looking line is missing:\n%s", plan.String())
+	}
+}
+
+// Headlines quote names so that bidi overrides and C1 controls show as
+// escapes, not as themselves.
+func TestHeadlineEscapes(t *testing.T) {
+	for _, name := range []string{"a\u202eb", "a\u0085b", "a\u009bb", "a\x1bb", "a\u2066b", "a\nb"} {
+		for _, c := range []Change{{Action: Create, Name: name}, {Action: Delete, Name: name, ID: 1}, {Action: Update, Name: name, ID: 1, Before: &State{Name: name}, After: &State{Name: "x"}}} {
+			if h := Headline(c); escape.HasUnsafe(h) {
+				t.Errorf("Headline(%q) = %q", name, h)
+			}
+		}
+	}
+}
+
+// Markdown shows the same hostile text escaped too: no control character,
+// bidi override or C1 control reaches a comment, in code blocks or out.
+func TestRenderMarkdownHostileControls(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	meta := Meta{Host: "https://h", Project: "1\x1b]0;x\x07", ProjectSource: "\u202eenv"}
+	rep := &Report{Results: []Result{{Change: hostilePlan(t).Changes[0], Status: Failed, Err: errors.New("boom\x1b[2J\u202e")}}}
+	if err := RenderMarkdown(&buf, hostilePlan(t), meta, rep, MarkdownOptions{Marker: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(buf.String(), "\n") {
+		if escape.HasUnsafe(line) || escape.IsCommand(line) {
+			t.Errorf("line %d: %q", i+1, line)
+		}
 	}
 }

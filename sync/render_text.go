@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -62,7 +63,14 @@ func actionColor(a Action) string {
 // output can be read as a GitHub Actions workflow command. The same plan
 // always gives the same bytes.
 func RenderText(w io.Writer, p Plan, opts TextOptions) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
 	var b strings.Builder
+	// Each block is escaped line by line and written out on its own, so
+	// that a large plan is never held, or copied, whole.
+	flush := func() {
+		bw.WriteString(escape.Lines(b.String()))
+		b.Reset()
+	}
 	pt := painter(opts.Color)
 	if h := textHeader(p, opts.Meta); h != "" {
 		b.WriteString(h)
@@ -71,10 +79,12 @@ func RenderText(w io.Writer, p Plan, opts TextOptions) error {
 	for _, c := range p.Changes {
 		writeChange(&b, pt, c, p.BlastRadiusKnown)
 		b.WriteByte('\n')
+		flush()
 	}
 	for _, c := range p.Conflicts {
 		writeConflict(&b, pt, c)
 		b.WriteByte('\n')
+		flush()
 	}
 	if len(p.Unmanaged) > 0 {
 		n := len(p.Unmanaged)
@@ -82,6 +92,7 @@ func RenderText(w io.Writer, p Plan, opts TextOptions) error {
 			n, plural(n, "holdout", "holdouts"), plural(n, "is", "are"), plural(n, "it is", "they are"), plural(n, "it", "them"))
 		for _, r := range p.Unmanaged {
 			fmt.Fprintf(&b, "  %q (id %d)%s\n", r.Name, r.ID, usedBySuffix(r.Experiments))
+			flush()
 		}
 		b.WriteByte('\n')
 	}
@@ -91,13 +102,14 @@ func RenderText(w io.Writer, p Plan, opts TextOptions) error {
 			n, plural(n, "holdout", "holdouts"), plural(n, "is", "are"), plural(n, "it", "them"))
 		for _, r := range p.Protected {
 			fmt.Fprintf(&b, "  %q (id %d), protected by %q%s\n", r.Name, r.ID, r.ProtectedBy, usedBySuffix(r.Experiments))
+			flush()
 		}
 		b.WriteByte('\n')
 	}
 	b.WriteString(Summary(p))
 	b.WriteByte('\n')
-	_, err := io.WriteString(w, escape.Lines(b.String()))
-	return err
+	flush()
+	return bw.Flush()
 }
 
 // textHeader names the project and host the plan is for, and where each
@@ -355,13 +367,13 @@ func writeConflict(w *strings.Builder, pt painter, c Conflict) {
 	head := fmt.Sprintf("! conflict: holdout %q matches %d holdouts in PostHog; none is touched", c.Name, len(c.IDs))
 	fmt.Fprint(w, pt.paint(ansiBold+ansiMagenta, head))
 	if c.Source.File != "" {
-		fmt.Fprintf(w, "  [%s]", c.Source)
+		fmt.Fprintf(w, "  [%s]", escape.Text(c.Source.String()))
 	}
 	w.WriteByte('\n')
 	for i, id := range c.IDs {
 		fmt.Fprintf(w, "    id %d named %q\n", id, c.Names[i])
 	}
-	fmt.Fprintf(w, "    # %s\n", ConflictAdvice(c))
+	fmt.Fprintf(w, "    # %s\n", escape.Text(ConflictAdvice(c)))
 }
 
 // ConflictAdvice says how to resolve a conflict.

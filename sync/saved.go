@@ -1,13 +1,14 @@
 package sync
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/hogsync/hogsync/internal/canon"
 )
@@ -299,9 +300,10 @@ func changeKey(action, name string, id *int64) string {
 }
 
 // storedFingerprint is the change's fingerprint as written, or, for a
-// plan written before fingerprints were, as computed from its fields.
+// plan written before fingerprints were (or with an earlier scheme), as
+// computed from its fields.
 func storedFingerprint(c jsonChange) string {
-	if c.Fingerprint != "" {
+	if strings.HasPrefix(c.Fingerprint, fingerprintPrefix) {
 		return c.Fingerprint
 	}
 	return fingerprint(c.Before, c.After, c.Experiments)
@@ -312,22 +314,107 @@ func fingerprintOf(c Change) string {
 	return fingerprint(stateOrNil(c.Before), stateOrNil(c.After), jsonExperiments(c.Experiments))
 }
 
-// fingerprint is a hash of the canonical JSON of a change's two sides,
-// numbers normalised, and of the experiments it affects (what the
-// reviewer was shown), so a plan read back from a file compares equal to
-// the same plan computed again, and to nothing else.
+// fingerprintPrefix names the fingerprint scheme; a stored fingerprint
+// with another prefix is recomputed from the change's fields.
+const fingerprintPrefix = "fp2:"
+
+// fingerprint is a SHA-256 of a change's two sides, numbers canonical and
+// keys sorted, and of the experiments it affects (what the reviewer was
+// shown), so a plan read back from a file compares equal to the same plan
+// computed again, and to nothing else. It is written without encoding
+// JSON: each value is its type, length and content.
 func fingerprint(before, after *jsonState, experiments []jsonExperiment) string {
-	var b bytes.Buffer
-	b.Write(canon.JSON(experiments))
-	b.WriteByte(';')
+	w := fpWriter{b: make([]byte, 0, 256)}
+	w.int(int64(len(experiments)))
+	for _, e := range experiments {
+		w.int(e.ID)
+		w.str(e.Name)
+		w.str(e.Status)
+		w.bool(e.Archived)
+	}
 	for _, s := range []*jsonState{before, after} {
 		if s == nil {
-			b.WriteString("null;")
+			w.b = append(w.b, 'N')
 			continue
 		}
-		b.Write(canon.JSON([]any{s.Name, s.Description, s.Filters}))
-		b.WriteByte(';')
+		w.b = append(w.b, 'S')
+		w.str(s.Name)
+		w.str(s.Description)
+		w.int(int64(len(s.Filters)))
+		for _, g := range s.Filters {
+			w.value(g)
+		}
 	}
-	sum := sha256.Sum256(b.Bytes())
-	return "sha256:" + hex.EncodeToString(sum[:])
+	sum := sha256.Sum256(w.b)
+	return fingerprintPrefix + hex.EncodeToString(sum[:])
+}
+
+// fpWriter writes values unambiguously: a tag byte, then a length or the
+// content.
+type fpWriter struct{ b []byte }
+
+func (w *fpWriter) int(n int64) {
+	w.b = strconv.AppendInt(append(w.b, 'i'), n, 10)
+	w.b = append(w.b, ';')
+}
+
+func (w *fpWriter) str(s string) {
+	w.b = strconv.AppendInt(append(w.b, 's'), int64(len(s)), 10)
+	w.b = append(append(w.b, ':'), s...)
+}
+
+func (w *fpWriter) bool(v bool) {
+	if v {
+		w.b = append(w.b, 'T')
+	} else {
+		w.b = append(w.b, 'F')
+	}
+}
+
+func (w *fpWriter) value(v any) {
+	switch v := v.(type) {
+	case nil:
+		w.b = append(w.b, 'z')
+	case bool:
+		w.bool(v)
+	case string:
+		w.str(v)
+	case json.Number:
+		w.b = append(w.b, '#')
+		w.str(string(canon.Number(string(v))))
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		w.b = strconv.AppendInt(append(w.b, '{'), int64(len(keys)), 10)
+		for _, k := range keys {
+			w.str(k)
+			w.value(v[k])
+		}
+	case []any:
+		w.b = strconv.AppendInt(append(w.b, '['), int64(len(v)), 10)
+		for _, e := range v {
+			w.value(e)
+		}
+	case []map[string]any:
+		w.b = strconv.AppendInt(append(w.b, '['), int64(len(v)), 10)
+		for _, e := range v {
+			w.value(e)
+		}
+	default:
+		// Numbers of other Go types, and anything else canon knows.
+		w.value(canonical(v))
+	}
+}
+
+// canonical is canon.Value(v) when that turns v into a type value knows,
+// or v's canonical JSON text as a tagged string.
+func canonical(v any) any {
+	switch c := canon.Value(v).(type) {
+	case nil, bool, string, json.Number, map[string]any, []any:
+		return c
+	}
+	return "json:" + string(canon.JSON(v))
 }
