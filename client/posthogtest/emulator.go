@@ -49,7 +49,9 @@ type Key struct {
 	// Projects the key may access; nil or empty means all (PostHog treats
 	// an empty scoped_teams the same way).
 	Projects []int64
-	// CurrentProject is what "@current" resolves to.
+	// CurrentProject is what "@current" resolves to, on every request
+	// (SetCurrentProject changes it); a project that does not exist makes
+	// "@current" a 404.
 	CurrentProject int64
 	// User becomes created_by of what the key creates; the zero User means
 	// DefaultUser().
@@ -136,8 +138,8 @@ type holdoutRow struct {
 }
 
 // New returns an emulator with project DefaultProject, DefaultKey
-// registered, scope object "experiment_holdout", id-ordered lists and the
-// real clock.
+// registered, scope object "experiment_holdout", lists in their own order
+// (holdouts by id, experiments newest first) and the real clock.
 func New() *Emulator {
 	e := &Emulator{
 		now:          time.Now,
