@@ -56,7 +56,8 @@ func (demoCmd) Run(e *env) error {
 		fmt.Fprintf(e.stdout, "\n=== %s ===\n$ %s\n\n", s.title, s.command)
 		step := base
 		step.Apply, step.DetailedExitcode = s.apply, s.detail
-		if err := step.run(e, newViews(e, &step), holdouts, posthogtest.DefaultKey); err != nil {
+		load := func() ([]manifest.Holdout, error) { return holdouts, nil }
+		if err := step.run(e, newViews(e, &step), load, posthogtest.DefaultKey); err != nil {
 			var ee *exitError
 			if errors.As(err, &ee) && ee.code == exitChanges {
 				return fmt.Errorf("demo step %d: the last dry run still found changes; sync did not converge", i+1)

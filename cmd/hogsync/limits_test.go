@@ -83,7 +83,7 @@ func TestValidateReportsEveryRuleInOneRun(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("validate's problems vs the goldens (-want +got):\n%s", d)
 	}
-	if !strings.Contains(r.stderr, "problems in manifests; nothing was sent to PostHog") {
+	if !strings.Contains(r.stderr, "problems in manifests; nothing was changed in PostHog") {
 		t.Errorf("no closing line:\n%s", r.stderr)
 	}
 }

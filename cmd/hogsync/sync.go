@@ -68,18 +68,28 @@ func (c *syncCmd) Run(e *env) error {
 	if err := c.check(); err != nil {
 		return c.fail(vs, err)
 	}
-	res, err := loadManifests(vs, c.Dir)
+	// The directory's config decides where to connect; the manifests
+	// themselves are parsed while PostHog is read.
+	cfg, err := manifest.LoadConfig(c.Dir)
 	if err != nil {
+		return c.fail(vs, reportLoad(vs, manifest.Result{}, err))
+	}
+	if err := c.applyConfig(e, cfg); err != nil {
 		return c.fail(vs, err)
 	}
-	if err := c.applyConfig(e, res.Config); err != nil {
-		return c.fail(vs, err)
+	load := func() ([]manifest.Holdout, error) {
+		res, err := manifest.LoadDir(c.Dir)
+		return res.Holdouts, reportLoad(vs, res, err)
 	}
 	key, err := apiKey(e, c.APIKeyFile)
 	if err != nil {
+		// Broken manifests are worth knowing about even without a key.
+		if _, lerr := load(); lerr != nil {
+			return c.fail(vs, lerr)
+		}
 		return c.fail(vs, err)
 	}
-	return c.run(e, vs, res.Holdouts, key)
+	return c.run(e, vs, load, key)
 }
 
 // check validates the flags on their own, before anything is read.
@@ -112,8 +122,9 @@ func (c *syncCmd) fail(vs views, err error) error {
 }
 
 // run plans, shows the plan, and applies it when asked. It is shared by
-// `sync` and `demo`, which fills the same options.
-func (c *syncCmd) run(e *env, vs views, desired []manifest.Holdout, key string) error {
+// `sync` and `demo`, which fills the same options. load gives the desired
+// holdouts (and reports their problems); it runs while PostHog is read.
+func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error), key string) error {
 	ctx, cancel := context.WithTimeout(e.ctx, c.Timeout)
 	defer cancel()
 	var saved *hsync.SavedPlan
@@ -142,7 +153,17 @@ func (c *syncCmd) run(e *env, vs views, desired []manifest.Holdout, key string) 
 	if api, err = c.pin(ctx, e, api); err != nil {
 		return c.fail(vs, err)
 	}
-	plan, err := c.makePlan(ctx, e, api, desired)
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
+	fetched := make(chan remoteState, 1)
+	go func() { fetched <- fetch(fetchCtx, api) }()
+	desired, err := load()
+	if err != nil {
+		stopFetch()
+		<-fetched
+		return c.fail(vs, err)
+	}
+	plan, err := c.makePlan(e, <-fetched, desired)
 	if err != nil {
 		return c.fail(vs, err)
 	}
@@ -281,25 +302,16 @@ func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
 }
 
 // makePlan lists what PostHog has and computes the plan.
-func (c *syncCmd) makePlan(ctx context.Context, e *env, api *client.Client, desired []manifest.Holdout) (hsync.Plan, error) {
-	// The holdouts and the experiments are read at the same time.
-	var experiments []client.Experiment
-	var expErr error
-	listed := make(chan struct{})
-	go func() {
-		defer close(listed)
-		experiments, expErr = api.ListExperiments(ctx)
-	}()
-	remote, err := api.List(ctx)
-	<-listed
-	if err != nil {
-		return hsync.Plan{}, err
+func (c *syncCmd) makePlan(e *env, r remoteState, desired []manifest.Holdout) (hsync.Plan, error) {
+	if r.err != nil {
+		return hsync.Plan{}, r.err
 	}
+	experiments := r.experiments
 	opts := hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force, Protect: c.protect}
-	if expErr != nil {
-		reason, ok := experimentsUnreadable(expErr)
+	if r.expErr != nil {
+		reason, ok := experimentsUnreadable(r.expErr)
 		if !ok {
-			return hsync.Plan{}, expErr
+			return hsync.Plan{}, r.expErr
 		}
 		// A key without experiment:read still manages holdouts, but
 		// nothing then shows which experiments a change would disturb:
@@ -310,11 +322,33 @@ func (c *syncCmd) makePlan(ctx context.Context, e *env, api *client.Client, desi
 	} else if experiments == nil {
 		experiments = []client.Experiment{}
 	}
-	plan, err := hsync.Compute(desired, remote, experiments, opts)
+	plan, err := hsync.Compute(desired, r.remote, experiments, opts)
 	if errors.Is(err, hsync.ErrPruneEverything) {
 		return hsync.Plan{}, fmt.Errorf("%w; no manifests were loaded. Check the directory, or drop --prune", err)
 	}
 	return plan, err
+}
+
+// remoteState is what PostHog holds: the holdouts, and the experiments
+// (or why they could not be read).
+type remoteState struct {
+	remote      []client.Holdout
+	experiments []client.Experiment
+	expErr      error
+	err         error
+}
+
+// fetch reads the holdouts and the experiments at the same time.
+func fetch(ctx context.Context, api *client.Client) remoteState {
+	var r remoteState
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		r.experiments, r.expErr = api.ListExperiments(ctx)
+	}()
+	r.remote, r.err = api.List(ctx)
+	<-listed
+	return r
 }
 
 // experimentsUnreadable says why the experiments list was refused, when
@@ -427,14 +461,6 @@ func rootCause(err error) string {
 	return "no answer"
 }
 
-// loadManifests loads and validates the manifest directory, reporting
-// every problem and warning to the views (file:line:col: message [code]
-// on stderr, and on GitHub an annotation).
-func loadManifests(vs views, dir string) (manifest.Result, error) {
-	res, err := manifest.LoadDir(dir)
-	return res, reportLoad(vs, res, err)
-}
-
 // reportLoad passes a load's warnings and errors to the views and turns
 // the outcome into the run's error: exit 1 for broken manifests, 80 for a
 // missing or unreadable directory.
@@ -448,7 +474,7 @@ func reportLoad(vs views, res manifest.Result, err error) error {
 	}
 	switch {
 	case len(list) > 0:
-		return &exitError{code: exitFailure, err: fmt.Errorf("%d %s in manifests; nothing was sent to PostHog",
+		return &exitError{code: exitFailure, err: fmt.Errorf("%d %s in manifests; nothing was changed in PostHog",
 			len(list), plural(len(list), "problem", "problems"))}
 	case err != nil:
 		// The directory itself is missing or unreadable: the argument is
