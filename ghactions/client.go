@@ -313,7 +313,7 @@ func (c *Client) apiError(method, path string, resp *response) *APIError {
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	for attempt := 0; ; attempt++ {
 		resp, err := c.once(ctx, r)
-		if ctx.Err() != nil {
+		if err != nil && ctx.Err() != nil {
 			return nil, c.errorf("GitHub %s %s: stopped: the run's deadline passed or it was interrupted: %w", r.method, r.path, ctx.Err())
 		}
 		wait, why, retry := c.retryAfter(r.method, resp, err, attempt)

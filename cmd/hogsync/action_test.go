@@ -414,7 +414,6 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	a := newActionRun(t, h, gh)
 	seed(h, "legacy", nil, map[string]any{"rollout_percentage": 3})
 	writeWorkspace(t, a.workspace, "checkout.yaml", checkoutYAML)
-
 	first := a.run()
 	if first.failed {
 		t.Fatalf("action failed:\n%s", first.stdout)
@@ -447,6 +446,12 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 		t.Error("a dry run changed PostHog")
 	}
 
+	// Someone else's comment starting with the marker is never taken for
+	// the plan comment, nor edited (issue 10).
+	marker, _, _ := strings.Cut(bodies[0], "\n")
+	forged := marker + "\nforged by someone else"
+	gh.AddComment(7, "mallory", forged)
+
 	// A new push: the manifest changes, the comment follows.
 	writeWorkspace(t, a.workspace, "pricing.yaml", "name: pricing\nfilters:\n  - rollout_percentage: 2.5\n")
 	second := a.run()
@@ -454,9 +459,10 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 		t.Fatalf("second run failed:\n%s", second.stdout)
 	}
 	bodies = commentBodies(gh)
-	if len(bodies) != 1 {
-		t.Fatalf("%d comments after the second run, want 1", len(bodies))
+	if len(bodies) != 2 || bodies[1] != forged {
+		t.Fatalf("comments after the second run: %q, want ours and the forged one unchanged", bodies)
 	}
+	bodies = bodies[:1]
 	if !strings.Contains(bodies[0], "2 | 0 | 1") || !strings.Contains(bodies[0], "pricing") {
 		t.Errorf("comment not updated:\n%s", bodies[0])
 	}
@@ -475,7 +481,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 		t.Fatalf("broken push: failed=%v outputs=%v\n%s", third.failed, third.outputs, third.stdout)
 	}
 	bodies = commentBodies(gh)
-	if len(bodies) != 1 || !strings.Contains(bodies[0], "No plan could be made") || strings.Contains(bodies[0], "<details>") {
+	if len(bodies) != 2 || bodies[1] != forged || !strings.Contains(bodies[0], "No plan could be made") || strings.Contains(bodies[0], "<details>") {
 		t.Errorf("comment after a broken push:\n%s", bodies)
 	}
 	if !strings.Contains(third.stdout, "::error file=holdouts/pricing.yaml,line=2,col=10::filters is empty") {
