@@ -134,7 +134,7 @@ type holdoutRow struct {
 	createdBy   *User
 	createdAt   time.Time
 	updatedAt   time.Time
-	rendered    rawJSON // stored()'s cache; zero after any change
+	rendered    rawJSON // the stored rendering, renewed by every write
 }
 
 // New returns an emulator with project DefaultProject, DefaultKey
@@ -294,6 +294,7 @@ func (e *Emulator) Seed(project int64, h Holdout) Holdout {
 		row.updatedAt = row.createdAt
 	}
 	row.createdAt, row.updatedAt = dbTime(row.createdAt), dbTime(row.updatedAt)
+	row.restored()
 	e.holdouts[id] = row
 	e.holdoutsChanged(project)
 	return row.public()
@@ -423,13 +424,21 @@ func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // pyTime formats t as DRF's DateTimeField does: Python's isoformat in UTC
 // with "Z"; the fraction is omitted when the microseconds are zero.
-func pyTime(t time.Time) string {
+func pyTime(t time.Time) string { return string(appendPyTime(nil, t)) }
+
+func appendPyTime(b []byte, t time.Time) []byte {
 	t = dbTime(t)
-	s := t.Format("2006-01-02T15:04:05")
+	b = t.AppendFormat(b, "2006-01-02T15:04:05")
 	if us := t.Nanosecond() / 1000; us != 0 {
-		s += fmt.Sprintf(".%06d", us)
+		var frac [7]byte
+		frac[0] = '.'
+		for i := 6; i > 0; i-- {
+			frac[i] = byte('0' + us%10)
+			us /= 10
+		}
+		b = append(b, frac[:]...)
 	}
-	return s + "Z"
+	return append(b, 'Z')
 }
 
 // newUUID returns a version-4 UUID from the emulator's seeded generator,
