@@ -106,14 +106,14 @@ func render(w io.Writer, r *report) {
 	fmt.Fprintf(w, "Machine: %s, %d cores, %s %s; load average %s at the start, %s at the end.\n\n",
 		m.cpu, m.cores, m.goVersion, m.osArch, m.loadStart, m.loadEnd)
 	fmt.Fprintf(w, "### Dry-run plan, emulator at %s a request (medians of %s)\n\n", cfg.latency, plural(cfg.runs, "run"))
-	fmt.Fprintln(w, "| holdouts | hogsync plan | requests (lists) | peak RSS | plain sequential, limit 100 | one request, limit=N (floor) | per-object GETs ×10 | hogsync / floor |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| holdouts | hogsync plan | its CPU | requests (lists) | peak RSS | plain sequential, limit 100 | one request, limit=N (floor) | per-object GETs ×10 | hogsync / floor |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, p := range r.plans {
 		po := "—"
 		if p.perObject > 0 {
 			po = seconds(p.perObject)
 		}
-		fmt.Fprintf(w, "| %s | %s | %d (%d) | %s | %s | %s | %s | %s |\n", thousands(p.n), seconds(p.hogsync), p.requests, p.lists,
+		fmt.Fprintf(w, "| %s | %s | %s | %d (%d) | %s | %s | %s | %s | %s |\n", thousands(p.n), seconds(p.hogsync), seconds(p.cpu), p.requests, p.lists,
 			megabytes(p.peakRSS), seconds(p.sequential), seconds(p.floor), po, ratio(p.hogsync, p.floor))
 	}
 	if a := r.apply; a != nil {

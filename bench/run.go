@@ -37,6 +37,7 @@ type planRow struct {
 	n          int
 	drifted    int           // manifests that differ from PostHog: the plan's updates
 	hogsync    time.Duration // `hogsync sync` dry run, process start to exit
+	cpu        time.Duration // hogsync's user+system CPU time
 	requests   int           // requests hogsync sent (the most in any run)
 	lists      int           // of which list requests (holdouts and experiments)
 	peakRSS    int64         // bytes, the most in any run
@@ -147,7 +148,7 @@ func measurePlan(ctx context.Context, cfg config, bin, dir string, n int, logw i
 	defer stop()
 
 	row := planRow{n: n, drifted: drifted}
-	var hog, seq, fl []time.Duration
+	var hog, cpu, seq, fl []time.Duration
 	for i := range cfg.runs {
 		fmt.Fprintf(logw, "plan of %d holdouts: run %d of %d…\n", n, i+1, cfg.runs)
 		before := emu.Stats()
@@ -159,7 +160,7 @@ func measurePlan(ctx context.Context, cfg config, bin, dir string, n int, logw i
 		if err := checkPlan(res.stdout, drifted); err != nil {
 			return planRow{}, err
 		}
-		hog = append(hog, res.wall)
+		hog, cpu = append(hog, res.wall), append(cpu, res.cpu)
 		row.requests = max(row.requests, after.Requests-before.Requests)
 		row.lists = max(row.lists, after.HoldoutLists-before.HoldoutLists+after.ExperimentLists-before.ExperimentLists)
 		row.peakRSS = max(row.peakRSS, res.peakRSS)
@@ -176,7 +177,7 @@ func measurePlan(ctx context.Context, cfg config, bin, dir string, n int, logw i
 		fl = append(fl, d)
 		emu.ResetRequests() // the request log is not needed; keep memory flat
 	}
-	row.hogsync, row.sequential, row.floor = median(hog), median(seq), median(fl)
+	row.hogsync, row.cpu, row.sequential, row.floor = median(hog), median(cpu), median(seq), median(fl)
 	if cfg.perObject {
 		// One run: N/10 round trips make it latency-bound, so runs differ
 		// little, and at 50,000 holdouts one run takes minutes.
@@ -264,7 +265,8 @@ func budgetFloor(n int, scale float64) time.Duration {
 // result is one hogsync run.
 type result struct {
 	wall    time.Duration
-	peakRSS int64 // bytes
+	cpu     time.Duration // user + system
+	peakRSS int64         // bytes
 	stdout  []byte
 }
 
@@ -282,11 +284,11 @@ func runHogsync(ctx context.Context, bin string, args ...string) (result, error)
 	if err != nil {
 		return result{}, fmt.Errorf("hogsync %s: %w\n%s", strings.Join(args[:1], " "), err, tail(stderr.String(), 20))
 	}
-	var rss int64
+	res := result{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), stdout: stdout.Bytes()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024 // kilobytes on Linux
+		res.peakRSS = ru.Maxrss * 1024 // kilobytes on Linux
 	}
-	return result{wall: wall, peakRSS: rss, stdout: stdout.Bytes()}, nil
+	return res, nil
 }
 
 // checkPlan fails unless the JSON plan updates exactly the drifted
