@@ -304,10 +304,15 @@ func compareKeys(a, b string) int {
 }
 
 func addPair(m *yaml.Node, k string, v *yaml.Node) {
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, v)
+	m.Content = append(m.Content, scalar(k), v)
 }
 
-func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+// scalar is a string node. YAML cannot hold bytes that are not UTF-8
+// (JSON from PostHog never has them; a caller's state might): each is
+// shown as U+FFFD.
+func scalar(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ToValidUTF8(s, "\uFFFD")}
+}
 
 func toNode(v any) *yaml.Node {
 	switch v := v.(type) {
