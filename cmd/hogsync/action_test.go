@@ -1017,7 +1017,6 @@ func reviewPullRequest(t *testing.T, h *harness, gh *githubtest.Server) *actionR
 	return a
 }
 
-const needsReviewedPlanFlag = "needs hogsync sync --reviewed-plan (the lead wires it to fetchReviewedPlan)"
 
 // Acceptance (issue 12, 4): a merge with a matching reviewed plan applies
 // exactly it.
@@ -1026,7 +1025,6 @@ func TestActionAppliesTheReviewedPlanOnMerge(t *testing.T) {
 	h := newHarness(t)
 	gh := newGitHub(t)
 	a := reviewPullRequest(t, h, gh)
-	t.Skip(needsReviewedPlanFlag)
 
 	a.asMerge("require")
 	res := a.run()
@@ -1060,7 +1058,6 @@ func TestActionRefusesAReviewedPlanPostHogMovedFrom(t *testing.T) {
 	h := newHarness(t)
 	gh := newGitHub(t)
 	a := reviewPullRequest(t, h, gh)
-	t.Skip(needsReviewedPlanFlag)
 
 	patchHoldoutNamed(t, h, "legacy", `{"filters":[{"rollout_percentage":6}]}`)
 	a.asMerge("require")
@@ -1092,7 +1089,6 @@ func TestActionRefusesAReviewedPlanPostHogMovedFrom(t *testing.T) {
 // with a warning; require refuses.
 func TestActionWithoutAReviewedPlan(t *testing.T) {
 	t.Parallel()
-	t.Skip(needsReviewedPlanFlag)
 	for _, tc := range []struct {
 		mode    string
 		applied bool
@@ -1136,7 +1132,6 @@ func TestActionKeepsOneDriftIssue(t *testing.T) {
 		}
 	}
 	apply()
-	t.Skip("needs hogsync sync --drift-issue (the lead wires it to syncDriftIssue)")
 
 	nightly := func() actionResult {
 		t.Helper()

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hogsync/hogsync/ghactions"
 	hsync "github.com/hogsync/hogsync/sync"
@@ -41,29 +43,35 @@ func commentMarker(host, project, dir string) string {
 type githubView struct {
 	e         *env
 	cmds      *stream
-	marker    string
-	project   string
-	comment   bool
+	opts      *syncCmd // nil for validate
+	deadline  time.Time
 	published bool
 }
 
 func newGitHubView(e *env, opts *syncCmd) *githubView {
-	return &githubView{e: e, cmds: workflowStream(e, opts.Output),
-		marker: commentMarker(opts.Host, opts.Project, opts.Dir), project: opts.Project, comment: opts.Comment}
+	return &githubView{e: e, cmds: workflowStream(e, opts.Output), opts: opts, deadline: time.Now().Add(opts.Timeout)}
+}
+
+// marker is the hidden first line of this run's comment.
+func (v *githubView) marker() string {
+	return commentMarker(v.opts.Host, v.opts.Project, v.opts.Dir)
 }
 
 func (v *githubView) plan(*outcome) error           { return nil }
 func (v *githubView) result(*outcome, hsync.Result) {}
 
 func (v *githubView) diagnostic(d diagnostic) {
-	if d.file != "" {
+	switch {
+	case d.file != "":
 		v.cmds.command(ghactions.Annotation(d.severity, filepath.ToSlash(d.file), d.line, d.col, d.msg))
+	case d.severity == "warning":
+		v.cmds.command(ghactions.Warning("hogsync: " + d.msg))
 	}
 }
 
 func (v *githubView) done(o *outcome) error {
 	var md strings.Builder
-	if err := hsync.RenderMarkdown(&md, o.plan, o.meta, o.report, hsync.MarkdownOptions{Marker: v.marker}); err != nil {
+	if err := hsync.RenderMarkdown(&md, o.plan, o.meta, o.report, hsync.MarkdownOptions{Marker: v.marker()}); err != nil {
 		return err
 	}
 	summary := hsync.Summary(o.plan)
@@ -93,15 +101,35 @@ func (v *githubView) done(o *outcome) error {
 // showing an earlier push's plan), and has-changes stays empty, for
 // unknown.
 func (v *githubView) failure(o *outcome, cause error) {
-	if v.published {
+	if v.published || v.opts == nil {
 		return
 	}
 	reason := strings.ReplaceAll(cause.Error(), "\n", "; ")
 	var md strings.Builder
-	if err := hsync.RenderMarkdownFailure(&md, v.project, reason, hsync.MarkdownOptions{Marker: v.marker}); err != nil {
+	if err := hsync.RenderMarkdownFailure(&md, v.opts.Project, reason, hsync.MarkdownOptions{Marker: v.marker()}); err != nil {
 		return
 	}
 	v.publish(md.String(), [][2]string{{"summary", "No plan: " + reason}})
+	if pr := v.opts.reviewedPR; pr != 0 {
+		// A merge refused for its reviewed plan is said where it was
+		// reviewed.
+		ctx, cancel := v.context()
+		defer cancel()
+		id := strings.TrimPrefix(v.marker(), "hogsync-plan:")
+		body := strings.Replace(v.e.red.string(md.String()), hsync.MarkerComment(v.marker()), mergeMarker(id), 1)
+		if _, err := commentOnPullRequest(ctx, v.e.getenv, pr, mergeMarker(id), body, v.opts.githubOptions()...); err != nil {
+			v.cmds.command(ghactions.Warning(fmt.Sprintf("hogsync: comment on pull request #%d: %v", pr, err)))
+		} else {
+			fmt.Fprintf(v.e.stderr, "hogsync: said on pull request #%d why its reviewed plan was not applied\n", pr)
+		}
+	}
+}
+
+// context bounds GitHub calls by the run's deadline (--timeout from the
+// start): a GitHub API that never answers must not hold the job after
+// PostHog's part is done.
+func (v *githubView) context() (context.Context, context.CancelFunc) {
+	return context.WithDeadline(v.e.ctx, v.deadline)
 }
 
 // publish writes md to the job summary and the pull request comment, and
@@ -126,7 +154,7 @@ func (v *githubView) publish(md string, outs [][2]string) {
 			warn("step outputs", err)
 		}
 	}
-	if v.comment {
+	if v.opts != nil && v.opts.Comment {
 		if err := v.upsertComment(md); err != nil {
 			warn("pull request comment", err)
 		}
@@ -148,15 +176,13 @@ func (v *githubView) upsertComment(md string) error {
 		fmt.Fprintln(e.stderr, "hogsync: this event is not about a pull request; no comment was posted (the plan is in the job summary)")
 		return nil
 	}
-	apiURL := e.getenv("GITHUB_API_URL")
-	if apiURL == "" {
-		apiURL = "https://api.github.com"
-	}
-	c, err := ghactions.NewComments(apiURL, e.getenv("GITHUB_TOKEN"), e.getenv("GITHUB_REPOSITORY"), nil)
+	c, err := githubClient(e.getenv, v.opts.githubOptions()...)
 	if err != nil {
 		return err
 	}
-	created, err := c.Upsert(e.ctx, pr, hsync.MarkerComment(v.marker), md)
+	ctx, cancel := v.context()
+	defer cancel()
+	created, err := c.Upsert(ctx, pr, hsync.MarkerComment(v.marker()), md)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,10 @@ import (
 	"strings"
 	stdsync "sync"
 	"testing"
+	"time"
 
 	"github.com/hogsync/hogsync/client/posthogtest"
+	"github.com/hogsync/hogsync/ghactions/githubtest"
 	"github.com/hogsync/hogsync/internal/escape"
 )
 
@@ -107,5 +109,34 @@ func TestKeyInProjectVariableIsNeverPrinted(t *testing.T) {
 	assertNowhere(t, key, texts)
 	if !strings.Contains(comments[0], "No plan could be made") {
 		t.Errorf("comment:\n%s", comments[0])
+	}
+}
+
+// Acceptance (issue 10, item 4): a GitHub API that never answers cannot
+// hold the job: the run ends within its --timeout (here 1 s) with the
+// apply's own exit code, and a warning says the comment failed.
+func TestCommentToAnUnansweringGitHubEndsInTime(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	githubFiles(t, h)
+	gh := githubtest.New("ghs_fake_token_for_tests_000")
+	t.Cleanup(gh.Close)
+	gh.Hang(true)
+	event := filepath.Join(t.TempDir(), "event.json")
+	if err := os.WriteFile(event, []byte(`{"pull_request":{"number":7}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.env["GITHUB_API_URL"], h.env["GITHUB_EVENT_PATH"] = gh.URL, event
+	h.env["GITHUB_REPOSITORY"], h.env["GITHUB_TOKEN"] = "o/r", gh.Token
+	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
+
+	start := time.Now()
+	r := h.sync("--apply", "--comment", "--timeout", "1s").must(t, exitOK)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("the run took %v with a GitHub API that never answers", took)
+	}
+	r.contains(t, "Apply complete: 1 created", "::warning::hogsync: pull request comment:")
+	if len(h.emu.Holdouts(1)) != 1 {
+		t.Error("the apply did not happen")
 	}
 }

@@ -34,6 +34,8 @@ type syncCmd struct {
 	IDMap            string   `name:"id-map" placeholder:"FILE" help:"With --apply, write which id each exported holdout (its source id comment) has in this project, as JSON."`
 	Plan             string   `name:"plan" placeholder:"FILE" help:"With --apply, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
 	OverrideConfig   bool     `name:"override-config" help:"Use --host/--project even when they differ from what the directory's hogsync.yaml names."`
+	ReviewedPlan     string   `name:"reviewed-plan" enum:"off,require,prefer" default:"off" help:"On GitHub Actions, on a push to the default branch with --apply: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact): require refuses without one; prefer plans afresh with a warning."`
+	DriftIssue       bool     `name:"drift-issue" help:"On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does."`
 
 	applyFlags
 	connFlags
@@ -43,6 +45,9 @@ type syncCmd struct {
 	hostSource, projectSource string
 	// protect are the names --prune never deletes (hogsync.yaml).
 	protect []string
+	// reviewedPR is the pull request whose reviewed plan this run applies
+	// (--reviewed-plan): a refusal is commented there.
+	reviewedPR int
 }
 
 // applyFlags bound an apply.
@@ -103,6 +108,12 @@ func (c *syncCmd) check() error {
 	if c.Plan != "" && !c.Apply {
 		return &exitError{code: exitUsage, err: errors.New("--plan needs --apply: it applies a plan saved by --plan-out")}
 	}
+	if c.ReviewedPlan != reviewedPlanOff && (!c.Apply || c.Plan != "") {
+		return &exitError{code: exitUsage, err: errors.New("--reviewed-plan needs --apply, and takes the place of --plan")}
+	}
+	if c.DriftIssue && c.Apply {
+		return &exitError{code: exitUsage, err: errors.New("--drift-issue reports drift from a dry run; drop --apply")}
+	}
 	if c.Project != "" {
 		if err := client.CheckTarget(c.Host, c.Project); err != nil {
 			return &exitError{code: exitUsage, err: err}
@@ -127,6 +138,9 @@ func (c *syncCmd) fail(vs views, err error) error {
 func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error), key string) error {
 	ctx, cancel := context.WithTimeout(e.ctx, c.Timeout)
 	defer cancel()
+	if err := c.useReviewedPlan(ctx, e, vs); err != nil {
+		return c.fail(vs, err)
+	}
 	var saved *hsync.SavedPlan
 	if c.Plan != "" {
 		s, err := readSavedPlan(c.Plan)
@@ -174,7 +188,11 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 			for _, d := range diffs {
 				fmt.Fprintf(e.stderr, "  %s\n", oneLineText(d))
 			}
-			return c.fail(vs, fmt.Errorf("the plan saved in %s is stale: what it would do now differs from what it shows (above); nothing was changed. Make and review a new plan", escape.Text(c.Plan)))
+			what := "the plan saved in " + escape.Text(c.Plan)
+			if c.reviewedPR != 0 {
+				what = fmt.Sprintf("the plan reviewed on pull request #%d", c.reviewedPR)
+			}
+			return c.fail(vs, fmt.Errorf("%s is stale, so nothing was changed: what it would do now differs from what it shows: %s. Make and review a new plan", what, strings.Join(diffs, "; ")))
 		}
 		// What the reviewed plan held back stays held back, --force or not.
 		o.plan = saved.Enforce(plan)
@@ -191,6 +209,9 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 	}
 	if err := vs.done(o); err != nil {
 		return err
+	}
+	if c.DriftIssue && onGitHubActions(e) {
+		c.keepDriftIssue(ctx, e, vs, o)
 	}
 	if c.IDMap != "" && o.refused == nil {
 		if err := writeIDMap(e, c.IDMap, desired, o); err != nil {

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hogsync/hogsync/ghactions"
+	hsync "github.com/hogsync/hogsync/sync"
+)
+
+// githubOptions are the options of every GitHub API call a run makes:
+// hogsync's user agent, and --request-timeout for each request (the run's
+// deadline bounds them all through the context).
+func (c *syncCmd) githubOptions() []ghactions.Option {
+	return []ghactions.Option{
+		ghactions.WithUserAgent("hogsync/" + currentVersion()),
+		ghactions.WithTimeout(c.RequestTimeout),
+	}
+}
+
+// useReviewedPlan, on a push to the default branch with
+// --reviewed-plan=require|prefer, finds the plan reviewed on the pull
+// request merged as this commit and makes the run apply exactly it, as
+// --plan does. With require, no reviewed plan is a refusal; with prefer,
+// a warning and a plan made afresh.
+func (c *syncCmd) useReviewedPlan(ctx context.Context, e *env, vs views) error {
+	if c.ReviewedPlan == reviewedPlanOff {
+		return nil
+	}
+	rp, err := fetchReviewedPlan(ctx, e.getenv, c.githubOptions()...)
+	if err != nil && c.ReviewedPlan == reviewedPlanPrefer {
+		vs.diagnostic(diagnostic{severity: "warning", msg: fmt.Sprintf("%v; planning afresh (--reviewed-plan=prefer)", err)})
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w; refusing to apply a plan nobody reviewed", err)
+	}
+	c.reviewedPR = rp.PR
+	use, warning, err := reviewedPlanDecision(c.ReviewedPlan, rp)
+	if err != nil {
+		return err
+	}
+	if !use {
+		vs.diagnostic(diagnostic{severity: "warning", msg: warning})
+		return nil
+	}
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("hogsync-reviewed-plan-%d-%d.json", rp.PR, time.Now().UnixNano()))
+	if err := writePrivateFile(path, rp.Plan); err != nil {
+		return fmt.Errorf("reviewed plan of pull request #%d: %w", rp.PR, err)
+	}
+	c.Plan = path
+	fmt.Fprintf(e.stderr, "hogsync: applying the plan reviewed on pull request #%d (artifact %s), and refusing if PostHog or the manifests moved since\n", rp.PR, rp.Artifact)
+	return nil
+}
+
+// keepDriftIssue, with --drift-issue on GitHub Actions, keeps one issue
+// open while PostHog differs from the manifests (changes to make,
+// conflicts, holdouts no manifest names), updates it when the drift
+// changes, and closes it once there is none. A failure is a warning.
+func (c *syncCmd) keepDriftIssue(ctx context.Context, e *env, vs views, o *outcome) {
+	p := o.plan
+	drift := p.HasChanges() || len(p.Conflicts) > 0 || len(p.Unmanaged) > 0
+	var md strings.Builder
+	if err := hsync.RenderMarkdown(&md, p, o.meta, nil, hsync.MarkdownOptions{}); err != nil {
+		vs.diagnostic(diagnostic{severity: "warning", msg: "drift issue: " + err.Error()})
+		return
+	}
+	id := strings.TrimPrefix(commentMarker(c.Host, o.meta.Project, c.Dir), "hogsync-plan:")
+	title := fmt.Sprintf("hogsync: PostHog project %s has drifted from %s", o.meta.Project, filepath.ToSlash(filepath.Clean(c.Dir)))
+	res, err := syncDriftIssue(ctx, e.getenv, id, title, e.red.string(md.String()), drift, c.githubOptions()...)
+	if err != nil {
+		vs.diagnostic(diagnostic{severity: "warning", msg: err.Error()})
+		return
+	}
+	fmt.Fprintln(e.stderr, driftIssueLine(res))
+}
