@@ -1017,7 +1017,6 @@ func reviewPullRequest(t *testing.T, h *harness, gh *githubtest.Server) *actionR
 	return a
 }
 
-
 // Acceptance (issue 12, 4): a merge with a matching reviewed plan applies
 // exactly it.
 func TestActionAppliesTheReviewedPlanOnMerge(t *testing.T) {
