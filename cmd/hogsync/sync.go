@@ -312,7 +312,7 @@ func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
 	case conflicts > 0, o.plan.Blocked() > 0:
 		return exitFailure, diags
 	case rep != nil && rep.Count(hsync.Pending) > 0:
-		note("some changes wait for approval in PostHog; once approved, run sync again to confirm")
+		note("hogsync: some changes wait for approval in PostHog; once approved, run sync again to confirm")
 		return exitPending, diags
 	case !applied && o.plan.HasChanges() && detailedExitcode:
 		return exitChanges, diags

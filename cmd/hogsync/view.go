@@ -36,7 +36,7 @@ type view interface {
 // diagnostic is a warning or an error, at a manifest position when it has
 // one.
 type diagnostic struct {
-	severity string // "error" or "warning"
+	severity string // "error", "warning" or "note" (printed as it is)
 	file     string // display path, "" for none
 	line     int
 	col      int
@@ -160,6 +160,8 @@ func printDiagnostic(e *env, d diagnostic) {
 		fmt.Fprintf(e.stderr, "%s:%d:%d: %s\n", escape.Text(d.file), d.line, d.col, msg)
 	case d.severity == "warning":
 		fmt.Fprintf(e.stderr, "hogsync: warning: %s\n", oneLineText(d.msg))
+	case d.severity == "note":
+		fmt.Fprintln(e.stderr, oneLineText(d.msg))
 	default:
 		fmt.Fprintf(e.stderr, "hogsync: error: %s\n", oneLineText(d.msg))
 	}
