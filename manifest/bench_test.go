@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 )
 
@@ -33,34 +32,22 @@ func benchmarkLoad(b *testing.B, n int) {
 	dir := b.TempDir()
 	writeManifests(b, dir, n)
 	b.ReportAllocs()
-	before := cpuTime(b)
+	before, _, ok := processStats()
 	for b.Loop() {
 		res, err := LoadDir(dir)
 		if err != nil || len(res.Holdouts) != n {
 			b.Fatalf("%d holdouts, %v", len(res.Holdouts), err)
 		}
 	}
-	// On a shared machine the wall time says more about the neighbours
-	// than about the loader; the process's CPU time (user and system, all
-	// threads) does not.
-	b.ReportMetric(float64(cpuTime(b)-before)/float64(b.N), "cpu-ns/op")
-	// The peak resident memory of the whole test process (run one
-	// benchmark alone to read it for that one).
-	b.ReportMetric(float64(rusage(b).Maxrss)/1024, "maxrss-MB")
-}
-
-func rusage(b *testing.B) syscall.Rusage {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
+	if after, maxRSS, ok2 := processStats(); ok && ok2 {
+		// On a shared machine the wall time says more about the
+		// neighbours than about the loader; the process's CPU time (user
+		// and system, all threads) does not.
+		b.ReportMetric(float64(after-before)/float64(b.N), "cpu-ns/op")
+		// The peak resident memory of the whole test process (run one
+		// benchmark alone to read it for that one).
+		b.ReportMetric(maxRSS, "maxrss-MB")
 	}
-	return ru
-}
-
-// cpuTime is the CPU time the process has used, in nanoseconds.
-func cpuTime(b *testing.B) int64 {
-	ru := rusage(b)
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }
 
 func BenchmarkLoad1k(b *testing.B)  { benchmarkLoad(b, 1_000) }

@@ -26,17 +26,19 @@ type found struct {
 // read appends the content of f to buf, up to one byte past MaxFileSize
 // (which tells "exactly 1 MiB" from "more").
 func (f found) read(buf []byte) ([]byte, error) {
-	var r fs.File
-	var err error
-	if f.fsys != nil {
-		r, err = f.fsys.Open(f.osPath)
-	} else {
-		r, err = os.Open(f.osPath)
+	if f.fsys == nil {
+		return readOSFile(f.osPath, buf)
 	}
+	r, err := f.fsys.Open(f.osPath)
 	if err != nil {
 		return buf, err
 	}
 	defer r.Close()
+	return readUpTo(r, buf)
+}
+
+// readUpTo appends what r holds to buf, up to one byte past MaxFileSize.
+func readUpTo(r io.Reader, buf []byte) ([]byte, error) {
 	for len(buf) <= MaxFileSize {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -35,7 +34,7 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 		case strings.HasPrefix(content, "->"):
 			err = os.Symlink(filepath.FromSlash(strings.TrimPrefix(content, "->")), p)
 		case content == "fifo":
-			err = syscall.Mkfifo(p, 0o644)
+			err = mkfifo(t, p)
 		case content == "dir":
 			err = os.MkdirAll(p, 0o755)
 		default:
@@ -542,5 +541,36 @@ func TestErrorJSON(t *testing.T) {
 	list[2].Severity = SeverityError
 	if diff := cmp.Diff(list, back); diff != "" {
 		t.Errorf("read back (-want +got):\n%s", diff)
+	}
+}
+
+// TestLoadDirFileSize: files on disk are read up to the limit, and one
+// past it is refused, whatever size the read buffer had.
+func TestLoadDirFileSize(t *testing.T) {
+	t.Parallel()
+	valid := manifestOf("big")
+	pad := func(name string, n int) string { // a valid manifest of exactly n bytes
+		return strings.Replace(valid, "big", name, 1) + "#" + strings.Repeat("x", n-len(valid)-len(name)+3-2) + "\n"
+	}
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"a.yaml": pad("a", MaxFileSize),
+		"b.yaml": pad("b", 4095),
+		"c.yaml": pad("c", 4096),
+		"d.yaml": pad("d", 4097),
+	})
+	for _, name := range []string{"a", "b", "c", "d"} {
+		if info, err := os.Stat(filepath.Join(dir, name+".yaml")); err != nil || (name == "a" && info.Size() != MaxFileSize) {
+			t.Fatalf("%s: %v, %v", name, info.Size(), err)
+		}
+	}
+	res, err := loadDirAs(t, dir, ".")
+	if err != nil || len(res.Holdouts) != 4 {
+		t.Fatalf("got %v, %v; want 4 holdouts", names(res.Holdouts), err)
+	}
+	writeTree(t, dir, map[string]string{"e.yaml": pad("e", MaxFileSize+1)})
+	_, err = loadDirAs(t, dir, ".")
+	if diff := cmp.Diff([]string{"e.yaml file-too-large"}, codes(errList(t, err))); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
