@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/hogsync/hogsync/client"
 )
 
 // Exit codes. They are part of hogsync's contract with CI (README, "Exit
@@ -21,16 +24,22 @@ const (
 	exitUsage   = 80 // bad flags or arguments (kong's own code)
 )
 
-// cli is hogsync's command line.
+// cli is hogsync's command line. Its help (help.go) adds examples to
+// each command and the exit codes to hogsync's own.
 type cli struct {
-	Color   string           `enum:"auto,always,never" default:"auto" help:"Colour the output: auto (a terminal, unless NO_COLOR is set), always or never."`
+	Color   string           `enum:"auto,always,never" default:"auto" placeholder:"WHEN" help:"Colour the output: auto (on a terminal, unless NO_COLOR is set or TERM=dumb; FORCE_COLOR or CLICOLOR_FORCE force it), always or never."`
+	Quiet   bool             `short:"q" help:"No progress line and no notes on stderr; warnings and errors still show."`
 	Version kong.VersionFlag `help:"Print the version and exit."`
 
-	Sync     syncCmd     `cmd:"" help:"Show what it takes to make PostHog match the manifests; change it with --apply."`
-	Validate validateCmd `cmd:"" help:"Check manifests offline: no network, no API key."`
-	Export   exportCmd   `cmd:"" help:"Write every holdout of a project as a manifest file (canonical form)."`
-	Demo     demoCmd     `cmd:"" help:"Run sync against a built-in PostHog emulator: no account, no network."`
-	VersionC versionCmd  `cmd:"" name:"version" help:"Print version, commit and Go version."`
+	Plan       planCmd       `cmd:"" help:"Show what it takes to make PostHog match the manifests. Changes nothing."`
+	Apply      applyCmd      `cmd:"" help:"Make PostHog match the manifests, or apply a plan saved with --plan-out."`
+	Sync       syncCmd       `cmd:"" help:"Plan, and with --apply make the changes (plan and apply in one command)."`
+	Validate   validateCmd   `cmd:"" help:"Check manifests offline: no network, no API key."`
+	Export     exportCmd     `cmd:"" help:"Write every holdout of a project as a manifest file (canonical form)."`
+	Demo       demoCmd       `cmd:"" help:"Run sync against a built-in PostHog emulator: no account, no network."`
+	Schema     schemaCmd     `cmd:"" help:"Print the JSON Schema of a manifest, for editors."`
+	Completion completionCmd `cmd:"" help:"Print a shell completion script (bash, zsh or fish)."`
+	VersionC   versionCmd    `cmd:"" name:"version" help:"Print version, commit and Go version."`
 }
 
 // env is what commands get from the process: streams, environment,
@@ -46,6 +55,18 @@ type env struct {
 	// output can be redacted.
 	red   *redactor
 	color bool
+	// quiet is --quiet: no progress and no notes.
+	quiet bool
+	// progress is the live status line's view, nil unless stderr is a
+	// terminal and --quiet is not set.
+	progress *progressView
+}
+
+// observe passes a request's attempt to the progress line, if any.
+func (e *env) observe(a client.Attempt) {
+	if e.progress != nil {
+		e.progress.request(a)
+	}
 }
 
 // warnf writes a one-line warning to stderr.
@@ -78,36 +99,31 @@ type kongExit int
 // it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int) {
 	red := &redactor{}
-	e := &env{ctx: ctx, stdout: newStream(stdout, red), stderr: newStream(stderr, red), getenv: getenv, args: args, red: red}
+	outw, errw := stdout, stderr
+	var live *liveLine
+	if liveCapable(stderr, getenv) {
+		// A status line on the terminal: every line, on stderr and on
+		// stdout when it is the terminal too, moves it out of the way.
+		live = &liveLine{term: stderr, width: terminalWidth(stderr)}
+		errw = live.writer(stderr)
+		if isTerminal(stdout) {
+			outw = live.writer(stdout)
+		}
+	}
+	e := &env{ctx: ctx, stdout: newStream(outw, red), stderr: newStream(errw, red), getenv: getenv, args: args, red: red}
 	defer func() {
 		_ = e.stdout.Flush()
 		_ = e.stderr.Flush()
+		if live != nil {
+			live.clear()
+		}
 	}()
 	// Secrets first: nothing below may echo an argument (a key pasted
 	// into POSTHOG_PROJECT_ID, say) before the key is known.
 	registerSecrets(e, args)
 
 	var c cli
-	parser, err := kong.New(&c,
-		kong.Name("hogsync"),
-		kong.Description("Manage PostHog experiment holdouts as code: plan, review, apply."),
-		kong.UsageOnError(),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Vars{"version": versionString()},
-		kong.Writers(e.stdout, e.stderr),
-		kong.Exit(func(code int) { panic(kongExit(code)) }),
-		// Flags' environment variables come through getenv, not os, so
-		// that every input of a run (tests' too) goes through run's
-		// arguments.
-		kong.Resolvers(kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
-			for _, name := range f.Tag.Envs {
-				if v := getenv(name); v != "" {
-					return v, nil
-				}
-			}
-			return nil, nil
-		})),
-	)
+	parser, err := newParser(&c, e)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "hogsync: internal error: %v\n", err)
 		return exitFailure
@@ -124,23 +140,79 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var perr *kong.ParseError
-		if errors.As(err, &perr) {
-			msg := err.Error()
-			if strings.HasPrefix(msg, "missing flags:") && strings.Contains(msg, "--project") {
-				msg += " (or set POSTHOG_PROJECT_ID)"
-			}
-			printDiagnostic(e, diagnostic{severity: "error", msg: msg})
-			if perr.Context != nil {
-				fmt.Fprintln(e.stderr, "Run 'hogsync --help' for usage.")
-			}
-			return exitUsage
+		msg := err.Error()
+		if strings.HasPrefix(msg, "missing flags:") && strings.Contains(msg, "--project") {
+			msg += " (or set POSTHOG_PROJECT_ID)"
 		}
-		printDiagnostic(e, diagnostic{severity: "error", msg: err.Error()})
+		printDiagnostic(e, diagnostic{severity: "error", msg: msg})
+		if errors.As(err, &perr) && perr.Context != nil {
+			fmt.Fprintln(e.stderr, usageHint(perr.Context))
+		}
 		return exitUsage
 	}
-	e.color = useColor(c.Color, stdout, getenv)
-	err = kctx.Run(e)
-	return report(e, err)
+	e.color = useColor(c.Color, isTerminal(stdout), getenv)
+	e.quiet = c.Quiet
+	if live != nil && !c.Quiet {
+		e.progress = newProgressView(live, time.Now)
+	}
+	code = report(e, kctx.Run(e, kctx.Model))
+	if code == exitUsage {
+		fmt.Fprintln(e.stderr, usageHint(kctx))
+	}
+	return code
+}
+
+// newParser builds hogsync's kong parser, writing to e's streams.
+func newParser(c *cli, e *env) (*kong.Kong, error) {
+	parser, err := kong.New(c,
+		kong.Name("hogsync"),
+		kong.Description("Manage PostHog experiment holdouts as code: plan, review, apply."),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.ValueFormatter(helpValue),
+		kong.Help(helpPrinter),
+		kong.ExplicitGroups(flagGroups),
+		kong.Vars{"version": versionString()},
+		kong.Writers(e.stdout, e.stderr),
+		kong.Exit(func(code int) { panic(kongExit(code)) }),
+		// Flags' environment variables come through getenv, not os, so
+		// that every input of a run (tests' too) goes through run's
+		// arguments.
+		kong.Resolvers(kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
+			for _, name := range f.Tag.Envs {
+				if v := e.getenv(name); v != "" {
+					return v, nil
+				}
+			}
+			return nil, nil
+		})),
+	)
+	if err != nil {
+		return nil, err
+	}
+	hideVerbFlags(parser.Model)
+	return parser, nil
+}
+
+// usageHint points at the help of the command the user was running.
+func usageHint(kctx *kong.Context) string {
+	path := "hogsync"
+	if cmd := kctx.Selected(); cmd != nil {
+		path += " " + cmd.Path()
+	}
+	return fmt.Sprintf("Run '%s --help' for usage.", path)
+}
+
+// hideVerbFlags hides, under plan and apply, the sync flags each accepts
+// but does not show (verbHiddenFlags).
+func hideVerbFlags(app *kong.Application) {
+	for _, n := range app.Children {
+		hide := verbHiddenFlags[n.Name]
+		for _, f := range n.Flags {
+			if slices.Contains(hide, f.Name) {
+				f.Hidden = true
+			}
+		}
+	}
 }
 
 // report prints err once and returns the exit code it stands for.
@@ -166,23 +238,4 @@ func printError(e *env, err error) {
 		msg = strings.TrimSuffix(msg, ".") + ". Hint: " + h
 	}
 	printDiagnostic(e, diagnostic{severity: "error", msg: msg})
-}
-
-// useColor decides whether stdout gets ANSI colours.
-func useColor(mode string, w io.Writer, getenv func(string) string) bool {
-	switch mode {
-	case "always":
-		return true
-	case "never":
-		return false
-	}
-	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
-		return false
-	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -102,8 +102,15 @@ func TestServerErrorsAreOneLineWithHintAndNoKey(t *testing.T) {
 				tt.setup(h)
 			}
 			r := h.sync(append([]string{"--apply"}, tt.args...)...).must(t, cmp.Or(tt.code, exitFailure))
-			// One error line, last; before it only retry notes.
+			// One error line, last; before it only retry notes. A usage
+			// error is followed by where the command's help is.
 			lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+			if r.code == exitUsage {
+				if got, want := lines[len(lines)-1], "Run 'hogsync sync --help' for usage."; got != want {
+					t.Errorf("usage error's last line %q, want %q", got, want)
+				}
+				lines = lines[:len(lines)-1]
+			}
 			if !strings.HasPrefix(lines[len(lines)-1], "hogsync: error: ") || strings.Count(r.stderr, "error:") != 1 {
 				t.Errorf("stderr does not end in one error line:\n%s", r.stderr)
 			}

@@ -18,7 +18,7 @@ type exportCmd struct {
 	remoteFlags
 	connFlags
 
-	OutDir    string `name:"out-dir" required:"" placeholder:"DIR" help:"Write the manifests into this directory (created if missing)."`
+	OutDir    string `name:"out-dir" required:"" placeholder:"DIR" predictor:"dir" help:"Write the manifests into this directory (created if missing)."`
 	Overwrite bool   `help:"Replace files in --out-dir that have the names of exported files. Without it, export writes nothing when any of them exists."`
 }
 

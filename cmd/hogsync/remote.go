@@ -11,20 +11,20 @@ import (
 // remoteFlags say which PostHog project to talk to. The API key is never a
 // flag value: it would show in process lists and shell history.
 type remoteFlags struct {
-	Host       string `env:"POSTHOG_HOST" default:"https://us.posthog.com" placeholder:"URL" help:"PostHog app URL: https://us.posthog.com, https://eu.posthog.com or your own. Plain http:// only for loopback."`
-	Project    string `env:"POSTHOG_PROJECT_ID" placeholder:"ID" help:"Project id (the number after /project/ in PostHog's URL) or @current. Required unless the manifest directory's hogsync.yaml names it."`
-	APIKeyFile string `name:"api-key-file" placeholder:"PATH" help:"Read the personal API key from this file instead of POSTHOG_PERSONAL_API_KEY."`
+	Host       string `env:"POSTHOG_HOST" default:"https://us.posthog.com" placeholder:"URL" group:"target" help:"PostHog app URL: https://us.posthog.com, https://eu.posthog.com or your own. Plain http:// only for loopback."`
+	Project    string `env:"POSTHOG_PROJECT_ID" placeholder:"ID" group:"target" help:"Project id (the number after /project/ in PostHog's URL) or @current. Required unless the manifest directory's hogsync.yaml names it."`
+	APIKeyFile string `name:"api-key-file" placeholder:"FILE" group:"target" help:"Read the personal API key from this file instead of POSTHOG_PERSONAL_API_KEY."`
 }
 
 // connFlags pace and bound the conversation with PostHog.
 type connFlags struct {
-	Rate           float64       `placeholder:"N" help:"At most N requests a second, as a ceiling below PostHog's own budget (480 a minute and 4,800 an hour per key, which hogsync keeps to by itself): for a key shared with other tools. Default: no ceiling."`
-	PageSize       int           `name:"page-size" placeholder:"N" help:"Holdouts (and experiments) asked for per list request. Default 1000: PostHog sets no maximum, and fewer requests spend less of the key's budget."`
-	RequestTimeout time.Duration `name:"request-timeout" default:"30s" placeholder:"DURATION" help:"Give up on one request after this long (it is retried when that is safe)."`
-	MaxRetryWait   time.Duration `name:"max-retry-wait" default:"60s" placeholder:"DURATION" help:"Wait at most this long before retrying a request, PostHog's Retry-After included."`
-	MaxListItems   int           `name:"max-list-items" placeholder:"N" help:"Refuse a list of more than N items (default 250000): a guard against a server that never stops sending."`
-	MaxListBytes   int64         `name:"max-list-bytes" placeholder:"BYTES" help:"Refuse a list larger than this many bytes (default 268435456, 256 MiB)."`
-	Debug          bool          `help:"Log every request and response to stderr (method, URL, status, timing, retries; headers and bodies cut short), with the key redacted."`
+	Rate           float64       `placeholder:"N" group:"pacing" help:"At most N requests a second, as a ceiling below PostHog's own budget (480 a minute and 4,800 an hour per key, which hogsync keeps to by itself): for a key shared with other tools. Default: no ceiling."`
+	PageSize       int           `name:"page-size" placeholder:"N" group:"pacing" help:"Holdouts (and experiments) asked for per list request. Default 1000: PostHog sets no maximum, and fewer requests spend less of the key's budget."`
+	RequestTimeout time.Duration `name:"request-timeout" default:"30s" placeholder:"DURATION" group:"pacing" help:"Give up on one request after this long (it is retried when that is safe)."`
+	MaxRetryWait   time.Duration `name:"max-retry-wait" default:"60s" placeholder:"DURATION" group:"pacing" help:"Wait at most this long before retrying a request, PostHog's Retry-After included."`
+	MaxListItems   int           `name:"max-list-items" placeholder:"N" group:"pacing" help:"Refuse a list of more than N items (default 250000): a guard against a server that never stops sending."`
+	MaxListBytes   int64         `name:"max-list-bytes" placeholder:"BYTES" group:"pacing" help:"Refuse a list larger than this many bytes (default 268435456, 256 MiB)."`
+	Debug          bool          `group:"output" help:"Log every request and response to stderr (method, URL, status, timing, retries; headers and bodies cut short), with the key redacted."`
 	// BudgetTimeScale makes PostHog's budget windows pass faster, for
 	// benchmarks and tests against an emulator whose throttle is
 	// time-scaled the same way.
@@ -63,7 +63,7 @@ func (f connFlags) client(e *env, r remoteFlags, key string) (*client.Client, er
 		client.WithBudget(budget),
 		client.WithRequestTimeout(f.RequestTimeout),
 		client.WithMaxRetryWait(f.MaxRetryWait),
-		client.WithObserver(func(a client.Attempt) { reportRetry(e, a) }),
+		client.WithObserver(func(a client.Attempt) { reportRetry(e, a); e.observe(a) }),
 	}
 	if f.Rate > 0 {
 		opts = append(opts, client.WithRateLimit(f.Rate, max(1, min(10, int(f.Rate)))))

@@ -19,23 +19,23 @@ import (
 )
 
 type syncCmd struct {
-	Dir string `arg:"" optional:"" default:"." help:"Directory of holdout manifests (*.yaml, *.yml, recursively)."`
+	Dir string `arg:"" optional:"" default:"." predictor:"dir" help:"Directory of holdout manifests (*.yaml, *.yml, recursively)."`
 	remoteFlags
 
 	Apply            bool     `help:"Make the changes. Without it, sync only shows them."`
-	Prune            bool     `help:"Also delete holdouts in PostHog that no manifest names."`
-	DetailedExitcode bool     `name:"detailed-exitcode" help:"On a dry run, exit 2 when there are changes (0: none, 1: error)."`
-	MaxDeletes       int      `name:"max-deletes" default:"-1" placeholder:"N" help:"Refuse a plan that deletes more than N holdouts (-1: no limit)."`
-	Target           []string `placeholder:"NAME" sep:"none" help:"Only plan for the holdout with this name (repeatable; a name may hold commas)."`
-	Output           string   `short:"o" enum:"text,json,markdown" default:"text" help:"Plan format: text, json (a versioned document, see docs/json-format.md) or markdown."`
-	PlanOut          string   `name:"plan-out" placeholder:"FILE" help:"Also save the plan (and results) as JSON in FILE."`
-	Comment          bool     `help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
-	Force            bool     `help:"Change or delete holdouts that running experiments use (their feature flags are rewritten mid-run)."`
-	IDMap            string   `name:"id-map" placeholder:"FILE" help:"With --apply, write which id each exported holdout (its source id comment) has in this project, as JSON."`
-	Plan             string   `name:"plan" placeholder:"FILE" help:"With --apply, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
-	OverrideConfig   bool     `name:"override-config" help:"Use --host/--project even when they differ from what the directory's hogsync.yaml names."`
-	ReviewedPlan     string   `name:"reviewed-plan" enum:"off,require,prefer" default:"off" help:"On GitHub Actions, on a push to the default branch with --apply: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact): require refuses without one; prefer plans afresh with a warning."`
-	DriftIssue       bool     `name:"drift-issue" help:"On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does."`
+	Prune            bool     `group:"safety" help:"Also delete holdouts in PostHog that no manifest names (never those hogsync.yaml protects)."`
+	DetailedExitcode bool     `name:"detailed-exitcode" group:"output" help:"On a dry run, exit 2 when there are changes (0: none, 1: error)."`
+	MaxDeletes       int      `name:"max-deletes" default:"-1" placeholder:"N" group:"safety" help:"Refuse a plan that deletes more than N holdouts (-1: no limit)."`
+	Target           []string `placeholder:"NAME" sep:"none" group:"target" help:"Only plan for the holdout with this name or glob (repeatable; a name may hold commas)."`
+	Output           string   `short:"o" enum:"text,json,markdown" default:"text" placeholder:"FORMAT" group:"output" help:"Plan format: text, json (a versioned document, see docs/json-format.md) or markdown."`
+	PlanOut          string   `name:"plan-out" placeholder:"FILE" group:"output" help:"Also save the plan (and results) as JSON in FILE, for apply --plan."`
+	Comment          bool     `group:"output" help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
+	Force            bool     `group:"safety" help:"Change or delete holdouts that running experiments use (their feature flags are rewritten mid-run)."`
+	IDMap            string   `name:"id-map" placeholder:"FILE" group:"output" help:"With --apply, write which id each exported holdout (its source id comment) has in this project, as JSON."`
+	Plan             string   `name:"plan" placeholder:"FILE" group:"safety" help:"With --apply, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
+	OverrideConfig   bool     `name:"override-config" group:"safety" help:"Use --host/--project even when they differ from what the directory's hogsync.yaml names."`
+	ReviewedPlan     string   `name:"reviewed-plan" enum:"off,require,prefer" default:"off" placeholder:"MODE" group:"safety" help:"On GitHub Actions, on a push to the default branch with --apply: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact): require refuses without one; prefer plans afresh with a warning."`
+	DriftIssue       bool     `name:"drift-issue" group:"output" help:"On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does."`
 
 	applyFlags
 	connFlags
@@ -52,8 +52,8 @@ type syncCmd struct {
 
 // applyFlags bound an apply.
 type applyFlags struct {
-	Parallelism int           `default:"4" help:"Changes in flight at once during --apply."`
-	Timeout     time.Duration `default:"30m" help:"Give up after this long: no new change starts, those in flight finish."`
+	Parallelism int           `default:"4" placeholder:"N" group:"pacing" help:"Changes in flight at once during --apply."`
+	Timeout     time.Duration `default:"30m" placeholder:"DURATION" group:"pacing" help:"Give up after this long: no new change starts, those in flight finish."`
 }
 
 func (f applyFlags) validate() error {

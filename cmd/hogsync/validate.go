@@ -10,7 +10,7 @@ import (
 )
 
 type validateCmd struct {
-	Paths  []string `arg:"" optional:"" name:"path" help:"Manifest files and directories (*.yaml, *.yml, recursively); default: the current directory. pre-commit passes the changed files."`
+	Paths  []string `arg:"" optional:"" name:"path" predictor:"file" help:"Manifest files and directories (*.yaml, *.yml, recursively); default: the current directory. pre-commit passes the changed files."`
 	Output string   `short:"o" enum:"text,json" default:"text" placeholder:"FORMAT" help:"text, or json: a JSON array of every problem with its file, line, col, severity, code and message."`
 }
 

@@ -101,6 +101,10 @@ func newViews(e *env, opts *syncCmd) views {
 	default:
 		vs = append(vs, &textView{e: e})
 	}
+	if e.progress != nil {
+		e.progress.reset()
+		vs = append(vs, e.progress)
+	}
 	if opts.PlanOut != "" {
 		vs = append(vs, &planFileView{e: e, path: opts.PlanOut})
 	}
@@ -161,7 +165,9 @@ func printDiagnostic(e *env, d diagnostic) {
 	case d.severity == "warning":
 		fmt.Fprintf(e.stderr, "hogsync: warning: %s\n", oneLineText(d.msg))
 	case d.severity == "note":
-		fmt.Fprintln(e.stderr, oneLineText(d.msg))
+		if !e.quiet {
+			fmt.Fprintln(e.stderr, oneLineText(d.msg))
+		}
 	default:
 		fmt.Fprintf(e.stderr, "hogsync: error: %s\n", oneLineText(d.msg))
 	}
