@@ -59,7 +59,34 @@ func encodeState(s State) string {
 		panic(fmt.Sprintf("sync: encode canonical YAML: %v", err)) // nodes built above always encode
 	}
 	_ = enc.Close()
-	return buf.String()
+	return yamlEscapeBidi(buf.String())
+}
+
+// rawInYAML reports whether yaml.v3 may write r as it is although it is
+// escape.Unsafe: the bidi embeddings, overrides and isolates always, the
+// line and paragraph separators outside double quotes. (C0, DEL and C1
+// make it double-quote and escape them itself.) Written raw they would
+// reorder what a reviewer reads, or start a line.
+func rawInYAML(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x2028 || r == 0x2029
+}
+
+// yamlEscapeBidi writes every rawInYAML rune of doc as a \u escape. It is
+// right only where each such rune is inside a double-quoted scalar, which
+// scalar makes sure of.
+func yamlEscapeBidi(doc string) string {
+	if !strings.ContainsFunc(doc, rawInYAML) {
+		return doc
+	}
+	var b strings.Builder
+	for _, r := range doc {
+		if rawInYAML(r) {
+			fmt.Fprintf(&b, `\u%04X`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // emitState writes s as encodeState would, for states made only of what
@@ -309,9 +336,14 @@ func addPair(m *yaml.Node, k string, v *yaml.Node) {
 
 // scalar is a string node. YAML cannot hold bytes that are not UTF-8
 // (JSON from PostHog never has them; a caller's state might): each is
-// shown as U+FFFD.
+// shown as U+FFFD. One holding a rawInYAML rune is double-quoted, where
+// yamlEscapeBidi can write the rune as an escape.
 func scalar(s string) *yaml.Node {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ToValidUTF8(s, "\uFFFD")}
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ToValidUTF8(s, "\uFFFD")}
+	if strings.ContainsFunc(s, rawInYAML) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
 }
 
 func toNode(v any) *yaml.Node {

@@ -1,12 +1,14 @@
 package sync
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"io"
 	"slices"
 	"strconv"
 
+	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/manifest"
 )
 
@@ -83,9 +85,15 @@ func BuildIDMap(desired []manifest.Holdout, p Plan, rep Report, meta Meta) IDMap
 	return m
 }
 
-// WriteIDMap writes m as indented JSON.
+// WriteIDMap writes m as indented JSON, with the runes that could reorder
+// or recolour a terminal (in names) escaped.
 func WriteIDMap(w io.Writer, m IDMap) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(m)
+	if err := enc.Encode(m); err != nil {
+		return err
+	}
+	_, err := w.Write(escape.JSON(buf.Bytes()))
+	return err
 }

@@ -1,8 +1,11 @@
 package sync
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
+
+	"github.com/hogsync/hogsync/internal/escape"
 )
 
 // FormatVersion is the version of the JSON document RenderJSON writes.
@@ -213,10 +216,16 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 			doc.VerifyError = rep.VerifyErr.Error()
 		}
 	}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	// encoding/json leaves bidi overrides, C1 controls and DEL raw.
+	_, err := w.Write(escape.JSON(buf.Bytes()))
+	return err
 }
 
 func numberOrNil(n string) *json.Number {

@@ -82,6 +82,45 @@ func Text(s string) string {
 	return b.String()
 }
 
+// JSON returns encoded JSON with every Unsafe rune that encoding/json
+// leaves as it is (DEL, the C1 controls and the bidi embeddings,
+// overrides and isolates) written as a \u escape, so that a plan or a map
+// printed to a terminal cannot reorder or recolour what a reviewer reads.
+// It decodes to the same value: outside its strings JSON is ASCII, so such
+// a rune can only be inside one. js is returned as it is when it holds
+// nothing to escape.
+func JSON(js []byte) []byte {
+	i := 0
+	for i < len(js) && !unsafeInJSON(js[i:]) {
+		i++
+	}
+	if i == len(js) {
+		return js
+	}
+	out := make([]byte, 0, len(js)+16)
+	out = append(out, js[:i]...)
+	for i < len(js) {
+		r, size := utf8.DecodeRune(js[i:])
+		if Unsafe(r) && r >= 0x7f {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, js[i:i+size]...)
+		}
+		i += size
+	}
+	return out
+}
+
+// unsafeInJSON reports whether b starts with a rune JSON must escape for
+// JSON's sake (bytes below 0x7f are escaped by encoding/json where needed).
+func unsafeInJSON(b []byte) bool {
+	if b[0] < 0x7f {
+		return false
+	}
+	r, _ := utf8.DecodeRune(b)
+	return Unsafe(r)
+}
+
 // IsCommand reports whether the GitHub Actions runner would read line as
 // a workflow command: after leading white space, it starts with "::".
 func IsCommand(line string) bool {

@@ -1,6 +1,8 @@
 package escape
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -44,6 +46,30 @@ func TestLines(t *testing.T) {
 	}
 }
 
+func TestJSON(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"a":"plain ✓"}`, `{"a":"plain ✓"}`},
+		{"{\"a\":\"rtl\u202eevil\u2066x\u2069\"}", `{"a":"rtl\u202eevil\u2066x\u2069"}`},
+		{"[\"del\x7f c1\u0085\u009b\"]", `["del\u007f c1\u0085\u009b"]`},
+		{`["already \u202e escaped"]`, `["already \u202e escaped"]`},
+	} {
+		got := string(JSON([]byte(tc.in)))
+		if got != tc.want {
+			t.Errorf("JSON(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if HasUnsafe(got) {
+			t.Errorf("JSON(%q) still holds an unsafe rune", tc.in)
+		}
+		var a, b any
+		if err := json.Unmarshal([]byte(tc.in), &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(got), &b); err != nil || !reflect.DeepEqual(a, b) {
+			t.Errorf("JSON(%q) decodes to %v (%v), want %v", tc.in, b, err, a)
+		}
+	}
+}
+
 func TestMarkdown(t *testing.T) {
 	got := Markdown("</details>`x`_a\n\n<!-- m -->\x1b")
 	for _, bad := range []string{"<", ">", "`", "_", "\n", "\x1b"} {
@@ -71,6 +97,12 @@ func FuzzEscape(f *testing.F) {
 		}
 		if strings.ContainsAny(Markdown(s), "<>`\n\r") {
 			t.Fatalf("Markdown(%q) = %q opens markup", s, Markdown(s))
+		}
+		js, _ := json.Marshal(s)
+		var want, back string
+		_ = json.Unmarshal(js, &want)
+		if got := JSON(js); HasUnsafe(string(got)) || json.Unmarshal(got, &back) != nil || back != want {
+			t.Fatalf("JSON(%s) = %s (decodes to %q)", js, got, back)
 		}
 	})
 }
