@@ -28,7 +28,7 @@ func (c *syncCmd) githubOptions() []ghactions.Option {
 // --plan does. With require, no reviewed plan is a refusal; with prefer,
 // a warning and a plan made afresh.
 func (c *syncCmd) useReviewedPlan(ctx context.Context, e *env, vs views) error {
-	if c.ReviewedPlan == reviewedPlanOff {
+	if c.ReviewedPlan == reviewedPlanOff || c.ReviewedPlan == "" {
 		return nil
 	}
 	rp, err := fetchReviewedPlan(ctx, e.getenv, c.githubOptions()...)

@@ -108,7 +108,7 @@ func (c *syncCmd) check() error {
 	if c.Plan != "" && !c.Apply {
 		return &exitError{code: exitUsage, err: errors.New("--plan needs --apply: it applies a plan saved by --plan-out")}
 	}
-	if c.ReviewedPlan != reviewedPlanOff && (!c.Apply || c.Plan != "") {
+	if c.ReviewedPlan != reviewedPlanOff && c.ReviewedPlan != "" && (!c.Apply || c.Plan != "") {
 		return &exitError{code: exitUsage, err: errors.New("--reviewed-plan needs --apply, and takes the place of --plan")}
 	}
 	if c.DriftIssue && c.Apply {
