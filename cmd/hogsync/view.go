@@ -101,9 +101,9 @@ func newViews(e *env, opts *syncCmd) views {
 	default:
 		vs = append(vs, &textView{e: e})
 	}
-	if e.progress != nil {
+	if e.progress != nil { // first: the status line is gone before the plan prints
 		e.progress.reset()
-		vs = append(vs, e.progress)
+		vs = append(views{e.progress}, vs...)
 	}
 	if opts.PlanOut != "" {
 		vs = append(vs, &planFileView{e: e, path: opts.PlanOut})

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/client/posthogtest"
+	hsync "github.com/hogsync/hogsync/sync"
+)
+
+// The status line is drawn in place, moved out of the way of every line
+// written to stdout or stderr, never drawn over an unfinished line, and
+// cleared at the end.
+func TestLiveLine(t *testing.T) {
+	t.Parallel()
+	var term, out bytes.Buffer // stderr (the terminal) and stdout
+	l := &liveLine{term: &term}
+	errw, outw := l.writer(&term), l.writer(&out)
+
+	l.set("working 1")
+	io.WriteString(errw, "a warning\n")
+	l.set("working 2")
+	l.set("working 2") // unchanged: not drawn again
+	io.WriteString(outw, "a result\n")
+	io.WriteString(errw, "half a line")
+	l.set("working 3") // not drawn over the unfinished line
+	io.WriteString(errw, ", the rest\n")
+	l.clear()
+	l.clear()
+
+	want := clearLine + "working 1" +
+		clearLine + "a warning\n" + clearLine + "working 1" +
+		clearLine + "working 2" +
+		clearLine + // before "a result" on stdout
+		clearLine + "working 2" +
+		clearLine + "half a line" +
+		", the rest\n" + clearLine + "working 3" +
+		clearLine
+	if d := cmp.Diff(strings.Split(want, "\r"), strings.Split(term.String(), "\r")); d != "" {
+		t.Errorf("the terminal got (-want +got):\n%s", d)
+	}
+	if out.String() != "a result\n" {
+		t.Errorf("stdout got %q", out.String())
+	}
+}
+
+// A status wider than the terminal is cut to one row: a wrapped one could
+// not be cleared with one carriage return.
+func TestLiveLineFitsOneRow(t *testing.T) {
+	t.Parallel()
+	var term bytes.Buffer
+	l := &liveLine{term: &term, width: 10}
+	l.set("hogsync: applying 1/2")
+	if got, want := term.String(), clearLine+"hogsync:…"; got != want {
+		t.Errorf("drew %q, want %q", got, want)
+	}
+}
+
+func TestTimeLeft(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		elapsed     time.Duration
+		done, total int
+		want        string
+	}{
+		{0, 0, 10, ""},
+		{time.Second, 0, 10, ""},
+		{5 * time.Second, 10, 10, ""},
+		{2 * time.Second, 1, 4, "about 6s left"},
+		{100 * time.Millisecond, 1, 2, "under a second left"},
+		{30 * time.Second, 1, 11, "about 5m00s left"},
+		{90 * time.Second, 3, 10, "about 3m30s left"},
+		{time.Hour, 1, 4, "about 3h00m left"},
+	} {
+		if got := timeLeft(tt.elapsed, tt.done, tt.total); got != tt.want {
+			t.Errorf("timeLeft(%v, %d, %d) = %q, want %q", tt.elapsed, tt.done, tt.total, got, tt.want)
+		}
+	}
+}
+
+// The progress view counts requests while PostHog is read, then changes
+// done, failed and pending, with the time left at the rate so far.
+func TestProgressView(t *testing.T) {
+	t.Parallel()
+	var term bytes.Buffer
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p := newProgressView(&liveLine{term: &term}, func() time.Time { return now })
+	var shown []string
+	look := func() {
+		s := term.String()
+		shown = append(shown, s[strings.LastIndex(s, clearLine)+len(clearLine):])
+	}
+	p.request(client.Attempt{Method: "GET"})
+	look()
+	p.request(client.Attempt{Method: "GET"})
+	look()
+	changes := make([]hsync.Change, 4)
+	o := &outcome{plan: hsync.Plan{Changes: changes}, meta: hsync.Meta{Apply: true}}
+	if err := p.plan(o); err != nil {
+		t.Fatal(err)
+	}
+	look()
+	p.request(client.Attempt{Method: "POST"}) // an apply's request moves nothing
+	now = now.Add(2 * time.Second)
+	p.result(o, hsync.Result{Status: hsync.Done, Seq: 1, Of: 4})
+	look()
+	now = now.Add(2 * time.Second)
+	p.result(o, hsync.Result{Status: hsync.Failed, Err: errors.New("no"), Seq: 2, Of: 4})
+	look()
+	p.result(o, hsync.Result{Status: hsync.Pending, Seq: 3, Of: 4})
+	look()
+	p.result(o, hsync.Result{Status: hsync.Done, Seq: 4, Of: 4})
+	look()
+	if err := p.done(o); err != nil {
+		t.Fatal(err)
+	}
+	look()
+	want := []string{
+		"hogsync: reading PostHog: 1 request",
+		"hogsync: reading PostHog: 2 requests",
+		"hogsync: applying 0/4",
+		"hogsync: applying 1/4, about 6s left",
+		"hogsync: applying 2/4, 1 failed, about 4s left",
+		"hogsync: applying 3/4, 1 failed, 1 pending approval, about 1s left",
+		"hogsync: applying 4/4, 1 failed, 1 pending approval",
+		"", // cleared
+	}
+	if d := cmp.Diff(want, shown); d != "" {
+		t.Errorf("status lines (-want +got):\n%s", d)
+	}
+
+	// A dry run shows no apply status.
+	term.Reset()
+	p.reset()
+	if err := p.plan(&outcome{plan: hsync.Plan{Changes: changes}}); err != nil {
+		t.Fatal(err)
+	}
+	p.result(o, hsync.Result{Status: hsync.Done, Seq: 1, Of: 4})
+	if strings.Contains(term.String(), "applying") {
+		t.Errorf("a dry run drew %q", term.String())
+	}
+}
+
+// Every apply result line carries [n/N], whatever became of the change:
+// done, failed, pending approval or blocked.
+func TestResultLinesAreNumbered(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.withHandler(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "experiment_holdouts") {
+				var b bytes.Buffer
+				b.ReadFrom(r.Body)
+				if strings.Contains(b.String(), "refused-new") {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusBadRequest)
+					io.WriteString(w, `{"type":"validation_error","code":"invalid_input","detail":"No.","attr":"name"}`)
+					return
+				}
+				r.Body = io.NopCloser(&b)
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	seed(h, "gated", nil, map[string]any{"rollout_percentage": 10})
+	live := seed(h, "live", nil, map[string]any{"rollout_percentage": 10})
+	started := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	h.emu.AddExperiment(1, posthogtest.Experiment{Name: "running", StartDate: &started, HoldoutID: live.ID})
+	h.emu.SetApprovals(true)
+	h.write("m.yaml", "name: ok-new\nfilters:\n  - rollout_percentage: 1\n---\nname: refused-new\nfilters:\n  - rollout_percentage: 1\n"+
+		"---\nname: gated\nfilters:\n  - rollout_percentage: 20\n---\nname: live\nfilters:\n  - rollout_percentage: 20\n")
+	r := h.sync("--apply", "--parallelism", "1")
+	if r.code != exitFailure {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, exitFailure, r.stdout, r.stderr)
+	}
+	results := regexp.MustCompile(`(?m)^\[(\d)/4\] (.)`).FindAllStringSubmatch(r.stdout, -1)
+	var got []string
+	for _, m := range results {
+		got = append(got, m[2])
+	}
+	// Creates, then updates; in each phase in plan order.
+	if d := cmp.Diff([]string{"+", "✗", "?", "!"}, got); d != "" {
+		t.Errorf("numbered result lines (-want +got):\n%s\nstdout:\n%s", d, r.stdout)
+	}
+	for i, m := range results {
+		if m[1] != fmt.Sprint(i+1) {
+			t.Errorf("result %d is numbered %s", i+1, m[1])
+		}
+	}
+}
