@@ -174,11 +174,6 @@ type accHostileRun struct {
 	args func(h *harness, dir, out, plan, format string) []string
 	// apply: PostHog must end as the manifests say; otherwise unchanged.
 	apply bool
-	// noKeyNamedHoldout leaves out the holdout named with the key.
-	// TODO(lead): export writes a holdout's name into its file and the
-	// file's name as it is, the key included; once export refuses that,
-	// drop this.
-	noKeyNamedHoldout bool
 }
 
 // Issue 9, acceptance 1 (and issue 10's redaction rules): every command,
@@ -201,7 +196,8 @@ func TestAccept9_1HostileInputThroughEveryCommandAndFormat(t *testing.T) {
 			args: func(h *harness, dir, out, plan, format string) []string {
 				return []string{"validate", dir, "-o", format}
 			}},
-		{name: "export", formats: []string{"text"}, code: exitOK, noKeyNamedHoldout: true,
+		// The holdout named with the key is not exported (exit 1).
+		{name: "export", formats: []string{"text"}, code: exitFailure,
 			args: func(h *harness, dir, out, plan, format string) []string {
 				return []string{"export", "--host", h.srv.URL, "--project", "1", "--out-dir", out}
 			}},
@@ -240,10 +236,7 @@ func accHostileCase(t *testing.T, run accHostileRun, format string, github bool)
 	// description, and a draft experiment with a hostile name using the
 	// first.
 	updated := seed(h, accHostile, sp("old"), map[string]any{"rollout_percentage": 5})
-	var keyNamed posthogtest.Holdout
-	if !run.noKeyNamedHoldout {
-		keyNamed = seed(h, accKey, nil, map[string]any{"rollout_percentage": 3})
-	}
+	keyNamed := seed(h, accKey, nil, map[string]any{"rollout_percentage": 3})
 	seed(h, "from-posthog", sp(accHostile), map[string]any{"rollout_percentage": 4})
 	h.emu.AddExperiment(1, posthogtest.Experiment{Name: accHostile, HoldoutID: updated.ID})
 	// The manifests: hostile names and descriptions, the key in a
@@ -297,8 +290,12 @@ filters:
 				written++
 			}
 		}
-		if want := len(h.emu.Holdouts(1)); written != want {
+		// Every holdout but the one named with the key, which is held back.
+		if want := len(h.emu.Holdouts(1)) - 1; written != want {
 			t.Errorf("export wrote %d files, want %d:\n%s%s", written, want, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stderr, fmt.Sprintf("holdout id %d was not exported", keyNamed.ID)) {
+			t.Errorf("export does not say which holdout it held back:\n%s", r.stderr)
 		}
 	}
 	accCheck(t, o, accKey, github)

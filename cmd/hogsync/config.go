@@ -48,6 +48,9 @@ func (c *syncCmd) applyConfig(e *env, cfg *manifest.Config) error {
 	}
 	c.protect = cfg.Protect
 	if err := client.CheckTarget(c.Host, c.Project); err != nil {
+		if c.hostSource == "hogsync.yaml" {
+			err = fmt.Errorf("%s: %w", where("host"), err)
+		}
 		return &exitError{code: exitUsage, err: err}
 	}
 	return c.requireProject()

@@ -68,6 +68,7 @@ func (c *exportCmd) Run(e *env) error {
 		return err
 	}
 	files := hsync.Export(remote, hsync.ExportSource{Host: api.Host(), Project: api.Project()})
+	files, withKey := holdKeyBack(e, files, key)
 	if err := c.checkTargets(files); err != nil {
 		return err
 	}
@@ -81,8 +82,19 @@ func (c *exportCmd) Run(e *env) error {
 		fmt.Fprintf(e.stdout, "wrote %s (id %d)\n", shown(c.path(f)), f.ID)
 	}
 	fmt.Fprintf(e.stdout, "Exported %d %s to %s.\n", len(files), plural(len(files), "holdout", "holdouts"), shown(c.OutDir))
-	if len(files) == 0 {
+	if len(files)+len(withKey) == 0 {
 		fmt.Fprintf(e.stderr, "hogsync: project %s has no holdouts; no file was written\n", api.Project())
+	}
+	if len(withKey) > 0 {
+		for _, f := range withKey {
+			fmt.Fprintf(e.stderr, "hogsync: holdout id %d was not exported: its name or content holds the API key this run uses, which hogsync never writes\n", f.ID)
+		}
+		printError(e, fmt.Errorf("%d %s not exported because %s the API key; rename %s in PostHog (and rotate the key), then export again",
+			len(withKey), plural(len(withKey), "holdout was", "holdouts were"), plural(len(withKey), "it holds", "they hold"), plural(len(withKey), "it", "them")))
+		if err := c.verdict(e, files); err != nil {
+			return err
+		}
+		return quiet(exitFailure)
 	}
 	return c.verdict(e, files)
 }
@@ -120,6 +132,24 @@ func (c *exportCmd) checkTargets(files []hsync.ExportFile) error {
 			plural(len(exist), "it", "them"))
 	}
 	return nil
+}
+
+// holdKeyBack splits off the files that would put the API key on disk:
+// in their content, or (lowercased, as a slug) in their name. Such a
+// file cannot be written redacted either, as sync would then rename or
+// prune the holdout; it is not written, and the run says so.
+func holdKeyBack(e *env, files []hsync.ExportFile, key string) (keep, withKey []hsync.ExportFile) {
+	slug := hsync.ExportSlug(key, 0)
+	for _, f := range files {
+		leaks := e.red.string(string(f.Content)) != string(f.Content) || e.red.string(f.Name) != f.Name ||
+			(len(slug) >= minSecret && strings.Contains(f.Name, slug))
+		if leaks {
+			withKey = append(withKey, f)
+			continue
+		}
+		keep = append(keep, f)
+	}
+	return keep, withKey
 }
 
 // write writes one file, 0600 (an export holds project data), through

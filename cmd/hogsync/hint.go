@@ -34,8 +34,10 @@ func apiHint(ae *client.APIError) string {
 	switch {
 	case ae.StatusCode == http.StatusUnauthorized:
 		return "check that POSTHOG_PERSONAL_API_KEY (or --api-key-file) holds a valid personal API key (phx_...) from PostHog, Settings, Personal API keys, and that --host is the instance it belongs to"
-	case ae.StatusCode == http.StatusForbidden && strings.Contains(ae.Detail, "scope"):
+	case ae.StatusCode == http.StatusForbidden && strings.Contains(ae.Detail, "scope 'experiment_holdout:"):
 		return "edit the personal API key in PostHog, Settings, Personal API keys, and grant the scope named above (older PostHog versions name it experiment:read / experiment:write)"
+	case ae.StatusCode == http.StatusForbidden && strings.Contains(ae.Detail, "scope"):
+		return "edit the personal API key in PostHog, Settings, Personal API keys, and grant the scope named above"
 	case ae.StatusCode == http.StatusForbidden:
 		return "the key cannot reach this project; check --project/POSTHOG_PROJECT_ID and the key's project access"
 	case ae.StatusCode == http.StatusNotFound && strings.Contains(ae.Detail, "Project"):

@@ -50,6 +50,10 @@ func TestConfigFileTiesTheDirectoryToItsProject(t *testing.T) {
 		t.Errorf("after --prune --apply (-want +got):\n%s", d)
 	}
 
+	// A host the client refuses is reported where the file sets it.
+	h.write("hogsync.yaml", "host: http://example.com\nproject: 1\n")
+	h.run("sync", h.dir).must(t, exitUsage).contains(t, "hogsync.yaml:1:1", "refusing plain http://")
+
 	// Unknown keys are errors with a suggestion.
 	h.write("hogsync.yaml", "projct: 1\n")
 	h.run("validate", h.dir).must(t, exitFailure).contains(t, "hogsync.yaml:1:1:", `did you mean "project"?`)
