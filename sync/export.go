@@ -13,19 +13,22 @@ import (
 )
 
 // An exported manifest file is one YAML document in canonical form (see
-// CanonicalYAML) under a two-line header:
+// CanonicalYAML) under a three-line header:
 //
+//	# yaml-language-server: $schema=https://raw.githubusercontent.com/hogsync/hogsync/main/schema/holdout.schema.json
 //	# Exported by hogsync from https://us.posthog.com, project 1, holdout id 42.
 //	# hogsync-source-id: 42
 //	name: checkout-q4
 //	filters:
 //	  - rollout_percentage: 10
 //
-// The first line is for people. The second is for machines: exactly
-// manifest.SourceIDPrefix and the holdout's id in decimal, which the
-// manifest loader reads back into Holdout.SourceID (sync --id-map maps the
-// ids of one project to another's with it). Both are YAML comments, so the
-// file is an ordinary manifest that validate and sync load like any other.
+// The first line (manifest.SchemaComment) points editors at the manifest's
+// JSON Schema. The second is for people. The third is for machines:
+// exactly manifest.SourceIDPrefix and the holdout's id in decimal, which
+// the manifest loader reads back into Holdout.SourceID (sync --id-map maps
+// the ids of one project to another's with it). All are YAML comments, so
+// the file is an ordinary manifest that validate and sync load like any
+// other.
 
 // maxSlug bounds the slug part of an exported file name, keeping names
 // well inside every file system's limit.
@@ -51,6 +54,7 @@ type ExportSource struct {
 func ExportManifest(h client.Holdout, src ExportSource) ([]byte, error) {
 	s := remoteState(h)
 	var b bytes.Buffer
+	b.WriteString(manifest.SchemaComment + "\n")
 	fmt.Fprintf(&b, "# Exported by hogsync from %s, project %s, holdout id %d.\n", oneLine(src.Host), oneLine(src.Project), h.ID)
 	fmt.Fprintf(&b, "%s%d\n", manifest.SourceIDPrefix, h.ID)
 	b.WriteString(CanonicalYAML(s))

@@ -107,7 +107,7 @@ func TestExportManifest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := wireHoldout(t, tt.raw)
 			got := exportOK(t, h)
-			header := "# Exported by hogsync from https://us.posthog.com, project 1, holdout id 7.\n# hogsync-source-id: 7\n"
+			header := manifest.SchemaComment + "\n# Exported by hogsync from https://us.posthog.com, project 1, holdout id 7.\n# hogsync-source-id: 7\n"
 			body, ok := strings.CutPrefix(got, header)
 			if !ok {
 				t.Fatalf("header missing:\n%s", got)
@@ -141,13 +141,13 @@ func TestExportManifestNotRepresentable(t *testing.T) {
 	}{
 		{"unknown group key",
 			`{"id": 3, "name": "a", "filters": [{"rollout_percentage": 1, "sort_key": "x"}]}`,
-			`line 6: unknown key "sort_key"`, "    sort_key: x\n"},
+			`line 7: unknown key "sort_key"`, "    sort_key: x\n"},
 		{"no filters",
 			`{"id": 3, "name": "a", "filters": []}`,
-			"line 4: filters is empty", "filters: []\n"},
+			"line 5: filters is empty", "filters: []\n"},
 		{"name with surrounding space",
 			`{"id": 3, "name": " a", "filters": [{"rollout_percentage": 1}]}`,
-			"line 3: name \" a\" has leading or trailing white space", `name: ' a'`},
+			"line 4: name \" a\" has leading or trailing white space", `name: ' a'`},
 		{"rollout_percentage out of range",
 			`{"id": 3, "name": "a", "filters": [{"rollout_percentage": 150}]}`,
 			"rollout_percentage is 150", "rollout_percentage: 150"},

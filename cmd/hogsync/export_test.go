@@ -329,7 +329,7 @@ func TestExportHoldoutTheManifestFormatRefuses(t *testing.T) {
 	out := filepath.Join(h.dir, "export")
 
 	r := h.export(out, "1").must(t, exitFailure)
-	r.contains(t, fmt.Sprintf(`%s: holdout "odd" (id %d) is not a valid manifest as PostHog stores it: line 6: unknown key "sort_key"`, filepath.Join(out, "odd.yaml"), odd.ID),
+	r.contains(t, fmt.Sprintf(`%s: holdout "odd" (id %d) is not a valid manifest as PostHog stores it: line 7: unknown key "sort_key"`, filepath.Join(out, "odd.yaml"), odd.ID),
 		"1 holdout was written as PostHog stores it, which is not a valid manifest",
 		"Exported 2 holdouts to "+out+".")
 	if c := readFile(t, filepath.Join(out, "odd.yaml")); !strings.Contains(c, "sort_key: x") {
