@@ -2,13 +2,17 @@ package sync
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/manifest"
 )
 
@@ -229,5 +233,44 @@ func TestChangeDiffComputedOnce(t *testing.T) {
 	}
 	if again := ChangeDiff(p.Changes[0]); &again[0] != &first[0] {
 		t.Error("the diff was computed again")
+	}
+}
+
+// RenderJSON streams the changes; its bytes are those of encoding the
+// whole document at once (then escaping its unsafe runes).
+func TestRenderJSONStreamsTheSameBytes(t *testing.T) {
+	t.Parallel()
+	for _, p := range []Plan{benchPlan(t, 300), hostilePlan(t), {}} {
+		rep := Apply(context.Background(), &fakeAPI{}, p, ApplyOptions{})
+		for _, r := range []*Report{nil, &rep} {
+			var got bytes.Buffer
+			if err := RenderJSON(&got, p, sampleMeta, r); err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(got.Bytes(), &doc); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+			// The whole document through one encoder, as before.
+			var all jsonDoc
+			dec := json.NewDecoder(bytes.NewReader(got.Bytes()))
+			dec.UseNumber()
+			if err := dec.Decode(&all); err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(all); err != nil {
+				t.Fatal(err)
+			}
+			if w := string(escape.JSON(want.Bytes())); got.String() != w {
+				t.Fatalf("streamed JSON differs from one encoding (-want +got):\n%s", cmp.Diff(w, got.String()))
+			}
+			if n := len(all.Changes); n != len(p.Changes) {
+				t.Fatalf("%d changes written, want %d", n, len(p.Changes))
+			}
+		}
 	}
 }

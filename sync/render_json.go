@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -173,18 +174,6 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 		Summary: jsonSummary{Create: c, Update: u, Delete: d, Blocked: p.Blocked(), Conflicts: len(p.Conflicts),
 			Unmanaged: len(p.Unmanaged), Protected: len(p.Protected), HasChanges: p.HasChanges()},
 	}
-	for _, ch := range p.Changes {
-		before, after := ch.Exclusion()
-		doc.Changes = append(doc.Changes, jsonChange{
-			ExclusionBefore: numberOrNil(before), ExclusionAfter: numberOrNil(after), Warnings: ch.Warnings,
-			Action: ch.Action.String(), Name: ch.Name, ID: idOrNil(ch.ID), Rename: ch.IsRename(),
-			Source: posOrNil(ch.Source.File, ch.Source.Line, ch.Source.Col),
-			Before: stateOrNil(ch.Before), After: stateOrNil(ch.After),
-			Experiments: jsonExperiments(ch.Experiments), BlockedBy: jsonExperiments(ch.BlockedBy),
-			BlockedReason: BlockedReason(ch), Fingerprint: ch.Fingerprint,
-			Diff: unifiedText(ChangeDiff(ch)), RemoteUpdatedAt: ch.RemoteUpdatedAt,
-		})
-	}
 	for _, cf := range p.Conflicts {
 		doc.Conflicts = append(doc.Conflicts, jsonConflict{Name: cf.Name, IDs: cf.IDs, Names: cf.Names,
 			Source:    posOrNil(cf.Source.File, cf.Source.Line, cf.Source.Col),
@@ -216,16 +205,70 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 			doc.VerifyError = rep.VerifyErr.Error()
 		}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	return writeDoc(w, doc, p.Changes)
+}
+
+// changesSlot is how the document's empty changes list reads once
+// indented: top-level keys alone stand two spaces in.
+const changesSlot = "\n  \"changes\": [],\n"
+
+// writeDoc writes doc with the changes spliced in where its empty changes
+// list stands, one change at a time, so that a plan of 50,000 changes is
+// never held in memory as one JSON document. The bytes are those of
+// encoding the whole document with two-space indent and no HTML escaping,
+// then escape.JSON (encoding/json leaves bidi overrides, C1 controls and
+// DEL raw); each piece is escaped on its own, which is the same, as such
+// runes can stand only inside strings.
+func writeDoc(w io.Writer, doc jsonDoc, changes []Change) error {
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(doc); err != nil {
 		return err
 	}
-	// encoding/json leaves bidi overrides, C1 controls and DEL raw.
-	_, err := w.Write(escape.JSON(buf.Bytes()))
-	return err
+	whole := head.Bytes()
+	i := bytes.Index(whole, []byte(changesSlot))
+	if len(changes) == 0 || i < 0 {
+		_, err := w.Write(escape.JSON(whole))
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(escape.JSON(whole[:i]))
+	bw.WriteString("\n  \"changes\": [\n")
+	var one bytes.Buffer
+	cenc := json.NewEncoder(&one)
+	cenc.SetIndent("    ", "  ")
+	cenc.SetEscapeHTML(false)
+	for k, ch := range changes {
+		one.Reset()
+		if err := cenc.Encode(jsonChangeOf(ch)); err != nil {
+			return err
+		}
+		bw.WriteString("    ")
+		bw.Write(escape.JSON(bytes.TrimSuffix(one.Bytes(), []byte("\n"))))
+		if k < len(changes)-1 {
+			bw.WriteByte(',')
+		}
+		bw.WriteByte('\n')
+	}
+	bw.WriteString("  ],\n")
+	bw.Write(escape.JSON(whole[i+len(changesSlot):]))
+	return bw.Flush()
+}
+
+// jsonChangeOf is a change as the JSON plan shows it.
+func jsonChangeOf(ch Change) jsonChange {
+	before, after := ch.Exclusion()
+	return jsonChange{
+		ExclusionBefore: numberOrNil(before), ExclusionAfter: numberOrNil(after), Warnings: ch.Warnings,
+		Action: ch.Action.String(), Name: ch.Name, ID: idOrNil(ch.ID), Rename: ch.IsRename(),
+		Source: posOrNil(ch.Source.File, ch.Source.Line, ch.Source.Col),
+		Before: stateOrNil(ch.Before), After: stateOrNil(ch.After),
+		Experiments: jsonExperiments(ch.Experiments), BlockedBy: jsonExperiments(ch.BlockedBy),
+		BlockedReason: BlockedReason(ch), Fingerprint: ch.Fingerprint,
+		Diff: unifiedText(ChangeDiff(ch)), RemoteUpdatedAt: ch.RemoteUpdatedAt,
+	}
 }
 
 func numberOrNil(n string) *json.Number {
