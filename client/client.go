@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/netaddr"
 	"io"
 	"math"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -200,7 +200,7 @@ func parseHost(host string) (base, prefix string, err error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopback(u.Hostname()) {
+		if !netaddr.IsLoopback(u.Hostname()) {
 			return "", "", fmt.Errorf("refusing plain http:// for %q: the API key would travel unencrypted; use https:// (http is allowed only for loopback hosts)", u.Hostname())
 		}
 	default:
@@ -212,16 +212,6 @@ func parseHost(host string) (base, prefix string, err error) {
 	}
 	prefix = strings.TrimRight(u.EscapedPath(), "/")
 	return u.Scheme + "://" + hostport + prefix, prefix, nil
-}
-
-// isLoopback reports whether a URL host name (without port or brackets) is
-// localhost or a loopback IP address.
-func isLoopback(name string) bool {
-	if strings.EqualFold(strings.TrimSuffix(name, "."), "localhost") {
-		return true
-	}
-	addr, err := netip.ParseAddr(name)
-	return err == nil && addr.Zone() == "" && addr.IsLoopback()
 }
 
 func checkProject(project string) error {

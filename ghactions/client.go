@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/netaddr"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -171,15 +171,7 @@ func NewComments(apiURL, token, repo string, hc *http.Client) (*Comments, error)
 // safeScheme reports whether u may carry a secret: https, or http to
 // loopback.
 func safeScheme(u *url.URL) bool {
-	return u.Scheme == "https" || (u.Scheme == "http" && isLoopback(u.Hostname()))
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return u.Scheme == "https" || (u.Scheme == "http" && netaddr.IsLoopback(u.Hostname()))
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 	"slices"
 	"strconv"
 	"strings"
@@ -468,7 +469,7 @@ func size(s string) string {
 	if !strings.HasSuffix(s, "\n") {
 		n++
 	}
-	return fmt.Sprintf("%s %s, %s", thousands(n), plural(n, "line", "lines"), bytesText(len(s)))
+	return fmt.Sprintf("%s %s, %s", thousands(n), words.Plural(n, "line", "lines"), bytesText(len(s)))
 }
 
 func bytesText(n int) string {
@@ -530,7 +531,7 @@ func changeDiff(c Change) []Line {
 			fields = append(fields, "description")
 		}
 		if !equalFilters(*c.Before, *c.After) {
-			fields = append(fields, fmt.Sprintf("filters (%d %s before, %d after)", len(c.Before.Filters), plural(len(c.Before.Filters), "group", "groups"), len(c.After.Filters)))
+			fields = append(fields, fmt.Sprintf("filters (%d %s before, %d after)", len(c.Before.Filters), words.Plural(len(c.Before.Filters), "group", "groups"), len(c.After.Filters)))
 		}
 		if len(fields) > 0 {
 			lines = append(lines, Line{Op: '#', Text: "what differs: " + strings.Join(fields, ", ")})

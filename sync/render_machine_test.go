@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 	"regexp"
 	"strings"
 	"testing"
@@ -301,7 +302,7 @@ func assembleEagerly(head string, sections []string, tail string, limit int) str
 	}
 	if left > 0 {
 		fmt.Fprintf(&out, "> [!IMPORTANT]\n> **%d more %s not shown**: the plan is too long for one comment. Run `hogsync sync` locally or read the job log for the full plan.\n\n",
-			left, plural(left, "section is", "sections are"))
+			left, words.Plural(left, "section is", "sections are"))
 	}
 	out.WriteString(tail)
 	s := out.String()

@@ -3,6 +3,7 @@ package sync
 import (
 	"cmp"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 	"io"
 	"strings"
 
@@ -69,11 +70,11 @@ func markdownParts(p Plan, meta Meta, rep *Report, opts MarkdownOptions) (head s
 			shown = append(shown, fmt.Sprintf("and %d more", d-most))
 		}
 		fmt.Fprintf(&h, "> [!CAUTION]\n> This plan **deletes %d %s**: %s. Experiments that use %s lose %s exclusion.\n\n",
-			d, plural(d, "holdout", "holdouts"), strings.Join(shown, ", "), plural(d, "it", "them"), plural(d, "its", "their"))
+			d, words.Plural(d, "holdout", "holdouts"), strings.Join(shown, ", "), words.Plural(d, "it", "them"), words.Plural(d, "its", "their"))
 	}
 	if len(p.Conflicts) > 0 {
 		fmt.Fprintf(&h, "> [!WARNING]\n> %d %s: PostHog has more than one holdout a manifest could mean; %s untouched.\n\n",
-			len(p.Conflicts), plural(len(p.Conflicts), "conflict", "conflicts"), plural(len(p.Conflicts), "it is", "they are"))
+			len(p.Conflicts), words.Plural(len(p.Conflicts), "conflict", "conflicts"), words.Plural(len(p.Conflicts), "it is", "they are"))
 	}
 	if !p.BlastRadiusKnown {
 		h.WriteString("> [!NOTE]\n> Experiments could not be read with this API key, so the plan cannot show which experiments each change affects.\n\n")
@@ -142,7 +143,7 @@ func assembleMarkdown(head string, n int, section func(int) string, tail string,
 	}
 	if left > 0 {
 		fmt.Fprintf(&out, "> [!IMPORTANT]\n> **%d more %s not shown**: the plan is too long for one comment. Run `hogsync sync` locally or read the job log for the full plan.\n\n",
-			left, plural(left, "section is", "sections are"))
+			left, words.Plural(left, "section is", "sections are"))
 	}
 	out.WriteString(tail)
 	return cutMarkdown(out.String(), limit, "\n…\n")
@@ -194,7 +195,7 @@ func changeSection(c Change, r *Result, blastKnown bool) string {
 		excl := exclusionNote(c)
 		switch {
 		case len(c.Experiments) > 0:
-			fmt.Fprintf(&b, "\nUsed by %d %s (%s):\n\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"), escapeText(blastVerb(c, excl)))
+			fmt.Fprintf(&b, "\nUsed by %d %s (%s):\n\n", len(c.Experiments), words.Plural(len(c.Experiments), "experiment", "experiments"), escapeText(blastVerb(c, excl)))
 			for _, e := range c.Experiments {
 				fmt.Fprintf(&b, "- %s (id %d, %s)\n", escapeText(e.Name), e.ID, escapeText(experimentState(e)))
 			}
@@ -234,7 +235,7 @@ func conflictSection(c Conflict) string {
 func protectedSection(rs []Remote) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<details><summary>%d %s in PostHog but in no manifest, protected (--prune never deletes %s)</summary>\n\n",
-		len(rs), plural(len(rs), "holdout", "holdouts"), plural(len(rs), "it", "them"))
+		len(rs), words.Plural(len(rs), "holdout", "holdouts"), words.Plural(len(rs), "it", "them"))
 	for _, r := range rs {
 		fmt.Fprintf(&b, "- %s (id %d), protected by %s\n", code(r.Name), r.ID, code(r.ProtectedBy))
 	}
@@ -245,7 +246,7 @@ func protectedSection(rs []Remote) string {
 func unmanagedSection(rs []Remote) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<details><summary>%d %s in PostHog but in no manifest (left alone; --prune would delete %s)</summary>\n\n",
-		len(rs), plural(len(rs), "holdout", "holdouts"), plural(len(rs), "it", "them"))
+		len(rs), words.Plural(len(rs), "holdout", "holdouts"), words.Plural(len(rs), "it", "them"))
 	for _, r := range rs {
 		fmt.Fprintf(&b, "- %s (id %d)\n", code(r.Name), r.ID)
 	}

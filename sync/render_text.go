@@ -3,6 +3,7 @@ package sync
 import (
 	"bufio"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 	"io"
 	"slices"
 	"strconv"
@@ -89,7 +90,7 @@ func RenderText(w io.Writer, p Plan, opts TextOptions) error {
 	if len(p.Unmanaged) > 0 {
 		n := len(p.Unmanaged)
 		fmt.Fprintf(&b, "%d %s in PostHog %s not in any manifest; %s left alone (--prune would delete %s):\n",
-			n, plural(n, "holdout", "holdouts"), plural(n, "is", "are"), plural(n, "it is", "they are"), plural(n, "it", "them"))
+			n, words.Plural(n, "holdout", "holdouts"), words.Plural(n, "is", "are"), words.Plural(n, "it is", "they are"), words.Plural(n, "it", "them"))
 		for _, r := range p.Unmanaged {
 			fmt.Fprintf(&b, "  %q (id %d)%s\n", r.Name, r.ID, usedBySuffix(r.Experiments))
 			flush()
@@ -99,7 +100,7 @@ func RenderText(w io.Writer, p Plan, opts TextOptions) error {
 	if len(p.Protected) > 0 {
 		n := len(p.Protected)
 		fmt.Fprintf(&b, "%d %s in PostHog %s not in any manifest but protected; --prune never deletes %s:\n",
-			n, plural(n, "holdout", "holdouts"), plural(n, "is", "are"), plural(n, "it", "them"))
+			n, words.Plural(n, "holdout", "holdouts"), words.Plural(n, "is", "are"), words.Plural(n, "it", "them"))
 		for _, r := range p.Protected {
 			fmt.Fprintf(&b, "  %q (id %d), protected by %q%s\n", r.Name, r.ID, r.ProtectedBy, usedBySuffix(r.Experiments))
 			flush()
@@ -147,7 +148,7 @@ func targetList(targets []string) string {
 func Summary(p Plan) string {
 	if !p.HasChanges() {
 		if len(p.Conflicts) > 0 {
-			return fmt.Sprintf("No changes, but %d %s to be resolved.", len(p.Conflicts), plural(len(p.Conflicts), "conflict needs", "conflicts need"))
+			return fmt.Sprintf("No changes, but %d %s to be resolved.", len(p.Conflicts), words.Plural(len(p.Conflicts), "conflict needs", "conflicts need"))
 		}
 		return "No changes."
 	}
@@ -161,13 +162,13 @@ func Summary(p Plan) string {
 			}
 		}
 		if byExperiments == n {
-			s += fmt.Sprintf(" %d blocked by running experiments (--force applies %s).", n, plural(n, "it", "them"))
+			s += fmt.Sprintf(" %d blocked by running experiments (--force applies %s).", n, words.Plural(n, "it", "them"))
 		} else {
 			s += fmt.Sprintf(" %d blocked (each says why).", n)
 		}
 	}
 	if n := len(p.Conflicts); n > 0 {
-		s += fmt.Sprintf(" %d %s.", n, plural(n, "conflict is left untouched", "conflicts are left untouched"))
+		s += fmt.Sprintf(" %d %s.", n, words.Plural(n, "conflict is left untouched", "conflicts are left untouched"))
 	}
 	return s
 }
@@ -214,7 +215,7 @@ func writeChange(w *strings.Builder, pt painter, c Change, blastKnown bool) {
 	excl := exclusionNote(c)
 	switch {
 	case len(c.Experiments) > 0:
-		fmt.Fprintf(w, "    # used by %d %s (%s):\n", len(c.Experiments), plural(len(c.Experiments), "experiment", "experiments"), blastVerb(c, excl))
+		fmt.Fprintf(w, "    # used by %d %s (%s):\n", len(c.Experiments), words.Plural(len(c.Experiments), "experiment", "experiments"), blastVerb(c, excl))
 		for _, e := range c.Experiments {
 			fmt.Fprintf(w, "    #   %q (id %d, %s)\n", e.Name, e.ID, escape.Text(experimentState(e)))
 		}
@@ -240,11 +241,11 @@ func blastVerb(c Change, excl string) string {
 	switch {
 	case c.Action == Delete:
 		before, _ := c.Exclusion()
-		return plural(n, "it loses", "they lose") + " this " + percent(before) + " exclusion"
+		return words.Plural(n, "it loses", "they lose") + " this " + percent(before) + " exclusion"
 	case !c.ChangesFilters():
-		return plural(n, "its feature flag is untouched", "their feature flags are untouched") + ": only the name or description changes"
+		return words.Plural(n, "its feature flag is untouched", "their feature flags are untouched") + ": only the name or description changes"
 	}
-	return plural(n, "its feature flag is rewritten", "their feature flags are rewritten") + "; " + excl
+	return words.Plural(n, "its feature flag is rewritten", "their feature flags are rewritten") + "; " + excl
 }
 
 // exclusionNote is the exclusion each affected flag gets, such as
@@ -352,7 +353,7 @@ func BlockedReason(c Change) string {
 			kind = "launched"
 		}
 		parts = append(parts, fmt.Sprintf("%s %s %s %s; it will not be applied without --force",
-			kind, plural(n, "experiment", "experiments"), strings.Join(names, ", "), plural(n, "uses this holdout", "use this holdout")))
+			kind, words.Plural(n, "experiment", "experiments"), strings.Join(names, ", "), words.Plural(n, "uses this holdout", "use this holdout")))
 	}
 	if c.Blocker != "" {
 		parts = append(parts, c.Blocker)
@@ -391,8 +392,8 @@ func ConflictAdvice(c Conflict) string {
 	}
 	names := strings.Join(quoted, ", ")
 	return fmt.Sprintf("the rename to %q is done (id %d has that name) and %s %s %s taken again since: remove %s from previous_names%s, then sync again (the %s then left unmanaged)",
-		c.Name, c.RenamedID, plural(len(quoted), "the old name", "the old names"), names, plural(len(quoted), "was", "were"),
-		names, where, plural(len(c.IDs)-1, "other holdout is", "other holdouts are"))
+		c.Name, c.RenamedID, words.Plural(len(quoted), "the old name", "the old names"), names, words.Plural(len(quoted), "was", "were"),
+		names, where, words.Plural(len(c.IDs)-1, "other holdout is", "other holdouts are"))
 }
 
 func usedBySuffix(es []Experiment) string {
@@ -413,11 +414,4 @@ func experimentState(e Experiment) string {
 		return e.State + ", archived"
 	}
 	return e.State
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

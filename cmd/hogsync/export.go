@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -81,7 +82,7 @@ func (c *exportCmd) Run(e *env) error {
 		}
 		fmt.Fprintf(e.stdout, "wrote %s (id %d)\n", shown(c.path(f)), f.ID)
 	}
-	fmt.Fprintf(e.stdout, "Exported %d %s to %s.\n", len(files), plural(len(files), "holdout", "holdouts"), shown(c.OutDir))
+	fmt.Fprintf(e.stdout, "Exported %d %s to %s.\n", len(files), words.Plural(len(files), "holdout", "holdouts"), shown(c.OutDir))
 	if len(files)+len(withKey) == 0 {
 		fmt.Fprintf(e.stderr, "hogsync: project %s has no holdouts; no file was written\n", api.Project())
 	}
@@ -90,7 +91,7 @@ func (c *exportCmd) Run(e *env) error {
 			fmt.Fprintf(e.stderr, "hogsync: holdout id %d was not exported: its name or content holds the API key this run uses, which hogsync never writes\n", f.ID)
 		}
 		printError(e, fmt.Errorf("%d %s not exported because %s the API key; rename %s in PostHog (and rotate the key), then export again",
-			len(withKey), plural(len(withKey), "holdout was", "holdouts were"), plural(len(withKey), "it holds", "they hold"), plural(len(withKey), "it", "them")))
+			len(withKey), words.Plural(len(withKey), "holdout was", "holdouts were"), words.Plural(len(withKey), "it holds", "they hold"), words.Plural(len(withKey), "it", "them")))
 		if err := c.verdict(e, files); err != nil {
 			return err
 		}
@@ -124,12 +125,12 @@ func (c *exportCmd) checkTargets(files []hsync.ExportFile) error {
 	}
 	if len(dirs) > 0 {
 		return fmt.Errorf("nothing was written: %s %s a directory where export writes a file; move %s or choose another --out-dir",
-			strings.Join(dirs, ", "), plural(len(dirs), "is", "are"), plural(len(dirs), "it", "them"))
+			strings.Join(dirs, ", "), words.Plural(len(dirs), "is", "are"), words.Plural(len(dirs), "it", "them"))
 	}
 	if len(exist) > 0 && !c.Overwrite {
 		return fmt.Errorf("nothing was written: %d %s already %s: %s; pass --overwrite to replace %s, or choose another --out-dir",
-			len(exist), plural(len(exist), "file", "files"), plural(len(exist), "exists", "exist"), strings.Join(exist, ", "),
-			plural(len(exist), "it", "them"))
+			len(exist), words.Plural(len(exist), "file", "files"), words.Plural(len(exist), "exists", "exist"), strings.Join(exist, ", "),
+			words.Plural(len(exist), "it", "them"))
 	}
 	return nil
 }
@@ -184,14 +185,14 @@ func (c *exportCmd) verdict(e *env, files []hsync.ExportFile) error {
 	var errs []error
 	if invalid > 0 {
 		errs = append(errs, fmt.Errorf("%d %s written as PostHog stores %s, which is not a valid manifest (see above); edit %s until `hogsync validate %s` passes",
-			invalid, plural(invalid, "holdout was", "holdouts were"), plural(invalid, "it", "them"), plural(invalid, "that file", "those files"), shown(c.OutDir)))
+			invalid, words.Plural(invalid, "holdout was", "holdouts were"), words.Plural(invalid, "it", "them"), words.Plural(invalid, "that file", "those files"), shown(c.OutDir)))
 	}
 	if dups > 0 {
 		errs = append(errs, fmt.Errorf("%d %s shared by several holdouts (above). Every one was written, none merged or dropped, "+
 			"but names must be unique in a manifest directory, so validate and sync refuse %s until they are. "+
 			"Rename them in PostHog and export again with --overwrite (until then sync on this project reports a conflict), "+
 			"or, to migrate them, edit the name in, or delete, the extra files",
-			dups, plural(dups, "name is", "names are"), shown(c.OutDir)))
+			dups, words.Plural(dups, "name is", "names are"), shown(c.OutDir)))
 	}
 	if len(errs) > 0 {
 		for _, err := range errs {
@@ -243,7 +244,7 @@ func (c *exportCmd) checkDir(e *env, files []hsync.ExportFile) error {
 	}
 	if extra := len(loaded) - len(files); extra > 0 {
 		fmt.Fprintf(e.stderr, "hogsync: note: %s also holds %d %s this export did not write; sync %s will manage %s too\n",
-			shown(c.OutDir), extra, plural(extra, "holdout", "holdouts"), shown(c.OutDir), plural(extra, "it", "them"))
+			shown(c.OutDir), extra, words.Plural(extra, "holdout", "holdouts"), shown(c.OutDir), words.Plural(extra, "it", "them"))
 	}
 	return nil
 }

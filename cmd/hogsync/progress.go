@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 	"io"
 	"strings"
 	stdsync "sync"
@@ -133,7 +134,7 @@ func (p *progressView) request(a client.Attempt) {
 }
 
 func (p *progressView) listingStatus() string {
-	return fmt.Sprintf("hogsync: reading PostHog: %d %s", p.requests, plural(p.requests, "request", "requests"))
+	return fmt.Sprintf("hogsync: reading PostHog: %d %s", p.requests, words.Plural(p.requests, "request", "requests"))
 }
 
 func (p *progressView) plan(o *outcome) error {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 	"net/http"
 	"os"
 	"slices"
@@ -259,7 +260,7 @@ func writeIDMap(e *env, path string, desired []manifest.Holdout, o *outcome) err
 	if err := writePrivateFile(path, e.red.bytes(buf.Bytes())); err != nil {
 		return fmt.Errorf("--id-map: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "hogsync: wrote the id map of %d %s to %s\n", len(m.IDs), plural(len(m.IDs), "holdout", "holdouts"), escape.Text(path))
+	fmt.Fprintf(e.stderr, "hogsync: wrote the id map of %d %s to %s\n", len(m.IDs), words.Plural(len(m.IDs), "holdout", "holdouts"), escape.Text(path))
 	return nil
 }
 
@@ -287,7 +288,7 @@ func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
 	}
 	conflicts := len(o.plan.Conflicts)
 	if conflicts > 0 {
-		errorf("%d %s: PostHog has more than one holdout a manifest could mean; see the plan", conflicts, plural(conflicts, "conflict", "conflicts"))
+		errorf("%d %s: PostHog has more than one holdout a manifest could mean; see the plan", conflicts, words.Plural(conflicts, "conflict", "conflicts"))
 	}
 	for _, c := range o.plan.Changes {
 		if c.Blocked() {
@@ -496,7 +497,7 @@ func reportLoad(vs views, res manifest.Result, err error) error {
 	switch {
 	case len(list) > 0:
 		return &exitError{code: exitFailure, err: fmt.Errorf("%d %s in manifests; nothing was changed in PostHog",
-			len(list), plural(len(list), "problem", "problems"))}
+			len(list), words.Plural(len(list), "problem", "problems"))}
 	case err != nil:
 		// The directory itself is missing or unreadable: the argument is
 		// wrong.
@@ -519,11 +520,4 @@ func manifestDiagnostic(p *manifest.Error) diagnostic {
 		sev = manifest.SeverityError
 	}
 	return diagnostic{severity: sev, file: p.Pos.File, line: p.Pos.Line, col: p.Pos.Col, code: p.Code, msg: p.Msg}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

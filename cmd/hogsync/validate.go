@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 
 	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/manifest"
@@ -36,7 +37,7 @@ func (c *validateCmd) Run(e *env) error {
 		fmt.Fprintf(e.stdout, "No manifests found in %s.\n", escape.Text(joinPaths(paths)))
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "%d %s valid", n, plural(n, "holdout is", "holdouts are"))
+	fmt.Fprintf(e.stdout, "%d %s valid", n, words.Plural(n, "holdout is", "holdouts are"))
 	if res.Config != nil {
 		fmt.Fprintf(e.stdout, ", and so is %s", escape.Text(res.Config.File))
 	}
