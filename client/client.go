@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/hogsync/hogsync/internal/netaddr"
+	"github.com/hogsync/hogsync/internal/wait"
 	"io"
 	"math"
 	"net/http"
@@ -121,7 +122,7 @@ func New(host, project, apiKey string, opts ...Option) (*Client, error) {
 		rps:            math.Inf(1),
 		burst:          1,
 		budget:         DefaultBudget(),
-		sleep:          sleepCtx,
+		sleep:          wait.Sleep,
 		jitter:         fullJitter,
 		now:            time.Now,
 	}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/wait"
 	"math"
 	stdsync "sync"
 	"time"
@@ -91,7 +92,7 @@ type limiter struct {
 }
 
 func newLimiter(rps float64, burst int, b Budget) *limiter {
-	l := &limiter{budget: b, now: time.Now, sleep: sleepCtx}
+	l := &limiter{budget: b, now: time.Now, sleep: wait.Sleep}
 	if !math.IsInf(rps, 1) && rps < float64(rate.Inf) {
 		l.ceiling, l.rps = rate.NewLimiter(rate.Limit(rps), burst), rps
 	}

@@ -139,18 +139,3 @@ func retryAfterFromDetail(detail string) time.Duration {
 	}
 	return time.Duration(min(secs, 1e9) * float64(time.Second))
 }
-
-// sleepCtx waits d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

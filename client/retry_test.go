@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/wait"
 	"io"
 	"log"
 	"math"
@@ -392,7 +393,7 @@ func TestCancelDuringRetryWait(t *testing.T) {
 			time.AfterFunc(50*time.Millisecond, cancel)
 		}
 	}))
-	c.sleep = sleepCtx // the real, context-aware sleep
+	c.sleep = wait.Sleep // the real, context-aware sleep
 	start := time.Now()
 	_, err := c.Create(ctx, HoldoutInput{Name: "x"})
 	if d := time.Since(start); d > 5*time.Second {
@@ -420,18 +421,6 @@ func TestCancelDuringRetryWait(t *testing.T) {
 	_, err = c2.Update(context.Background(), 1, HoldoutInput{Name: "x"})
 	if !errors.Is(err, context.Canceled) || !IsAmbiguous(err) {
 		t.Errorf("error = %v: want context.Canceled and ambiguous", err)
-	}
-}
-
-func TestSleepCtx(t *testing.T) {
-	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
-		t.Errorf("sleepCtx = %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	start := time.Now()
-	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
-		t.Errorf("sleepCtx on a cancelled context = %v after %v", err, time.Since(start))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/hogsync/hogsync/internal/netaddr"
+	"github.com/hogsync/hogsync/internal/wait"
 	"io"
 	"net/http"
 	"net/url"
@@ -152,7 +153,7 @@ func NewClient(apiURL, token, repo string, opts ...Option) (*Client, error) {
 	c := &Client{
 		apiURL: u.String(), token: token, repo: repo, hc: &http.Client{},
 		timeout: DefaultTimeout, retries: DefaultRetries, maxWait: DefaultMaxWait,
-		now: time.Now, sleep: sleepCtx, userAgent: "hogsync", maxArtifact: MaxPlanArtifact,
+		now: time.Now, sleep: wait.Sleep, userAgent: "hogsync", maxArtifact: MaxPlanArtifact,
 	}
 	for _, o := range opts {
 		o(c)
@@ -172,17 +173,6 @@ func NewComments(apiURL, token, repo string, hc *http.Client) (*Comments, error)
 // loopback.
 func safeScheme(u *url.URL) bool {
 	return u.Scheme == "https" || (u.Scheme == "http" && netaddr.IsLoopback(u.Hostname()))
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // APIError is an answer from GitHub outside 2xx.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/wait"
 	"io"
 	"slices"
 	"strconv"
@@ -142,7 +143,7 @@ func Apply(ctx context.Context, api API, p Plan, opts ApplyOptions) Report {
 		opts.CreateAttempts = 4
 	}
 	if opts.sleep == nil {
-		opts.sleep = sleepCtx
+		opts.sleep = wait.Sleep
 	}
 	// A request already sent outlives ctx, as cutting it off would leave
 	// its outcome unknown; but once ctx ends the client retries nothing.
@@ -467,17 +468,6 @@ func findByName(ctx context.Context, api API, name string) ([]client.Holdout, er
 		}
 	}
 	return found, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // RenderResult writes one line saying what happened to a change, numbered
