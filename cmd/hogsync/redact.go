@@ -136,26 +136,25 @@ func (s *stream) Flush() error {
 // command writes a GitHub Actions workflow command that hogsync means to
 // give: redacted, but not made inert. The command must be one line.
 func (s *stream) command(cmd string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.partial) > 0 {
-		_ = s.emit(s.partial, true)
-		s.partial = nil
-	}
 	cmd = strings.NewReplacer("\r", "%0D", "\n", "%0A").Replace(cmd)
-	_ = s.emit([]byte(cmd+"\n"), false)
+	s.writeLine(s.red.bytes([]byte(cmd + "\n")))
 }
 
 // unredactedCommand writes a workflow command that must carry a secret as
 // it is: "::add-mask::KEY" tells the runner to mask KEY in the log. It is
 // the only way a secret is ever written.
 func (s *stream) unredactedCommand(cmd string) {
+	cmd = strings.NewReplacer("\r", "", "\n", "").Replace(cmd)
+	s.writeLine([]byte(cmd + "\n"))
+}
+
+// writeLine writes a whole line as it is, after any partial line pending.
+func (s *stream) writeLine(line []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.partial) > 0 {
 		_ = s.emit(s.partial, true)
 		s.partial = nil
 	}
-	cmd = strings.NewReplacer("\r", "", "\n", "").Replace(cmd)
-	_, _ = io.WriteString(s.w, cmd+"\n")
+	_, _ = s.w.Write(line)
 }

@@ -140,3 +140,32 @@ func TestCommentToAnUnansweringGitHubEndsInTime(t *testing.T) {
 		t.Error("the apply did not happen")
 	}
 }
+
+// A key read from --api-key-file is no repository secret GitHub knows to
+// mask: on GitHub Actions hogsync masks it first (::add-mask::, the only
+// line that ever carries the key), and it appears nowhere else.
+func TestKeyFileIsMaskedOnGitHubActions(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	githubFiles(t, h)
+	keyFile := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(keyFile, []byte(h.key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	delete(h.env, "POSTHOG_PERSONAL_API_KEY")
+	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
+	r := h.sync("--api-key-file", keyFile).must(t, exitOK)
+	first, rest, _ := strings.Cut(r.stdout, "\n")
+	if first != "::add-mask::"+h.key {
+		t.Fatalf("first stdout line = %q, want the mask command", first)
+	}
+	if strings.Contains(rest, h.key) || strings.Contains(r.stderr, h.key) {
+		t.Errorf("the key appears after the mask command:\n%s\n%s", rest, r.stderr)
+	}
+	h2 := newHarness(t)
+	h2.env = map[string]string{}
+	h2.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
+	if r := h2.sync("--api-key-file", keyFile); strings.Contains(r.stdout, "add-mask") {
+		t.Errorf("masked outside GitHub Actions:\n%s", r.stdout)
+	}
+}
