@@ -137,6 +137,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			code = int(k)
 		}
 	}()
+	if len(args) == 0 {
+		// hogsync alone: what it can do, as gh and kubectl answer.
+		args = []string{"--help"}
+	}
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var perr *kong.ParseError

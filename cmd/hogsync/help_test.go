@@ -147,3 +147,12 @@ func TestUsageErrorsPointAtTheCommandsHelp(t *testing.T) {
 		}
 	}
 }
+
+// hogsync alone prints its help.
+func TestNoArgumentsPrintsHelp(t *testing.T) {
+	t.Parallel()
+	r := newHarness(t).run().must(t, exitOK)
+	if r.stdout != helpOf(t) {
+		t.Errorf("hogsync alone printed:\n%s", r.stdout)
+	}
+}

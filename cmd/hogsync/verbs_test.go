@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hogsync/hogsync/client/posthogtest"
 )
 
 // verb runs `hogsync VERB DIR --host URL --project 1 args...`.
@@ -84,4 +86,24 @@ func TestApplyVerbSavedPlan(t *testing.T) {
 	if n := len(h2.emu.Holdouts(1)); n != 0 {
 		t.Fatalf("a stale plan made %d holdouts", n)
 	}
+}
+
+// The text plan says beside each rollout_percentage that it is the share
+// of users excluded, and for each affected experiment what exclusion its
+// flag gets.
+func TestPlanSaysWhatIsExcluded(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	kept := seed(h, "kept", nil, map[string]any{"rollout_percentage": 5})
+	gone := seed(h, "gone", nil, map[string]any{"rollout_percentage": 15})
+	h.emu.AddExperiment(1, posthogtest.Experiment{Name: "uses-kept", HoldoutID: kept.ID})
+	h.emu.AddExperiment(1, posthogtest.Experiment{Name: "uses-gone", HoldoutID: gone.ID})
+	h.write("a.yaml", "name: kept\nfilters:\n  - rollout_percentage: 10\n")
+	h.verb("plan", "--prune").must(t, exitOK).contains(t,
+		"-   - rollout_percentage: 5  # 5% of users excluded",
+		"+   - rollout_percentage: 10  # 10% of users excluded",
+		"exclusion 5% → 10%",
+		"-   - rollout_percentage: 15  # 15% of users excluded",
+		"it loses this 15% exclusion",
+	)
 }
