@@ -65,6 +65,9 @@ func (c *exportCmd) Run(e *env) error {
 		e.warnf("%v; the files' headers say @current", err)
 	}
 	remote, err := api.List(e.ctx)
+	if e.progress != nil {
+		e.progress.stop() // the listing is over: files are written next
+	}
 	if err != nil {
 		return err
 	}

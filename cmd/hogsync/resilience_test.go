@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -192,13 +191,7 @@ func TestApplyApprovalsArePending(t *testing.T) {
 // second run converges.
 func TestInterruptDuringApply(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "hogsync")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := builtBinary(t)
 	h := newHarness(t)
 	h.writeMany("sig", 40, "1")
 	h.emu.SetFaults(posthogtest.Faults{Latency: 150 * time.Millisecond})
