@@ -20,14 +20,14 @@ import (
 )
 
 type syncCmd struct {
-	Dir string `arg:"" optional:"" default:"." predictor:"dir" help:"Directory of holdout manifests (*.yaml, *.yml, recursively)."`
+	Dir string `arg:"" optional:"" default:"." predictor:"dir" help:"Directory of holdout manifests (*.yaml, *.yml, recursively); default: the current directory."`
 	remoteFlags
 
 	Apply            bool     `help:"Make the changes. Without it, sync only shows them."`
 	Prune            bool     `group:"safety" help:"Also delete holdouts in PostHog that no manifest names (never those hogsync.yaml protects)."`
 	DetailedExitcode bool     `name:"detailed-exitcode" group:"output" help:"On a dry run, exit 2 when there are changes (0: none, 1: error)."`
 	MaxDeletes       int      `name:"max-deletes" default:"-1" placeholder:"N" group:"safety" help:"Refuse a plan that deletes more than N holdouts (-1: no limit)."`
-	Target           []string `placeholder:"NAME" sep:"none" group:"target" help:"Only plan for the holdout with this name or glob (repeatable; a name may hold commas)."`
+	Target           []string `placeholder:"PATTERN" sep:"none" group:"target" help:"Only plan for the holdouts this glob matches (path.Match: * ? [...]), by name or previous name; name=EXACT matches a name holding glob characters as it is. Repeatable; a name may hold commas. Nothing outside the targets is planned or pruned."`
 	Output           string   `short:"o" enum:"text,json,markdown" default:"text" placeholder:"FORMAT" group:"output" help:"Plan format: text, json (a versioned document, see docs/json-format.md) or markdown."`
 	PlanOut          string   `name:"plan-out" placeholder:"FILE" group:"output" help:"Also save the plan (and results) as JSON in FILE, for apply --plan."`
 	Comment          bool     `group:"output" help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
