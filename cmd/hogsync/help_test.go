@@ -37,7 +37,7 @@ func TestHelpGroupsFlags(t *testing.T) {
 		title string
 		flags []string
 	}{
-		{"Target:", []string{"--host=URL", "--project=ID", "--api-key-file=FILE", "--target=NAME"}},
+		{"Target:", []string{"--host=URL", "--project=ID", "--api-key-file=FILE", "--target=PATTERN"}},
 		{"Safety:", []string{"--prune", "--max-deletes=N", "--force", "--plan=FILE", "--override-config"}},
 		{"Output:", []string{"--output=FORMAT", "--plan-out=FILE", "--comment", "--detailed-exitcode", "--debug", "--id-map=FILE"}},
 		{"Pacing:", []string{"--parallelism=N", "--rate=N", "--page-size=N", "--timeout=DURATION", "--request-timeout=DURATION", "--max-retry-wait=DURATION", "--max-list-items=N", "--max-list-bytes=BYTES"}},
