@@ -135,6 +135,7 @@ func TestParseFlags(t *testing.T) {
 		{args: nil, want: config{ns: []int{1000, 10000, 50000}, latency: 50 * time.Millisecond, runs: 3, applyN: 1000, timeScale: 60, perObject: true}},
 		{args: []string{"-n", "200, 3000", "-latency", "1ms", "-quick", "-skip-apply", "-apply-n", "0"},
 			want: config{ns: []int{200, 3000}, latency: time.Millisecond, runs: 1, applyN: 0, timeScale: 60, skipApply: true}},
+		{args: []string{"-quick", "-runs", "3"}, want: config{ns: []int{1000, 10000, 50000}, latency: 50 * time.Millisecond, runs: 3, applyN: 1000, timeScale: 60}},
 		{args: []string{"-n", "10k"}, wantErr: `"10k" is not a positive whole number`},
 		{args: []string{"-n", "0"}, wantErr: `"0" is not a positive whole number`},
 		{args: []string{"-runs", "0"}, wantErr: "-runs 0: must be at least 1"},

@@ -57,7 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	applyN := fs.Int("apply-n", 1000, "creates in the apply benchmark")
 	scale := fs.Float64("time-scale", 60, "the apply's rate limits pass this many times faster than real time (60: a minute lasts a second)")
 	skipApply := fs.Bool("skip-apply", false, "skip the apply benchmark")
-	quick := fs.Bool("quick", false, "one run each and no per-object baseline (the slowest column)")
+	quick := fs.Bool("quick", false, "one run each (unless -runs says otherwise) and no per-object baseline (the slowest column)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: go run ./bench [flags]\n\nMeasures hogsync's plan and apply against the PostHog emulator; see bench/README.md.\n\n")
 		fs.PrintDefaults()
@@ -66,7 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return config{}, err
 	}
 	cfg := config{latency: *latency, runs: *runs, applyN: *applyN, timeScale: *scale, skipApply: *skipApply, perObject: !*quick}
-	if *quick {
+	if *quick && !given(fs, "runs") {
 		cfg.runs = 1
 	}
 	fail := func(format string, a ...any) (config, error) {
@@ -93,6 +93,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return fail("-time-scale %g: must be positive", cfg.timeScale)
 	}
 	return cfg, nil
+}
+
+// given reports whether the flag was set on the command line.
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // hogsyncPageSize is hogsync's default --page-size, which the bench does

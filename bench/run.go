@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/hogsync/hogsync/client/posthogtest"
@@ -40,7 +39,7 @@ type planRow struct {
 	cpu        time.Duration // hogsync's user+system CPU time
 	requests   int           // requests hogsync sent (the most in any run)
 	lists      int           // of which list requests (holdouts and experiments)
-	peakRSS    int64         // bytes, the most in any run
+	peakRSS    int64         // bytes, the most in any run (VmHWM, polled)
 	sequential time.Duration // plain client, pages of 100 one after another
 	floor      time.Duration // one request with limit=N
 	perObject  time.Duration // list, then one GET per holdout, 10 at a time; 0 if not run
@@ -160,6 +159,7 @@ func measurePlan(ctx context.Context, cfg config, bin, dir string, n int, logw i
 		if err := checkPlan(res.stdout, drifted); err != nil {
 			return planRow{}, err
 		}
+		fmt.Fprintf(logw, "  hogsync: %s, CPU %s, %s\n", seconds(res.wall), seconds(res.cpu), megabytes(res.peakRSS))
 		hog, cpu = append(hog, res.wall), append(cpu, res.cpu)
 		row.requests = max(row.requests, after.Requests-before.Requests)
 		row.lists = max(row.lists, after.HoldoutLists-before.HoldoutLists+after.ExperimentLists-before.ExperimentLists)
@@ -279,16 +279,49 @@ func runHogsync(ctx context.Context, bin string, args ...string) (result, error)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "POSTHOG_PERSONAL_API_KEY=" + posthogtest.DefaultKey}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	done, peak := make(chan struct{}), make(chan int64)
+	go func() { peak <- pollPeakRSS(cmd.Process.Pid, done) }()
+	err := cmd.Wait()
 	wall := time.Since(start)
+	close(done)
+	res := result{wall: wall, peakRSS: <-peak}
 	if err != nil {
 		return result{}, fmt.Errorf("hogsync %s: %w\n%s", strings.Join(args[:1], " "), err, tail(stderr.String(), 20))
 	}
-	res := result{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), stdout: stdout.Bytes()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.peakRSS = ru.Maxrss * 1024 // kilobytes on Linux
-	}
+	res.cpu, res.stdout = cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime(), stdout.Bytes()
 	return res, nil
+}
+
+// pollPeakRSS reads pid's peak resident memory (VmHWM, in bytes) from
+// /proc every few milliseconds until done is closed, and returns the last
+// value read: growth in the last interval before exit goes unseen.
+//
+// getrusage's maxrss cannot be used: Go starts children with vfork, and
+// Linux counts the memory the child shared with its parent up to exec,
+// so a child's maxrss is never less than the bench's own (large) RSS.
+func pollPeakRSS(pid int, done <-chan struct{}) int64 {
+	path := "/proc/" + strconv.Itoa(pid) + "/status"
+	var peak int64
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+					peak = max(peak, kb*1024)
+				}
+			}
+		}
+		select {
+		case <-done:
+			return peak
+		case <-t.C:
+		}
+	}
 }
 
 // checkPlan fails unless the JSON plan updates exactly the drifted
