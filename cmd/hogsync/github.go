@@ -16,16 +16,6 @@ import (
 // onGitHubActions reports whether hogsync runs as a GitHub Actions step.
 func onGitHubActions(e *env) bool { return e.getenv("GITHUB_ACTIONS") == "true" }
 
-// workflowStream is where workflow commands go: stdout, unless stdout
-// must stay one JSON or markdown document (the runner reads commands from
-// both streams).
-func workflowStream(e *env, output string) *stream {
-	if output == "json" || output == "markdown" {
-		return e.stderr
-	}
-	return e.stdout
-}
-
 // commentMarker identifies this sync's pull request comment: one per
 // host, project and directory, so several hogsync steps in a workflow keep
 // a comment each. It is made only from flags, never from manifest text.
@@ -48,8 +38,9 @@ type githubView struct {
 	published bool
 }
 
-func newGitHubView(e *env, opts *syncCmd) *githubView {
-	return &githubView{e: e, cmds: workflowStream(e, opts.Output), opts: opts, deadline: time.Now().Add(opts.Timeout)}
+// newGitHubView writes workflow commands to cmds.
+func newGitHubView(e *env, opts *syncCmd, cmds *stream) *githubView {
+	return &githubView{e: e, cmds: cmds, opts: opts, deadline: time.Now().Add(opts.Timeout)}
 }
 
 // marker is the hidden first line of this run's comment.

@@ -22,9 +22,17 @@ func (c *validateCmd) Run(e *env) error {
 		paths = []string{"."}
 	}
 	res, err := manifest.LoadPaths(paths)
-	if c.Output == "json" {
+	switch c.Output {
+	case "json":
 		return c.json(e, res, err)
+	default:
+		return c.text(e, paths, res, err)
 	}
+}
+
+// text reports every problem on stderr (and on GitHub as annotations),
+// and a closing line on stdout when there is none.
+func (c *validateCmd) text(e *env, paths []string, res manifest.Result, err error) error {
 	vs := views{&textView{e: e}}
 	if onGitHubActions(e) {
 		vs = append(vs, &githubView{e: e, cmds: e.stdout})

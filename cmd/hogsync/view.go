@@ -91,6 +91,9 @@ func (vs views) failure(o *outcome, err error) {
 // file and GitHub Actions.
 func newViews(e *env, opts *syncCmd) views {
 	var vs views
+	// Workflow commands go to stdout, unless stdout must stay one JSON or
+	// markdown document (the runner reads commands from both streams).
+	cmds := e.stderr
 	switch opts.Output {
 	case "json":
 		vs = append(vs, &documentView{e: e, render: renderJSON})
@@ -100,6 +103,7 @@ func newViews(e *env, opts *syncCmd) views {
 		}})
 	default:
 		vs = append(vs, &textView{e: e})
+		cmds = e.stdout
 	}
 	if e.progress != nil { // first: the status line is gone before the plan prints
 		e.progress.reset()
@@ -109,7 +113,7 @@ func newViews(e *env, opts *syncCmd) views {
 		vs = append(vs, &planFileView{e: e, path: opts.PlanOut})
 	}
 	if onGitHubActions(e) {
-		vs = append(vs, newGitHubView(e, opts))
+		vs = append(vs, newGitHubView(e, opts, cmds))
 	} else if opts.Comment {
 		e.warnf("--comment works only on GitHub Actions (GITHUB_ACTIONS=true); no comment was posted")
 	}
