@@ -79,45 +79,58 @@ func TestListRequestCount(t *testing.T) {
 }
 
 // After the first page, the others are read at once, at most
-// listInFlight at a time.
+// listInFlight at a time: a listing takes two round trips when it can,
+// and never more than it needs.
 func TestListReadsPagesAtOnce(t *testing.T) {
 	t.Parallel()
-	items := holdoutItems(2000)
-	var inFlight, most atomic.Int32
-	var arrived sync.WaitGroup
-	arrived.Add(listInFlight)
-	all := make(chan struct{})
-	go func() { arrived.Wait(); close(all) }()
-	var waiting atomic.Int32
-	var rec recorder
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		rec.add(r)
-		n := inFlight.Add(1)
-		defer inFlight.Add(-1)
-		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-		}
-		if r.URL.Query().Get("offset") != "" && waiting.Add(1) <= listInFlight {
-			arrived.Done()
-			select {
-			case <-all: // listInFlight pages are being read at once
-			case <-time.After(5 * time.Second):
-				t.Error("pages were not read at the same time")
+	for _, tt := range []struct {
+		name  string
+		pages int // pages of 100
+		most  int // requests in flight at once
+	}{
+		{"all the pages after the first at once", 20, 19},
+		{"more pages than are read at once", listInFlight + 3, listInFlight},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			items := holdoutItems(100 * tt.pages)
+			var inFlight, most atomic.Int32
+			var arrived sync.WaitGroup
+			arrived.Add(tt.most)
+			all := make(chan struct{})
+			go func() { arrived.Wait(); close(all) }()
+			var waiting atomic.Int32
+			var rec recorder
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				rec.add(r)
+				n := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				if r.URL.Query().Get("offset") != "" && waiting.Add(1) <= int32(tt.most) {
+					arrived.Done()
+					select {
+					case <-all: // tt.most pages are being read at once
+					case <-time.After(5 * time.Second):
+						t.Error("pages were not read at the same time")
+					}
+				}
+				drfAnswer(w, r, items, 0)
+			})
+			hs, err := newClient(t, srv.URL, WithPageSize(100)).List(context.Background())
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		drfAnswer(w, r, items, 0)
-	})
-	hs, err := newClient(t, srv.URL, WithPageSize(100)).List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(seq(2000), ids(hs)); diff != "" {
-		t.Errorf("ids (-want +got):\n%s", diff)
-	}
-	if m := most.Load(); m != listInFlight {
-		t.Errorf("at most %d requests in flight, want %d", m, listInFlight)
-	}
-	if n := rec.count(); n != 20 {
-		t.Errorf("%d requests, want 20", n)
+			if diff := cmp.Diff(seq(len(items)), ids(hs)); diff != "" {
+				t.Errorf("ids (-want +got):\n%s", diff)
+			}
+			if m := most.Load(); m != int32(tt.most) {
+				t.Errorf("at most %d requests in flight, want %d", m, tt.most)
+			}
+			if n := rec.count(); n != tt.pages {
+				t.Errorf("%d requests, want %d", n, tt.pages)
+			}
+		})
 	}
 }
 
@@ -393,41 +406,53 @@ func TestListLimitsValidated(t *testing.T) {
 // bodies encoded in advance, for the client's own time and allocations.
 func BenchmarkList(b *testing.B) {
 	for _, n := range []int{10_000, 50_000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			rows := make([]map[string]any, n)
-			for i := range rows {
-				rows[i] = map[string]any{"id": i + 1, "name": fmt.Sprintf("holdout-%05d", i), "description": "held out of checkout tests",
-					"filters":    []any{map[string]any{"properties": []any{}, "rollout_percentage": 10, "variant": fmt.Sprintf("holdout-%d", i+1)}},
-					"created_at": "2026-11-28T01:13:54.492814Z", "updated_at": "2026-11-28T01:13:54.492883Z",
-					"created_by": map[string]any{"id": 1, "uuid": "0192", "distinct_id": "x", "first_name": "A", "email": "a@example.com"}}
-			}
-			bodies := map[string][]byte{}
-			for offset := 0; offset < n; offset += defaultPageSize {
-				rec := httptest.NewRecorder()
-				req := httptest.NewRequest("GET", fmt.Sprintf("/api/projects/1/experiment_holdouts/?limit=%d&offset=%d", defaultPageSize, offset), nil)
-				drfAnswer(rec, req, rows, 0)
-				bodies[strconv.Itoa(offset)] = rec.Body.Bytes()
-			}
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				o := r.URL.Query().Get("offset")
-				if o == "" {
-					o = "0"
-				}
-				w.Header().Set("Content-Type", "application/json")
-				w.Write(bodies[o])
-			}))
-			defer srv.Close()
-			c, err := New(srv.URL, "1", testKey, WithBudget(Budget{}))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				hs, err := c.List(context.Background())
-				if err != nil || len(hs) != n {
-					b.Fatalf("%d holdouts, %v", len(hs), err)
-				}
-			}
-		})
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchmarkList(b, n, 0) })
+	}
+}
+
+// BenchmarkListAtLatency is BenchmarkList from a server that waits 50 ms
+// before each answer, as a distant PostHog does: the round trips a
+// listing takes show in its time.
+func BenchmarkListAtLatency(b *testing.B) {
+	for _, n := range []int{10_000, 50_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) { benchmarkList(b, n, 50*time.Millisecond) })
+	}
+}
+
+func benchmarkList(b *testing.B, n int, latency time.Duration) {
+	rows := make([]map[string]any, n)
+	for i := range rows {
+		rows[i] = map[string]any{"id": i + 1, "name": fmt.Sprintf("holdout-%05d", i), "description": "held out of checkout tests",
+			"filters":    []any{map[string]any{"properties": []any{}, "rollout_percentage": 10, "variant": fmt.Sprintf("holdout-%d", i+1)}},
+			"created_at": "2026-11-28T01:13:54.492814Z", "updated_at": "2026-11-28T01:13:54.492883Z",
+			"created_by": map[string]any{"id": 1, "uuid": "0192", "distinct_id": "x", "first_name": "A", "email": "a@example.com"}}
+	}
+	bodies := map[string][]byte{}
+	for offset := 0; offset < n; offset += defaultPageSize {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", fmt.Sprintf("/api/projects/1/experiment_holdouts/?limit=%d&offset=%d", defaultPageSize, offset), nil)
+		drfAnswer(rec, req, rows, 0)
+		bodies[strconv.Itoa(offset)] = rec.Body.Bytes()
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(latency)
+		o := r.URL.Query().Get("offset")
+		if o == "" {
+			o = "0"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(bodies[o])
+	}))
+	defer srv.Close()
+	c, err := New(srv.URL, "1", testKey, WithBudget(Budget{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		hs, err := c.List(context.Background())
+		if err != nil || len(hs) != n {
+			b.Fatalf("%d holdouts, %v", len(hs), err)
+		}
 	}
 }

@@ -28,8 +28,12 @@ const (
 	// link may cut the page size to what the server allows (DRF clamps to
 	// max_limit silently), but never below this.
 	postHogPageSize = 100
-	// listInFlight is how many pages of one listing are read at once.
-	listInFlight = 8
+	// listInFlight is how many pages of one listing are read at once: the
+	// pages after the first then take one more round trip up to 65,000
+	// holdouts at the default page size (each round trip is PostHog's
+	// latency, where decoding a page takes a few milliseconds), and a
+	// listing never holds more connections to PostHog than this.
+	listInFlight = 64
 	// defaultMaxPages stops a list that never ends.
 	defaultMaxPages = 10_000
 	// defaultMaxListItems and defaultMaxListBytes bound one listing: far
