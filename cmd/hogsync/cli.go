@@ -110,7 +110,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			outw = live.writer(stdout)
 		}
 	}
-	e := &env{ctx: ctx, stdout: newStream(outw, red), stderr: newStream(errw, red), getenv: getenv, args: args, red: red}
+	stdoutS, stderrS := newOutputStreams(outw, errw, red)
+	e := &env{ctx: ctx, stdout: stdoutS, stderr: stderrS, getenv: getenv, args: args, red: red}
 	defer func() {
 		_ = e.stdout.Flush()
 		_ = e.stderr.Flush()

@@ -78,14 +78,36 @@ func (r *redactor) string(s string) string { return string(r.bytes([]byte(s))) }
 // end (or Flush), so neither a key nor a "::" can be split across two
 // writes. It is safe for concurrent use: during an apply, results and
 // retry notes come from several goroutines.
+//
+// Stdout keeps whole lines in a buffer and writes them together (a plan
+// of 50,000 holdouts has tens of thousands of lines): when the buffer
+// fills, on Flush, before a workflow command, and before anything is
+// written to stderr, which may be the same terminal or file. Stderr
+// writes each line at once, so that diagnostics show as they are found.
 type stream struct {
 	mu      stdsync.Mutex
 	w       io.Writer
 	red     *redactor
 	partial []byte
+	// buffered streams keep whole lines, ready for w, in buf.
+	buffered bool
+	buf      []byte
+	// first is flushed before this stream writes anything (stdout, for
+	// stderr), so that lines keep their order on a shared terminal.
+	first *stream
 }
 
+// streamBuffer is how much a buffered stream holds before it writes.
+const streamBuffer = 64 << 10
+
 func newStream(w io.Writer, red *redactor) *stream { return &stream{w: w, red: red} }
+
+// newOutputStreams are a run's stdout (buffered) and stderr (not, and
+// flushing stdout before each of its lines).
+func newOutputStreams(stdout, stderr io.Writer, red *redactor) (*stream, *stream) {
+	out := &stream{w: stdout, red: red, buffered: true}
+	return out, &stream{w: stderr, red: red, first: out}
+}
 
 func (s *stream) Write(p []byte) (int, error) {
 	s.mu.Lock()
@@ -117,20 +139,55 @@ func (s *stream) emit(line []byte, guard bool) error {
 	if guard && escape.IsCommand(string(out)) {
 		out = []byte(escape.Line(string(out)))
 	}
-	_, err := s.w.Write(out)
+	if s.buffered {
+		s.buf = append(s.buf, out...)
+		if len(s.buf) < streamBuffer {
+			return nil
+		}
+		return s.writeBuffer()
+	}
+	return s.write(out)
+}
+
+// write writes p to w at once, after what the stream to be written
+// first holds.
+func (s *stream) write(p []byte) error {
+	if s.first != nil {
+		_ = s.first.flushBuffer()
+	}
+	_, err := s.w.Write(p)
 	return err
 }
 
-// Flush writes a pending partial line.
+// writeBuffer writes the lines held; s.mu is held.
+func (s *stream) writeBuffer() error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	err := s.write(s.buf)
+	s.buf = s.buf[:0]
+	return err
+}
+
+// flushBuffer writes the whole lines held, but not a partial line.
+func (s *stream) flushBuffer() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writeBuffer()
+}
+
+// Flush writes a pending partial line, and every line held.
 func (s *stream) Flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.partial) == 0 {
-		return nil
+	if len(s.partial) > 0 {
+		line := s.partial
+		s.partial = nil
+		if err := s.emit(line, true); err != nil {
+			return err
+		}
 	}
-	line := s.partial
-	s.partial = nil
-	return s.emit(line, true)
+	return s.writeBuffer()
 }
 
 // command writes a GitHub Actions workflow command that hogsync means to
@@ -148,7 +205,8 @@ func (s *stream) unredactedCommand(cmd string) {
 	s.writeLine([]byte(cmd + "\n"))
 }
 
-// writeLine writes a whole line as it is, after any partial line pending.
+// writeLine writes a whole line as it is, at once, after any partial line
+// pending and every line held.
 func (s *stream) writeLine(line []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -156,5 +214,6 @@ func (s *stream) writeLine(line []byte) {
 		_ = s.emit(s.partial, true)
 		s.partial = nil
 	}
-	_, _ = s.w.Write(line)
+	_ = s.writeBuffer()
+	_ = s.write(line)
 }

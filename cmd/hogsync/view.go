@@ -131,16 +131,22 @@ type textView struct {
 	started bool
 }
 
+// plan shows the plan in full before anything is applied.
 func (v *textView) plan(o *outcome) error {
-	return hsync.RenderText(v.e.stdout, o.plan, hsync.TextOptions{Color: v.e.color, Meta: &o.meta})
+	if err := hsync.RenderText(v.e.stdout, o.plan, hsync.TextOptions{Color: v.e.color, Meta: &o.meta}); err != nil {
+		return err
+	}
+	return v.e.stdout.Flush()
 }
 
+// result shows each result as it comes.
 func (v *textView) result(o *outcome, r hsync.Result) {
 	if !v.started {
 		v.started = true
 		fmt.Fprintln(v.e.stdout)
 	}
 	_ = hsync.RenderResult(v.e.stdout, r, hsync.TextOptions{Color: v.e.color, Hint: hint})
+	_ = v.e.stdout.Flush()
 }
 
 func (v *textView) done(o *outcome) error {
