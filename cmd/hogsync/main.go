@@ -10,6 +10,7 @@ import (
 )
 
 func main() {
+	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// The first interrupt makes hogsync wind down (no new change, the ones
 	// in flight finish); restoring the default then lets a second one end
