@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -87,14 +88,12 @@ func LoadConfig(dir string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := configEntries(dir)
 	if err != nil {
 		return nil, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
 	}
 	for _, e := range entries {
-		if isConfigName(e.Name()) && !e.IsDir() {
-			w.entry(".", w.rootReal, e)
-		}
+		w.entry(".", w.rootReal, e)
 	}
 	// What the entries gave is a config, or a problem: a link to a folder
 	// is the only way to a manifest here, and it is not followed.
@@ -106,6 +105,24 @@ func LoadConfig(dir string) (*Config, error) {
 	}
 	res, err := load(items, 0, false)
 	return res.Config, err
+}
+
+// configEntries are the entries of dir named as a config that are not
+// folders, sorted by name. Only they are sorted: the directory may hold
+// tens of thousands of manifests.
+func configEntries(dir string) ([]fs.DirEntry, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return !isConfigName(e.Name()) || e.IsDir() })
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, nil
 }
 
 // parseConfig checks the content of a config file, shown as file.

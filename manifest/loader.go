@@ -79,7 +79,9 @@ func LoadDir(dir string) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
 	}
+	w.parser = newFileParser(runtime.GOMAXPROCS(0))
 	w.walk()
+	w.parser.wait()
 	return load(w.items, w.skipped, false)
 }
 
@@ -99,6 +101,8 @@ func LoadDir(dir string) (Result, error) {
 func LoadPaths(paths []string) (Result, error) {
 	var items []found
 	skipped := 0
+	parser := newFileParser(runtime.GOMAXPROCS(0))
+	defer parser.wait()
 	for _, p := range paths {
 		display := path.Clean(filepath.ToSlash(p))
 		if escape.HasUnsafe(p) {
@@ -114,6 +118,7 @@ func LoadPaths(paths []string) (Result, error) {
 			if err != nil {
 				return Result{}, fmt.Errorf("manifest directory %q: %w", display, pathErr(err))
 			}
+			w.parser = parser
 			w.walk()
 			items = append(items, w.items...)
 			skipped += w.skipped
@@ -124,10 +129,12 @@ func LoadPaths(paths []string) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("manifest path %q: %w", display, pathErr(err))
 		}
+		w.parser = parser
 		w.pathArg(path.Base(display))
 		items = append(items, w.items...)
 		skipped += w.skipped
 	}
+	parser.wait()
 	slices.SortStableFunc(items, func(a, b found) int { return comparePaths(a.display, b.display) })
 	items = slices.CompactFunc(items, func(a, b found) bool {
 		if a.display != b.display || (a.problem == nil) != (b.problem == nil) {
@@ -182,7 +189,9 @@ func LoadFS(fsys fs.FS, prefix string) ([]Holdout, error) {
 		return nil, err
 	}
 	w := newFSWalker(fsys, prefix)
+	w.parser = newFileParser(runtime.GOMAXPROCS(0))
 	w.walk()
+	w.parser.wait()
 	res, err := load(w.items, w.skipped, false)
 	return res.Holdouts, err
 }
@@ -249,33 +258,27 @@ type parsed struct {
 	config *Config // for a config file
 }
 
-// load reads and parses the files found (in parallel, bounded by
-// GOMAXPROCS) and merges what they gave in walk order, so the outcome is
-// the same as a sequential load's. many tells whether several configs may
-// have been found (LoadPaths).
+// load reads and parses the files found that a walk has not had parsed
+// already (in parallel, bounded by GOMAXPROCS) and merges what they gave
+// in walk order, so the outcome is the same as a sequential load's. many
+// tells whether several configs may have been found (LoadPaths).
 func load(items []found, skipped int, many bool) (Result, error) {
 	return loadWith(items, skipped, many, runtime.GOMAXPROCS(0))
 }
 
 // loadWith is load with at most workers files parsed at once.
 func loadWith(items []found, skipped int, many bool, workers int) (Result, error) {
-	results := make([]parsed, len(items))
-	work := make(chan int)
-	var wg stdsync.WaitGroup
-	for range max(min(workers, len(items)), 1) {
-		wg.Go(func() {
-			for i := range work {
-				results[i] = parseFound(items[i])
-			}
-		})
-	}
+	results := make([]*parsed, len(items))
+	p := newFileParser(workers)
 	for i, it := range items {
-		if it.problem == nil {
-			work <- i
+		switch {
+		case it.parsed != nil:
+			results[i] = it.parsed
+		case it.problem == nil:
+			results[i] = p.parse(it)
 		}
 	}
-	close(work)
-	wg.Wait()
+	p.wait()
 
 	l := newLoader()
 	res := Result{Skipped: skipped}
@@ -293,7 +296,7 @@ func loadWith(items []found, skipped int, many bool, workers int) (Result, error
 		default:
 			res.Files++
 		}
-		l.addFile(results[i])
+		l.addFile(*results[i])
 	}
 	if many && configs > 1 {
 		res.Config = nil
@@ -304,6 +307,52 @@ func loadWith(items []found, skipped int, many bool, workers int) (Result, error
 		return res, err
 	}
 	return res, nil
+}
+
+// fileParser reads and parses files on its own goroutines as they are given
+// to it, so that a walk can go on finding files while those it found are
+// parsed.
+type fileParser struct {
+	jobs chan parseJob
+	wg   stdsync.WaitGroup
+}
+
+type parseJob struct {
+	f   found
+	out *parsed
+}
+
+// newFileParser starts a parser of workers goroutines (at least one).
+func newFileParser(workers int) *fileParser {
+	jobs := make(chan parseJob, 256)
+	p := &fileParser{jobs: jobs}
+	for range max(workers, 1) {
+		p.wg.Go(func() {
+			for j := range jobs {
+				*j.out = parseFound(j.f)
+			}
+		})
+	}
+	return p
+}
+
+// parse has f read and parsed, and returns where what it gives will be
+// once wait has returned.
+func (p *fileParser) parse(f found) *parsed {
+	out := new(parsed)
+	p.jobs <- parseJob{f: f, out: out}
+	return out
+}
+
+// wait waits until every file given is parsed; parse must not be called
+// after it. Calling it again does nothing.
+func (p *fileParser) wait() {
+	if p.jobs == nil {
+		return
+	}
+	close(p.jobs)
+	p.jobs = nil
+	p.wg.Wait()
 }
 
 // readBuffers hold file contents while they are parsed: the YAML library

@@ -21,6 +21,9 @@ type found struct {
 	fsys    fs.FS  // where to read it from, when not from the OS
 	config  bool   // the directory's hogsync.yaml, not a manifest
 	problem *Error // a problem with the path itself; nothing to read
+	// parsed is what reading and parsing the file gave, once the parser
+	// it was given to is done; nil until it is given to one.
+	parsed *parsed
 }
 
 // read appends the content of f to buf, up to one byte past MaxFileSize
@@ -63,6 +66,9 @@ type walker struct {
 	rootOS   string // OS path of the root (with an OS directory)
 	rootReal string // the root with every link resolved (with an OS directory)
 	fsys     fs.FS  // the root (without an OS directory)
+
+	// parser, when set, is given each file as it is found.
+	parser *fileParser
 
 	items   []found
 	skipped int
@@ -116,6 +122,9 @@ func (w *walker) readDir(rel string) ([]fs.DirEntry, error) {
 func (w *walker) add(f found) {
 	if f.problem == nil {
 		f.fsys = w.fsys
+		if w.parser != nil {
+			f.parsed = w.parser.parse(f)
+		}
 	}
 	w.items = append(w.items, f)
 }
