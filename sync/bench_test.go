@@ -89,6 +89,36 @@ func BenchmarkCompute(b *testing.B) {
 	}
 }
 
+// BenchmarkComputeInSync plans n holdouts of which one in a hundred has
+// drifted, as a plan on every push of a large project does: the time
+// goes to normalising both sides of each holdout, not to changes.
+func BenchmarkComputeInSync(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
+			var ms []manifest.Holdout
+			var rs []client.Holdout
+			for i := range n {
+				name := fmt.Sprintf("holdout-%06d", i)
+				pct := 10.0
+				if i%100 == 0 {
+					pct = 20
+				}
+				ms = append(ms, desired(name, pct, withDescription("Held out of the "+name+" tests")))
+				r := remote(int64(i+1), name, "10")
+				r.Description = str("Held out of the " + name + " tests")
+				rs = append(rs, r)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := Compute(ms, rs, nil, Options{})
+				if err != nil || len(p.Changes) != n/100 {
+					b.Fatalf("%d changes, %v", len(p.Changes), err)
+				}
+			}
+		})
+	}
+}
+
 func benchRender(b *testing.B, render func(io.Writer, Plan) error) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {

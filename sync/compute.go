@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	stdsync "sync"
+	"sync/atomic"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/manifest"
@@ -58,7 +61,7 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 	if err := checkPatterns(opts.Targets, opts.Protect); err != nil {
 		return Plan{}, err
 	}
-	byName := map[string][]client.Holdout{}
+	byName := make(map[string][]client.Holdout, len(remote))
 	for _, r := range remote {
 		byName[r.Name] = append(byName[r.Name], r)
 	}
@@ -66,34 +69,29 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 	plan := Plan{
 		BlastRadiusKnown:      experiments != nil && opts.ExperimentsUnreadable == "",
 		ExperimentsUnreadable: opts.ExperimentsUnreadable,
-		Matched:               map[string]int64{},
+		Matched:               make(map[string]int64, len(desired)),
 	}
-	claimed := map[int64]bool{} // remote ids some manifest names
+	claimed := make(map[int64]bool, len(remote)) // remote ids some manifest names
 
-	for _, d := range desired {
-		cands := byName[d.Name]
-		var old []client.Holdout
-		for _, p := range d.PreviousNames {
-			old = append(old, byName[p]...)
-		}
-		all := slices.Concat(cands, old)
-		for _, r := range all {
+	for i, m := range matchAll(desired, byName) {
+		d := desired[i]
+		for _, r := range m.all {
 			claimed[r.ID] = true
 		}
-		want := desiredState(d)
+		want := m.want
 		switch {
-		case len(all) == 0:
+		case len(m.all) == 0:
 			plan.Changes = append(plan.Changes, Change{Action: Create, Name: d.Name, After: &want, Source: d.Pos, Warnings: unevaluated(want)})
-		case len(all) > 1:
+		case len(m.all) > 1:
 			// Either two holdouts share the name, or the holdout exists under
 			// both its new and an old name. Guessing could rewrite or orphan
 			// the wrong one's experiments, so nothing is touched.
-			plan.Conflicts = append(plan.Conflicts, conflict(d, cands, old))
+			plan.Conflicts = append(plan.Conflicts, conflict(d, m.cands, m.old))
 		default:
-			r := all[0]
+			r := m.all[0]
 			plan.Matched[d.Name] = r.ID
-			have := remoteState(r)
-			if !equal(have, want) {
+			if !m.same {
+				have := m.have
 				plan.Changes = append(plan.Changes, Change{
 					Action: Update, Name: d.Name, ID: r.ID, Before: &have, After: &want,
 					Source: d.Pos, Experiments: used[r.ID], RemoteUpdatedAt: r.UpdatedAt,
@@ -144,6 +142,55 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 	}
 	plan.sort()
 	return plan, nil
+}
+
+// match is what one manifest meets in PostHog, with both sides
+// normalised.
+type match struct {
+	cands []client.Holdout // remote holdouts with its name
+	old   []client.Holdout // remote holdouts with one of its previous names
+	all   []client.Holdout // cands, then old
+	want  State            // the manifest's state
+	have  State            // the remote holdout's, when there is one only
+	same  bool             // have equals want
+}
+
+// matchAll matches each of desired to the remote holdouts by name, and
+// normalises both sides, on as many goroutines as there are processors:
+// for a large project in sync, normalising is most of a plan's time.
+func matchAll(desired []manifest.Holdout, byName map[string][]client.Holdout) []match {
+	ms := make([]match, len(desired))
+	const chunk = 512
+	var next atomic.Int64
+	var wg stdsync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), (len(desired)+chunk-1)/chunk) {
+		wg.Go(func() {
+			for {
+				start := int(next.Add(chunk)) - chunk
+				if start >= len(desired) {
+					return
+				}
+				for i := start; i < min(start+chunk, len(desired)); i++ {
+					ms[i] = matchOne(desired[i], byName)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return ms
+}
+
+func matchOne(d manifest.Holdout, byName map[string][]client.Holdout) match {
+	m := match{cands: byName[d.Name], want: desiredState(d)}
+	for _, p := range d.PreviousNames {
+		m.old = append(m.old, byName[p]...)
+	}
+	m.all = slices.Concat(m.cands, m.old)
+	if len(m.all) == 1 {
+		m.have = remoteState(m.all[0])
+		m.same = equal(m.have, m.want)
+	}
+	return m
 }
 
 // blockers are the launched experiments a change would disturb, archived
