@@ -75,27 +75,28 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 
 	for i, m := range matchAll(desired, byName) {
 		d := desired[i]
-		for _, r := range m.all {
+		for _, r := range m.cands {
 			claimed[r.ID] = true
 		}
-		want := m.want
+		for _, r := range m.old {
+			claimed[r.ID] = true
+		}
 		switch {
-		case len(m.all) == 0:
-			plan.Changes = append(plan.Changes, Change{Action: Create, Name: d.Name, After: &want, Source: d.Pos, Warnings: unevaluated(want)})
-		case len(m.all) > 1:
+		case len(m.cands)+len(m.old) == 0:
+			plan.Changes = append(plan.Changes, Change{Action: Create, Name: d.Name, After: m.want, Source: d.Pos, Warnings: unevaluated(*m.want)})
+		case len(m.cands)+len(m.old) > 1:
 			// Either two holdouts share the name, or the holdout exists under
 			// both its new and an old name. Guessing could rewrite or orphan
 			// the wrong one's experiments, so nothing is touched.
 			plan.Conflicts = append(plan.Conflicts, conflict(d, m.cands, m.old))
 		default:
-			r := m.all[0]
+			r := m.one()
 			plan.Matched[d.Name] = r.ID
-			if !m.same {
-				have := m.have
+			if m.have != nil {
 				plan.Changes = append(plan.Changes, Change{
-					Action: Update, Name: d.Name, ID: r.ID, Before: &have, After: &want,
+					Action: Update, Name: d.Name, ID: r.ID, Before: m.have, After: m.want,
 					Source: d.Pos, Experiments: used[r.ID], RemoteUpdatedAt: r.UpdatedAt,
-					Warnings: unevaluated(want),
+					Warnings: unevaluated(*m.want),
 				})
 			}
 		}
@@ -145,14 +146,21 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 }
 
 // match is what one manifest meets in PostHog, with both sides
-// normalised.
+// normalised where the plan shows them.
 type match struct {
 	cands []client.Holdout // remote holdouts with its name
 	old   []client.Holdout // remote holdouts with one of its previous names
-	all   []client.Holdout // cands, then old
-	want  State            // the manifest's state
-	have  State            // the remote holdout's, when there is one only
-	same  bool             // have equals want
+	// want is the manifest's state and have the remote holdout's, for a
+	// create (want only) or an update; nil otherwise.
+	want, have *State
+}
+
+// one is the remote holdout, when only one matches.
+func (m match) one() client.Holdout {
+	if len(m.cands) == 1 {
+		return m.cands[0]
+	}
+	return m.old[0]
 }
 
 // matchAll matches each of desired to the remote holdouts by name, and
@@ -181,14 +189,21 @@ func matchAll(desired []manifest.Holdout, byName map[string][]client.Holdout) []
 }
 
 func matchOne(d manifest.Holdout, byName map[string][]client.Holdout) match {
-	m := match{cands: byName[d.Name], want: desiredState(d)}
+	m := match{cands: byName[d.Name]}
 	for _, p := range d.PreviousNames {
 		m.old = append(m.old, byName[p]...)
 	}
-	m.all = slices.Concat(m.cands, m.old)
-	if len(m.all) == 1 {
-		m.have = remoteState(m.all[0])
-		m.same = equal(m.have, m.want)
+	switch len(m.cands) + len(m.old) {
+	case 0:
+		want := desiredState(d)
+		m.want = &want
+	case 1:
+		// Only a change keeps the states: a plan of a large project in
+		// sync would otherwise hold both sides of every holdout.
+		want, have := desiredState(d), remoteState(m.one())
+		if !equal(have, want) {
+			m.want, m.have = &want, &have
+		}
 	}
 	return m
 }
