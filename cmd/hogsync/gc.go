@@ -17,10 +17,12 @@ const gcLimit = 150 << 20
 // the heap doubles, collects dozens of times while the heap is a few
 // megabytes: a quarter of the CPU of a plan of 10,000 manifests. So the
 // heap may grow to 5 times what is live, or to gcLimit, whichever comes
-// first; once a collection finds more than a third of gcLimit live,
-// Go's defaults come back, so that a project far larger than usual is
-// not collected over and over at the limit. GOGC or GOMEMLIMIT in the
-// environment leave Go's own settings alone.
+// first: a large project is collected at the limit, which also keeps its
+// memory below what Go's default would reach. Once a collection finds
+// more than two thirds of gcLimit live, Go's defaults come back, so that
+// a project far larger than usual is not collected over and over at the
+// limit. GOGC or GOMEMLIMIT in the environment leave Go's own settings
+// alone.
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
 		return
@@ -32,7 +34,7 @@ func tuneGC(getenv func(string) string) {
 func relaxGC(limit int64) {
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(limit)
-	watchHeap(limit / 3)
+	watchHeap(limit / 3 * 2)
 }
 
 // gcSentinel is garbage from birth: its cleanup runs after the first

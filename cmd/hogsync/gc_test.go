@@ -22,7 +22,7 @@ func TestRelaxGC(t *testing.T) {
 		debug.SetGCPercent(100)
 		debug.SetMemoryLimit(math.MaxInt64)
 	})
-	const limit = 60 << 20
+	const limit = 30 << 20
 	relaxGC(limit)
 	for range 3 {
 		runtime.GC()
