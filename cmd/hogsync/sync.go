@@ -74,18 +74,26 @@ func (c *syncCmd) Run(e *env) error {
 	if err := c.check(); err != nil {
 		return c.fail(vs, err)
 	}
-	// The directory's config decides where to connect; the manifests
-	// themselves are parsed while PostHog is read.
+	// The manifests are read and parsed from the start, while the
+	// directory's config decides where to connect and PostHog is read.
+	var loaded manifest.Result
+	var loadErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		loaded, loadErr = manifest.LoadDir(c.Dir)
+	}()
+	defer func() { <-done }()
+	load := func() ([]manifest.Holdout, error) {
+		<-done
+		return loaded.Holdouts, reportLoad(vs, loaded, loadErr)
+	}
 	cfg, err := manifest.LoadConfig(c.Dir)
 	if err != nil {
 		return c.fail(vs, reportLoad(vs, manifest.Result{}, err))
 	}
 	if err := c.applyConfig(e, cfg); err != nil {
 		return c.fail(vs, err)
-	}
-	load := func() ([]manifest.Holdout, error) {
-		res, err := manifest.LoadDir(c.Dir)
-		return res.Holdouts, reportLoad(vs, res, err)
 	}
 	key, err := apiKey(e, c.APIKeyFile)
 	if err != nil {
