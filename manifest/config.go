@@ -108,14 +108,23 @@ func LoadConfig(dir string) (*Config, error) {
 }
 
 // configEntries are the entries of dir named as a config that are not
-// folders, sorted by name. Only they are sorted: the directory may hold
-// tens of thousands of manifests.
+// folders, sorted by name. The directory may hold tens of thousands of
+// manifests: when neither name can be found, it is not read, and only
+// the entries named as a config are sorted.
 func configEntries(dir string) ([]fs.DirEntry, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if !slices.ContainsFunc(configNames, func(name string) bool {
+		// A name found is checked against the entries below, since a
+		// file system that ignores letter case finds "HogSync.yaml" too.
+		_, err := os.Lstat(filepath.Join(dir, name))
+		return !errors.Is(err, fs.ErrNotExist)
+	}) {
+		return nil, nil
+	}
 	entries, err := f.ReadDir(-1)
 	if err != nil {
 		return nil, err
