@@ -8,12 +8,12 @@ import (
 )
 
 // writeManifests writes n manifest files of one holdout each under dir,
-// 100 to a folder; one in a hundred has properties.
-func writeManifests(b *testing.B, dir string, n int) {
+// perFolder to a folder; one in a hundred has properties.
+func writeManifests(b *testing.B, dir string, n, perFolder int) {
 	b.Helper()
 	for i := range n {
-		sub := filepath.Join(dir, fmt.Sprintf("team-%03d", i/100))
-		if i%100 == 0 {
+		sub := filepath.Join(dir, fmt.Sprintf("team-%03d", i/perFolder))
+		if i%perFolder == 0 {
 			if err := os.Mkdir(sub, 0o755); err != nil {
 				b.Fatal(err)
 			}
@@ -28,9 +28,9 @@ func writeManifests(b *testing.B, dir string, n int) {
 	}
 }
 
-func benchmarkLoad(b *testing.B, n int) {
+func benchmarkLoad(b *testing.B, n, perFolder int) {
 	dir := b.TempDir()
-	writeManifests(b, dir, n)
+	writeManifests(b, dir, n, perFolder)
 	b.ReportAllocs()
 	before, _, ok := processStats()
 	for b.Loop() {
@@ -50,6 +50,11 @@ func benchmarkLoad(b *testing.B, n int) {
 	}
 }
 
-func BenchmarkLoad1k(b *testing.B)  { benchmarkLoad(b, 1_000) }
-func BenchmarkLoad10k(b *testing.B) { benchmarkLoad(b, 10_000) }
-func BenchmarkLoad50k(b *testing.B) { benchmarkLoad(b, 50_000) }
+func BenchmarkLoad1k(b *testing.B)  { benchmarkLoad(b, 1_000, 100) }
+func BenchmarkLoad10k(b *testing.B) { benchmarkLoad(b, 10_000, 100) }
+func BenchmarkLoad50k(b *testing.B) { benchmarkLoad(b, 50_000, 100) }
+
+// BenchmarkLoadFlat10k and BenchmarkLoadFlat50k load one folder of
+// manifests, as bench/ writes them.
+func BenchmarkLoadFlat10k(b *testing.B) { benchmarkLoad(b, 10_000, 10_000) }
+func BenchmarkLoadFlat50k(b *testing.B) { benchmarkLoad(b, 50_000, 50_000) }

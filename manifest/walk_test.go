@@ -273,7 +273,8 @@ func loadDirAs(t *testing.T, root, rel string) (Result, error) {
 }
 
 // TestLoadParallelIsSequential loads a directory of many files, valid and
-// not, with one worker and with several: the outcome is the same.
+// not, with one worker, with several, and with files parsed while the walk
+// goes on: the outcome is the same.
 func TestLoadParallelIsSequential(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -291,7 +292,21 @@ func TestLoadParallelIsSequential(t *testing.T) {
 			files[name] = manifestOf("h"+strconv.Itoa(i)) + "    properties: [{key: v, value: 1.10}]\n"
 		}
 	}
+	// Entries that are not plain manifests, among those that are.
+	for name, content := range map[string]string{
+		"hogsync.yaml": "project: 1\n", "hogsync.yml": "project: 2\n", ".hidden.yaml": manifestOf("hidden"),
+		".cache/x.yaml": manifestOf("cached"), "d1/hogsync.yaml": manifestOf("sub-config"), "notes.txt": "x",
+		"d2/a.yaml.bak": "x", "folder.yaml/inner.yml": manifestOf("inner"), "d3/UPPER.YAML": manifestOf("upper"),
+	} {
+		files[name] = content
+	}
 	writeTree(t, dir, files)
+	if err := os.Symlink("d1", filepath.Join(dir, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("d3/UPPER.YAML", filepath.Join(dir, "d4.yaml")); err != nil {
+		t.Fatal(err)
+	}
 	w, err := newOSWalker(dir, "m")
 	if err != nil {
 		t.Fatal(err)
@@ -304,6 +319,21 @@ func TestLoadParallelIsSequential(t *testing.T) {
 	}
 	if diff := cmp.Diff(errList(t, seqErr), errList(t, parErr)); diff != "" {
 		t.Errorf("errors differ (-sequential +parallel):\n%s", diff)
+	}
+	// As LoadDir does: each file parsed as soon as the walk finds it.
+	w, err = newOSWalker(dir, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.parser = newFileParser(4)
+	w.walk()
+	w.parser.wait()
+	walkRes, walkErr := load(w.items, w.skipped, false)
+	if diff := cmp.Diff(seqRes, walkRes); diff != "" {
+		t.Errorf("results differ (-sequential +parsed while walking):\n%s", diff)
+	}
+	if diff := cmp.Diff(errList(t, seqErr), errList(t, walkErr)); diff != "" {
+		t.Errorf("errors differ (-sequential +parsed while walking):\n%s", diff)
 	}
 	if len(errList(t, seqErr)) < 60 || len(seqRes.Warnings) < 100 {
 		t.Errorf("%d errors and %d warnings, want the test's many", len(errList(t, seqErr)), len(seqRes.Warnings))
