@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
-	stdsync "sync"
-	"sync/atomic"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/manifest"
@@ -168,23 +165,7 @@ func (m match) one() client.Holdout {
 // for a large project in sync, normalising is most of a plan's time.
 func matchAll(desired []manifest.Holdout, byName map[string][]client.Holdout) []match {
 	ms := make([]match, len(desired))
-	const chunk = 512
-	var next atomic.Int64
-	var wg stdsync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), (len(desired)+chunk-1)/chunk) {
-		wg.Go(func() {
-			for {
-				start := int(next.Add(chunk)) - chunk
-				if start >= len(desired) {
-					return
-				}
-				for i := start; i < min(start+chunk, len(desired)); i++ {
-					ms[i] = matchOne(desired[i], byName)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	forEach(len(desired), 512, func(i int) { ms[i] = matchOne(desired[i], byName) })
 	return ms
 }
 

@@ -205,6 +205,7 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 			doc.VerifyError = rep.VerifyErr.Error()
 		}
 	}
+	warmDiffs(p.Changes)
 	return writeDoc(w, doc, p.Changes)
 }
 

@@ -64,6 +64,7 @@ func actionColor(a Action) string {
 // output can be read as a GitHub Actions workflow command. The same plan
 // always gives the same bytes.
 func RenderText(w io.Writer, p Plan, opts TextOptions) error {
+	warmDiffs(p.Changes)
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var b strings.Builder
 	// Each block is escaped line by line and written out on its own, so
