@@ -1,10 +1,8 @@
 package manifest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -141,28 +139,16 @@ func parseConfig(file string, data []byte) parsed {
 	}
 	c := &checker{file: file}
 	cfg := &Config{File: file, Pos: map[string]Pos{}}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
 	seen := false
-	for {
-		var node yaml.Node
-		err := decode(dec, &node)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			c.errs = append(c.errs, syntaxProblem(file, data, err))
-			break
-		}
-		if isEmpty(&node) {
-			continue
-		}
+	c.documents(data, func(node *yaml.Node) bool {
 		if seen {
-			c.errorf(&node, CodeMultipleDocuments, "a config holds one YAML document; remove this one, or merge it into the first")
-			break
+			c.errorf(node, CodeMultipleDocuments, "a config holds one YAML document; remove this one, or merge it into the first")
+			return false
 		}
 		seen = true
-		c.config(&node, cfg)
-	}
+		c.config(node, cfg)
+		return true
+	})
 	if len(c.errs) > 0 {
 		return parsed{errs: c.errs}
 	}

@@ -444,6 +444,18 @@ func parseFile(file string, data []byte) parsed {
 	}
 	c := &checker{file: file}
 	var docs []*doc
+	c.documents(data, func(node *yaml.Node) bool {
+		docs = append(docs, c.document(node))
+		return true
+	})
+	return parsed{docs: docs, errs: c.errs, warns: c.warns}
+}
+
+// documents calls each with every YAML document of data that holds more
+// than comments, in order, until each returns false. A syntax error is
+// recorded as c's problem and ends the file: the decoder cannot resume
+// after one.
+func (c *checker) documents(data []byte, each func(*yaml.Node) bool) {
 	// A Decoder, even for a file of one document: yaml.Unmarshal would
 	// parse the first document and ignore what follows it.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -451,18 +463,16 @@ func parseFile(file string, data []byte) parsed {
 		var node yaml.Node
 		err := decode(dec, &node)
 		if err == io.EOF {
-			break
+			return
 		}
 		if err != nil {
-			c.errs = append(c.errs, syntaxProblem(file, data, err))
-			break // the decoder cannot resume after a syntax error
+			c.errs = append(c.errs, syntaxProblem(c.file, data, err))
+			return
 		}
-		if isEmpty(&node) {
-			continue
+		if !isEmpty(&node) && !each(&node) {
+			return
 		}
-		docs = append(docs, c.document(&node))
 	}
-	return parsed{docs: docs, errs: c.errs, warns: c.warns}
 }
 
 func tooLarge(file string) *Error {
