@@ -111,6 +111,10 @@ func TestSavedPlanStale(t *testing.T) {
 			"another project", samplePlan(t), Meta{Host: meta.Host, Project: "2"},
 			[]string{"the plan was made for project 1 at https://us.posthog.com, not project 2 at https://us.posthog.com"},
 		},
+		{
+			"another host", samplePlan(t), Meta{Host: "https://eu.posthog.com", Project: meta.Project, Prune: meta.Prune},
+			[]string{"the plan was made for project 1 at https://us.posthog.com, not project 1 at https://eu.posthog.com"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
