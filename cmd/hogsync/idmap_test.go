@@ -83,3 +83,51 @@ func TestIDMapNeedsApply(t *testing.T) {
 	h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
 	h.sync("--id-map", filepath.Join(t.TempDir(), "m.json")).must(t, exitUsage).contains(t, "--id-map needs --apply")
 }
+
+// Issue 10, item 7: the id map (and the saved plan) may hold project data,
+// so hogsync leaves them readable by their owner only — also when the
+// file was already there, readable by everyone, before the run.
+func TestOutputFilesAreOwnerOnly(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		flag     string
+		existing bool
+	}{
+		{"new id map", "--id-map", false},
+		{"id map that was 0644", "--id-map", true},
+		{"new saved plan", "--plan-out", false},
+		{"saved plan that was 0644", "--plan-out", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
+			path := filepath.Join(t.TempDir(), "out.json")
+			if tc.existing {
+				if err := os.WriteFile(path, []byte("{}\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				// Whatever the umask, the file starts readable by all.
+				if err := os.Chmod(path, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := []string{tc.flag, path}
+			if tc.flag == "--id-map" {
+				args = append(args, "--apply")
+			}
+			h.sync(args...).must(t, exitOK)
+			info, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := info.Mode().Perm(); perm != 0o600 {
+				t.Errorf("%s file mode %#o, want 0600", tc.flag, perm)
+			}
+			if info.Size() <= int64(len("{}\n")) {
+				t.Errorf("%s file was not written: %d bytes", tc.flag, info.Size())
+			}
+		})
+	}
+}
