@@ -22,6 +22,7 @@ import (
 
 	"github.com/hogsync/hogsync/ghactions"
 	"github.com/hogsync/hogsync/ghactions/githubtest"
+	hsync "github.com/hogsync/hogsync/sync"
 )
 
 // This file runs action.yml's steps the way GitHub's runner does, on this
@@ -451,6 +452,13 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	a := newActionRun(t, h, gh)
 	seed(h, "legacy", nil, map[string]any{"rollout_percentage": 3})
 	writeWorkspace(t, a.workspace, "checkout.yaml", checkoutYAML)
+	// Someone else's comment starting with the marker, posted before
+	// hogsync's first: it is never taken for the plan comment, nor edited
+	// (issue 10). Being first, a lookup that skipped the author check
+	// would find it.
+	marker := hsync.MarkerComment(commentMarker(h.srv.URL, "1", "holdouts"))
+	forged := marker + "\nforged by someone else"
+	gh.AddComment(7, "mallory", forged)
 	first := a.run()
 	if first.failed {
 		t.Fatalf("action failed:\n%s", first.stdout)
@@ -476,18 +484,15 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 		t.Errorf("step summary:\n%s", first.summary)
 	}
 	bodies := commentBodies(gh)
-	if len(bodies) != 1 || !strings.Contains(bodies[0], "1 | 0 | 1") {
-		t.Fatalf("comments after the first run: %q", bodies)
+	if len(bodies) != 2 || bodies[0] != forged || !strings.Contains(bodies[1], "1 | 0 | 1") {
+		t.Fatalf("comments after the first run: %q, want the forged one unchanged and ours", bodies)
+	}
+	if !strings.HasPrefix(bodies[1], marker+"\n") {
+		t.Fatalf("our comment does not start with the forged marker %q:\n%s", marker, bodies[1])
 	}
 	if len(h.emu.Holdouts(1)) != 1 {
 		t.Error("a dry run changed PostHog")
 	}
-
-	// Someone else's comment starting with the marker is never taken for
-	// the plan comment, nor edited (issue 10).
-	marker, _, _ := strings.Cut(bodies[0], "\n")
-	forged := marker + "\nforged by someone else"
-	gh.AddComment(7, "mallory", forged)
 
 	// A new push: the manifest changes, the comment follows.
 	writeWorkspace(t, a.workspace, "pricing.yaml", "name: pricing\nfilters:\n  - rollout_percentage: 2.5\n")
@@ -496,10 +501,10 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 		t.Fatalf("second run failed:\n%s", second.stdout)
 	}
 	bodies = commentBodies(gh)
-	if len(bodies) != 2 || bodies[1] != forged {
-		t.Fatalf("comments after the second run: %q, want ours and the forged one unchanged", bodies)
+	if len(bodies) != 2 || bodies[0] != forged {
+		t.Fatalf("comments after the second run: %q, want the forged one unchanged and ours", bodies)
 	}
-	bodies = bodies[:1]
+	bodies = bodies[1:]
 	if !strings.Contains(bodies[0], "2 | 0 | 1") || !strings.Contains(bodies[0], "pricing") {
 		t.Errorf("comment not updated:\n%s", bodies[0])
 	}
@@ -518,7 +523,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 		t.Fatalf("broken push: failed=%v outputs=%v\n%s", third.failed, third.outputs, third.stdout)
 	}
 	bodies = commentBodies(gh)
-	if len(bodies) != 2 || bodies[1] != forged || !strings.Contains(bodies[0], "No plan could be made") || strings.Contains(bodies[0], "<details>") {
+	if len(bodies) != 2 || bodies[0] != forged || !strings.Contains(bodies[1], "No plan could be made") || strings.Contains(bodies[1], "<details>") {
 		t.Errorf("comment after a broken push:\n%s", bodies)
 	}
 	if !strings.Contains(third.stdout, "::error file=holdouts/pricing.yaml,line=2,col=10::filters is empty") {
