@@ -75,7 +75,7 @@ func completionModel(app *kong.Application) []compCommand {
 		if n.Hidden || n.Type != kong.CommandNode {
 			continue
 		}
-		c := compCommand{name: n.Name, help: firstSentence(n.Help), flags: compFlags(n.Flags)}
+		c := compCommand{name: n.Name, help: firstSentence(n.Help, nil), flags: compFlags(n.Flags)}
 		if len(n.Positional) > 0 {
 			p := n.Positional[0]
 			c.arg = valueCompletion(p, strings.ToUpper(p.Name))
@@ -92,7 +92,13 @@ func compFlags(flags []*kong.Flag) []compFlag {
 		if f.Hidden {
 			continue
 		}
-		cf := compFlag{long: f.Name, short: f.Short, help: firstSentence(f.Help), takesValue: !f.IsBool() && !f.IsCounter(), repeatable: f.IsSlice()}
+		var values []string
+		if f.Enum != "" {
+			for _, v := range strings.Split(f.Enum, ",") {
+				values = append(values, strings.TrimSpace(v))
+			}
+		}
+		cf := compFlag{long: f.Name, short: f.Short, help: firstSentence(f.Help, values), takesValue: !f.IsBool() && !f.IsCounter(), repeatable: f.IsSlice()}
 		if cf.takesValue {
 			cf.value = valueCompletion(f.Value, f.FormatPlaceHolder())
 		}
@@ -122,24 +128,79 @@ func valueCompletion(v *kong.Value, placeholder string) compValue {
 	return cv
 }
 
-// firstSentence is a help text's first sentence, or the part before a
-// colon that explains it, outside parentheses, for a one-line
-// description beside a completion.
-func firstSentence(s string) string {
+// firstSentence is a help text's first sentence (outside parentheses),
+// for a one-line description beside a completion. A colon ends it early
+// only where it introduces the values to choose from — the text after it
+// starts with one of values (the flag's enum) or is a short list such as
+// "auto, always or never" — so "Colour the output: auto, always or never"
+// is described as "Colour the output", while "On GitHub Actions, on a dry
+// run: keep one issue open ..." stays whole.
+func firstSentence(s string, values []string) string {
 	depth := 0
+sentence:
 	for i, r := range s {
 		switch r {
 		case '(':
 			depth++
 		case ')':
 			depth--
-		case '.', ':':
-			if depth == 0 && strings.HasPrefix(s[i+1:], " ") && (r == '.' || i > 12) {
+		case '.':
+			if depth == 0 && strings.HasPrefix(s[i+1:], " ") {
+				s = s[:i]
+				break sentence
+			}
+		}
+	}
+	s = strings.TrimSuffix(s, ".")
+	depth = 0
+	for i, r := range s {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ':':
+			if depth == 0 && strings.HasPrefix(s[i+1:], " ") && listsValues(s[i+2:], values) {
 				return s[:i]
 			}
 		}
 	}
-	return strings.TrimSuffix(s, ".")
+	return s
+}
+
+// listsValues reports whether the text after a colon lists values: it
+// starts with one of values as a whole word, or, leaving out what is in
+// parentheses, it is "a, b or c" with items of at most three words.
+func listsValues(s string, values []string) bool {
+	for _, v := range values {
+		if rest, ok := strings.CutPrefix(s, v); ok && (rest == "" || strings.IndexAny(rest[:1], " ,;:)") == 0) {
+			return true
+		}
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	flat := b.String()
+	if !strings.Contains(flat, " or ") {
+		return false
+	}
+	for _, part := range strings.Split(flat, ",") {
+		for _, item := range strings.Split(part, " or ") {
+			if n := len(strings.Fields(item)); n == 0 || n > 3 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // commandNames are the commands, sorted.

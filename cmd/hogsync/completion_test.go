@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,19 +13,68 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Every visible command is named by every shell's script.
+// Every visible command is offered by the zsh and fish scripts, with
+// nothing extra: the command entries are parsed out of each script and
+// compared with the command line's own list (a substring check could not
+// fail: "sync" is inside "hogsync", "apply" inside "--apply").
 func TestCompletionScriptsNameTheCommands(t *testing.T) {
 	t.Parallel()
-	commands := []string{"plan", "apply", "sync", "validate", "export", "demo", "schema", "completion", "version"}
+	want := cliCommands(t)
+	zsh := newHarness(t).run("completion", "zsh").must(t, exitOK).stdout
+	fish := newHarness(t).run("completion", "fish").must(t, exitOK).stdout
+
+	// zsh: the 'name:description' entries of _hogsync_commands, and the
+	// arms of the case that completes each command's flags.
+	entries := regexp.MustCompile(`(?s)local -a commands=\(\n(.*?)\n    \)`).FindStringSubmatch(zsh)
+	if entries == nil {
+		t.Fatalf("no command list in the zsh script:\n%s", zsh)
+	}
+	var zshList []string
+	for _, line := range strings.Split(entries[1], "\n") {
+		m := regexp.MustCompile(`^        '([^':]+):[^']*'$`).FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("zsh command entry %q is not 'name:description'", line)
+		}
+		zshList = append(zshList, m[1])
+	}
+	var zshArms []string
+	for _, m := range regexp.MustCompile(`(?m)^        ([a-z-]+)\)$`).FindAllStringSubmatch(zsh, -1) {
+		zshArms = append(zshArms, m[1])
+	}
+	// fish: the lines offering a command (-a NAME -d ...), and the list
+	// of commands after which no command is offered.
+	var fishList []string
+	for _, m := range regexp.MustCompile(`(?m)^complete -c hogsync -n '[^']*' -a ([^ ]+) -d `).FindAllStringSubmatch(fish, -1) {
+		fishList = append(fishList, m[1])
+	}
+	var fishSeen []string
+	if m := regexp.MustCompile(`-n 'not __fish_seen_subcommand_from ([^']*)' -a `).FindStringSubmatch(fish); m != nil {
+		fishSeen = strings.Fields(m[1])
+	}
+	sorted := slices.Sorted(slices.Values(want))
+	for _, got := range []struct {
+		name string
+		want []string
+		got  []string
+	}{
+		{"zsh _hogsync_commands", want, zshList},
+		{"zsh case arms", want, zshArms},
+		{"fish -a commands", want, fishList},
+		{"fish __fish_seen_subcommand_from", sorted, fishSeen},
+	} {
+		if d := cmp.Diff(got.want, got.got); d != "" {
+			t.Errorf("%s differ from the CLI's commands (-want +got):\n%s", got.name, d)
+		}
+	}
+}
+
+// The scripts complete the flags' values and never offer a hidden flag.
+func TestCompletionScriptsHoldFlags(t *testing.T) {
+	t.Parallel()
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		t.Run(shell, func(t *testing.T) {
 			t.Parallel()
 			r := newHarness(t).run("completion", shell).must(t, exitOK)
-			for _, c := range commands {
-				if !strings.Contains(r.stdout, c) {
-					t.Errorf("the %s script does not name %q", shell, c)
-				}
-			}
 			for _, want := range []string{"output", "color", "markdown", "always", "plan-out"} {
 				if !strings.Contains(r.stdout, want) {
 					t.Errorf("the %s script does not hold %q", shell, want)
@@ -33,6 +84,61 @@ func TestCompletionScriptsNameTheCommands(t *testing.T) {
 				t.Errorf("the %s script offers the hidden --budget-time-scale", shell)
 			}
 		})
+	}
+}
+
+// A flag's description beside a completion is its help's first sentence,
+// cut at a colon only where the colon introduces the values to choose
+// from: --drift-issue is not "On GitHub Actions, on a dry run".
+func TestCompletionDescriptions(t *testing.T) {
+	t.Parallel()
+	fish := newHarness(t).run("completion", "fish").must(t, exitOK).stdout
+	got := map[string]string{}
+	line := regexp.MustCompile(`^complete -c hogsync(?: -n '__fish_seen_subcommand_from ([a-z-]+)')? -l ([a-z-]+) .*-d '((?:[^'\\]|\\.)*)'$`)
+	for _, l := range strings.Split(fish, "\n") {
+		if m := line.FindStringSubmatch(l); m != nil {
+			got[strings.TrimSpace(m[1]+" --"+m[2])] = strings.NewReplacer(`\'`, "'", `\\`, `\`).Replace(m[3])
+		}
+	}
+	tests := []struct{ flag, want string }{
+		{"sync --drift-issue", "On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does"},
+		{"plan --drift-issue", "On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does"},
+		{"--color", "Colour the output"},
+		{"sync --output", "Plan format"},
+		{"sync --reviewed-plan", "On GitHub Actions, on a push to the default branch with --apply: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact)"},
+		{"sync --detailed-exitcode", "On a dry run, exit 2 when there are changes (0: none, 1: error)"},
+	}
+	for _, tt := range tests {
+		if d := cmp.Diff(tt.want, got[tt.flag]); d != "" {
+			t.Errorf("fish description of %s (-want +got):\n%s", tt.flag, d)
+		}
+	}
+}
+
+func TestFirstSentence(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		help   string
+		values []string
+		want   string
+	}{
+		{"Plan format: text, json (a document, see docs/json-format.md) or markdown.", []string{"text", "json", "markdown"}, "Plan format"},
+		{"Colour the output: auto (on a terminal: unless NO_COLOR), always or never.", nil, "Colour the output"},
+		{"PostHog app URL: https://us.posthog.com, https://eu.posthog.com or your own. Plain http:// only for loopback.", nil, "PostHog app URL"},
+		{"The shell: bash, zsh or fish.", []string{"bash", "zsh", "fish"}, "The shell"},
+		{"On a push with --apply: apply the reviewed plan (its artifact): require refuses; prefer warns.", []string{"off", "require", "prefer"}, "On a push with --apply: apply the reviewed plan (its artifact)"},
+		{"On GitHub Actions, on a dry run: keep one issue open, and close it when it no longer does.", nil, "On GitHub Actions, on a dry run: keep one issue open, and close it when it no longer does"},
+		{"Directory of manifests (*.yaml, *.yml); default: the current directory.", nil, "Directory of manifests (*.yaml, *.yml); default: the current directory"},
+		{"Check manifests offline: no network, no API key.", nil, "Check manifests offline: no network, no API key"},
+		{"Give up after this long: no new change starts, or those in flight finish first.", nil, "Give up after this long: no new change starts, or those in flight finish first"},
+		{"Only the holdouts this glob matches (path.Match: * ? [...]). Repeatable.", nil, "Only the holdouts this glob matches (path.Match: * ? [...])"},
+		{"Exit 2 on changes (0: none, 1: error)", nil, "Exit 2 on changes (0: none, 1: error)"},
+		{"The mode: offline: no network.", []string{"off"}, "The mode: offline: no network"},
+	}
+	for _, tt := range tests {
+		if got := firstSentence(tt.help, tt.values); got != tt.want {
+			t.Errorf("firstSentence(%q, %q) = %q, want %q", tt.help, tt.values, got, tt.want)
+		}
 	}
 }
 
