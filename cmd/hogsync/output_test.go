@@ -158,6 +158,10 @@ func TestUnwritableOutputFileAppliesNothing(t *testing.T) {
 			if got := h.state(); len(got) != 0 {
 				t.Errorf("holdouts were created: %v", got)
 			}
+			// Not only is nothing left in PostHog: no POST, PATCH or
+			// DELETE was sent at all (one that failed or was undone
+			// would leave the state empty too).
+			accNothingWritten(t, h)
 			md, _ := os.ReadFile(summary)
 			if !strings.Contains(string(md), "No plan could be made") {
 				t.Errorf("summary:\n%s", md)
