@@ -198,3 +198,55 @@ func TestResultLinesAreNumbered(t *testing.T) {
 		}
 	}
 }
+
+// The apply status line, on a fake clock: done out of total (the total a
+// result carries wins over the plan's count), every failure counted
+// (a change the run stopped before counts as one), and the time left at
+// the rate since the plan was shown, in the unit that suits it.
+func TestApplyStatus(t *testing.T) {
+	t.Parallel()
+	type step struct {
+		after  time.Duration // on the clock since the step before
+		status hsync.Status
+		of     int
+	}
+	tests := []struct {
+		name    string
+		changes int
+		before  time.Duration // on the clock between the view's start and the plan
+		steps   []step
+		want    string
+	}{
+		{"nothing done yet", 5, 0, nil, "hogsync: applying 0/5"},
+		{"one done", 4, 0, []step{{2 * time.Second, hsync.Done, 4}}, "hogsync: applying 1/4, about 6s left"},
+		{"failed and not attempted are failures", 10, 0, []step{
+			{time.Second, hsync.Failed, 10}, {time.Second, hsync.NotAttempted, 10}, {time.Second, hsync.Done, 10},
+		}, "hogsync: applying 3/10, 2 failed, about 7s left"},
+		{"pending is not a failure", 3, 0, []step{{time.Second, hsync.Pending, 3}}, "hogsync: applying 1/3, 1 pending approval, about 2s left"},
+		{"minutes left", 11, 0, []step{{30 * time.Second, hsync.Done, 11}}, "hogsync: applying 1/11, about 5m00s left"},
+		{"hours left", 4, 0, []step{{time.Hour, hsync.Failed, 4}}, "hogsync: applying 1/4, 1 failed, about 3h00m left"},
+		{"the clock starts at the plan", 3, time.Hour, []step{{time.Second, hsync.Done, 3}}, "hogsync: applying 1/3, about 2s left"},
+		{"the result's total wins", 2, 0, []step{{2 * time.Second, hsync.Done, 6}}, "hogsync: applying 1/6, about 10s left"},
+		{"all done: no time left", 2, 0, []step{{time.Second, hsync.Done, 2}, {time.Second, hsync.Failed, 2}}, "hogsync: applying 2/2, 1 failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			live := &liveLine{term: io.Discard}
+			p := newProgressView(live, func() time.Time { return now })
+			now = now.Add(tt.before)
+			o := &outcome{plan: hsync.Plan{Changes: make([]hsync.Change, tt.changes)}, meta: hsync.Meta{Apply: true}}
+			if err := p.plan(o); err != nil {
+				t.Fatal(err)
+			}
+			for i, s := range tt.steps {
+				now = now.Add(s.after)
+				p.result(o, hsync.Result{Status: s.status, Seq: i + 1, Of: s.of})
+			}
+			if live.status != tt.want {
+				t.Errorf("status %q, want %q", live.status, tt.want)
+			}
+		})
+	}
+}
