@@ -1067,13 +1067,18 @@ func reviewPullRequest(t *testing.T, h *harness, gh *githubtest.Server) *actionR
 }
 
 // Acceptance (issue 12, 4): a merge with a matching reviewed plan applies
-// exactly it.
+// exactly it: the run goes through the saved plan (checked against
+// PostHog and the manifests), not a plan made afresh, which would end in
+// the same state. The reviewed plan's temporary file is gone once the run
+// ends.
 func TestActionAppliesTheReviewedPlanOnMerge(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	gh := newGitHub(t)
 	a := reviewPullRequest(t, h, gh)
 
+	tmp := t.TempDir()
+	a.env["TMPDIR"] = tmp
 	a.asMerge("require")
 	res := a.run()
 	if res.failed || res.outputs["exit-code"] != "0" {
@@ -1082,8 +1087,8 @@ func TestActionAppliesTheReviewedPlanOnMerge(t *testing.T) {
 	if d := gocmp.Diff([]string{"checkout-q4"}, holdoutNames(h)); d != "" {
 		t.Errorf("holdouts after the merge (-want +got):\n%s", d)
 	}
-	if !strings.Contains(res.stdout, "#7") {
-		t.Errorf("the log does not say which pull request's plan was applied:\n%s", res.stdout)
+	if !strings.Contains(res.stdout, "as they were when pull request #7's plan was reviewed: applying that plan") {
+		t.Errorf("the log does not say the plan reviewed on #7 was checked and applied:\n%s", res.stdout)
 	}
 	var downloaded bool
 	for _, r := range gh.Requests() {
@@ -1096,6 +1101,10 @@ func TestActionAppliesTheReviewedPlanOnMerge(t *testing.T) {
 	}
 	if !downloaded {
 		t.Error("the reviewed plan was not downloaded")
+	}
+	left, err := filepath.Glob(filepath.Join(tmp, "hogsync-reviewed-plan-*"))
+	if err != nil || len(left) != 0 {
+		t.Errorf("the reviewed plan's temporary file outlived the run: %v (%v)", left, err)
 	}
 }
 

@@ -57,6 +57,23 @@ func (c *syncCmd) useReviewedPlan(ctx context.Context, e *env, vs views) error {
 	return nil
 }
 
+// reviewedPlanHolds says, once the reviewed plan was found not stale,
+// that it is the plan being applied.
+func (c *syncCmd) reviewedPlanHolds(e *env) {
+	if c.reviewedPR != 0 {
+		fmt.Fprintf(e.stderr, "hogsync: PostHog and the manifests are as they were when pull request #%d's plan was reviewed: applying that plan\n", c.reviewedPR)
+	}
+}
+
+// dropReviewedPlan removes the reviewed plan's temporary file, if the run
+// made one, when the run ends. Only useReviewedPlan sets c.Plan alongside
+// c.reviewedPR: --plan and --reviewed-plan do not go together.
+func (c *syncCmd) dropReviewedPlan() {
+	if c.reviewedPR != 0 && c.Plan != "" {
+		_ = os.Remove(c.Plan)
+	}
+}
+
 // keepDriftIssue, with --drift-issue on GitHub Actions, keeps one issue
 // open while PostHog differs from the manifests (changes to make,
 // conflicts, holdouts no manifest names), updates it when the drift

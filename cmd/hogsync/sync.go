@@ -150,6 +150,7 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 	if err := c.useReviewedPlan(ctx, e, vs); err != nil {
 		return c.fail(vs, err)
 	}
+	defer c.dropReviewedPlan()
 	var saved *hsync.SavedPlan
 	if c.Plan != "" {
 		s, err := readSavedPlan(c.Plan)
@@ -205,6 +206,7 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 		}
 		// What the reviewed plan held back stays held back, --force or not.
 		o.plan = saved.Enforce(plan)
+		c.reviewedPlanHolds(e)
 	}
 	if err := vs.plan(o); err != nil {
 		return err
