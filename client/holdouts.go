@@ -21,7 +21,7 @@ func (c *Client) holdoutPath(id int64) string {
 // List returns every holdout of the project, each id once, in no
 // particular order.
 func (c *Client) List(ctx context.Context) ([]Holdout, error) {
-	hs, err := listAll(ctx, c, c.holdoutsPath(), nil, func(h Holdout) int64 { return h.ID })
+	hs, err := listAll[Holdout](ctx, c, c.holdoutsPath(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("list holdouts: %w", err)
 	}
@@ -121,7 +121,6 @@ func (c *Client) writeBody(ctx context.Context, method, path string, body []byte
 // Archived set even if the server left the field out.
 func (c *Client) ListExperiments(ctx context.Context) ([]Experiment, error) {
 	path := "/api/projects/" + c.project + "/experiments/"
-	id := func(e Experiment) int64 { return e.ID }
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var archived []Experiment
@@ -129,12 +128,12 @@ func (c *Client) ListExperiments(ctx context.Context) ([]Experiment, error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		archived, aerr = listAll(ctx, c, path, url.Values{"archived": {"true"}}, id)
+		archived, aerr = listAll[Experiment](ctx, c, path, url.Values{"archived": {"true"}})
 		if aerr != nil {
 			cancel() // the other list is of no use now
 		}
 	}()
-	es, err := listAll(ctx, c, path, nil, id)
+	es, err := listAll[Experiment](ctx, c, path, nil)
 	if err != nil {
 		cancel()
 	}

@@ -40,7 +40,7 @@ const (
 	// beyond a real project (PostHog's UI lists holdouts on one page),
 	// and well within a CI runner's memory.
 	defaultMaxListItems = 250_000
-	defaultMaxListBytes = 256 << 20
+	defaultMaxListBytes = 128 << 20
 	// listPasses is how often a list is read again when it changed while
 	// it was being read.
 	listPasses = 3
@@ -61,7 +61,7 @@ func WithPageSize(n int) Option {
 
 // WithListLimits bounds each reading of a list (of holdouts, or of
 // experiments): at most maxItems distinct items and maxBytes bytes of
-// response bodies (defaults 250,000 and 256 MiB). A server that keeps
+// response bodies (defaults 250,000 and 128 MiB). A server that keeps
 // sending stops there with a *ListLimitError, so memory stays bounded.
 func WithListLimits(maxItems int, maxBytes int64) Option {
 	return func(c *Client) {
@@ -83,7 +83,7 @@ type ListLimitError struct {
 
 func (e *ListLimitError) Error() string {
 	if e.What == "bytes" {
-		return fmt.Sprintf("the list's pages add up to more than %d bytes (%d MiB), the most one listing reads (a guard against a server that never stops sending); if the project really holds that much, raise the limit", e.Limit, e.Limit>>20)
+		return fmt.Sprintf("the list takes more than %d bytes (%d MiB), as read or as held in memory, the most one listing takes (a guard against a server that never stops sending); if the project really holds that much, raise the limit", e.Limit, e.Limit>>20)
 	}
 	return fmt.Sprintf("the list holds more than %d %s, the most one listing reads (a guard against a server that never stops sending); if the project really has that many, raise the limit", e.Limit, e.What)
 }
@@ -98,9 +98,9 @@ func (e *ListLimitError) Error() string {
 // create duplicates).
 //
 // filter is added to every page's query (as "archived=true"); nil for none.
-func listAll[T any](ctx context.Context, c *Client, path string, filter url.Values, id func(T) int64) ([]T, error) {
+func listAll[T listItem](ctx context.Context, c *Client, path string, filter url.Values) ([]T, error) {
 	for range listPasses {
-		p := &listPass[T]{c: c, path: path, filter: filter, id: id,
+		p := &listPass[T]{c: c, path: path, filter: filter,
 			budget: &byteBudget{limit: c.maxListBytes}, seen: map[int64]struct{}{}}
 		all, consistent, err := p.read(ctx)
 		if err != nil {
@@ -117,15 +117,25 @@ func listAll[T any](ctx context.Context, c *Client, path string, filter url.Valu
 // "next" link are used, against the client's own base URL: the key never
 // goes to a host or scheme the server names, and proxies that rewrite
 // links to http:// do no harm.
-type listPass[T any] struct {
+type listPass[T listItem] struct {
 	c      *Client
 	path   string
 	filter url.Values
-	id     func(T) int64
 	budget *byteBudget // bytes read by this pass
 
 	mu   stdsync.Mutex
 	seen map[int64]struct{} // distinct ids received, for the item limit
+	held int64              // heldBytes of the items kept, for the byte limit
+}
+
+// listItem is what a list holds: its id, and an estimate of the memory
+// it takes once decoded. The listing's byte limit counts the larger of
+// what its pages take on the wire and what their items take in memory:
+// JSON that is small on the wire can be large in memory (a million empty
+// objects take 3 MB as text and 50 MB as maps).
+type listItem interface {
+	listID() int64
+	heldBytes() int64
 }
 
 // page is one page of a PostHog list: DRF's limit/offset pagination,
@@ -139,7 +149,7 @@ type page[T any] struct {
 	admit func(T) error // called for each item before it is kept
 }
 
-func (p *page[T]) decodeFrom(dec *json.Decoder) error {
+func (p *page[T]) decodeFrom(dec *json.Decoder, body *bodyReader) error {
 	admit := p.admit
 	*p = page[T]{admit: admit} // a retried attempt starts afresh
 	tok, err := dec.Token()
@@ -160,7 +170,7 @@ func (p *page[T]) decodeFrom(dec *json.Decoder) error {
 		case "next":
 			err = dec.Decode(&p.Next)
 		case "results":
-			err = p.decodeResults(dec)
+			err = p.decodeResults(dec, body)
 		default:
 			err = skipValue(dec)
 		}
@@ -172,7 +182,7 @@ func (p *page[T]) decodeFrom(dec *json.Decoder) error {
 	return err
 }
 
-func (p *page[T]) decodeResults(dec *json.Decoder) error {
+func (p *page[T]) decodeResults(dec *json.Decoder, body *bodyReader) error {
 	tok, err := dec.Token()
 	if err != nil || tok == nil {
 		return err // null: no results
@@ -183,6 +193,7 @@ func (p *page[T]) decodeResults(dec *json.Decoder) error {
 	p.results = true
 	for dec.More() {
 		var item T
+		body.startItem(dec.InputOffset())
 		if err := dec.Decode(&item); err != nil {
 			return err
 		}
@@ -191,6 +202,7 @@ func (p *page[T]) decodeResults(dec *json.Decoder) error {
 		}
 		p.Results = append(p.Results, item)
 	}
+	body.itemEnd = 0
 	_, err = dec.Token() // the closing bracket
 	return err
 }
@@ -234,9 +246,10 @@ func jsonKind(tok json.Token) string {
 	return "null"
 }
 
-// admit counts an item's id against the item limit.
+// admit counts an item's id against the item limit, and the memory it
+// takes against the byte limit.
 func (p *listPass[T]) admit(item T) error {
-	k := p.id(item)
+	k := item.listID()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.seen[k]; !ok {
@@ -244,6 +257,9 @@ func (p *listPass[T]) admit(item T) error {
 			return &ListLimitError{What: "items", Limit: int64(p.c.maxListItems)}
 		}
 		p.seen[k] = struct{}{}
+	}
+	if p.held += item.heldBytes(); p.held > p.c.maxListBytes {
+		return &ListLimitError{What: "bytes", Limit: p.c.maxListBytes}
 	}
 	return nil
 }
@@ -445,7 +461,7 @@ func (p *listPass[T]) merge(pages ...*page[T]) []T {
 	have := make(map[int64]struct{}, n)
 	for _, pg := range pages {
 		for _, item := range pg.Results {
-			if k := p.id(item); !has(have, k) {
+			if k := item.listID(); !has(have, k) {
 				have[k] = struct{}{}
 				all = append(all, item)
 			}

@@ -216,6 +216,8 @@ func (c *Client) attempt(ctx context.Context, r request, out any, x *exchange) (
 	rb := &bodyReader{r: resp.Body, limit: maxBodyBytes, shared: r.bytes, tee: tee}
 	err = decodeBody(rb, out)
 	switch {
+	case rb.bigItem:
+		return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: an item of the list is larger than %d MiB, where PostHog's take a few kilobytes: the server is not PostHog, or is broken", r.method, path, maxItemBytes>>20)}
 	case rb.over:
 		if r.bytes != nil {
 			return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: %w", r.method, path, &ListLimitError{What: "bytes", Limit: r.bytes.limit})}
@@ -247,17 +249,17 @@ func (c *Client) attempt(ctx context.Context, r request, out any, x *exchange) (
 // streamDecoder is a response value that decodes itself from the body's
 // JSON tokens as they arrive (a list page, item by item).
 type streamDecoder interface {
-	decodeFrom(dec *json.Decoder) error
+	decodeFrom(dec *json.Decoder, body *bodyReader) error
 }
 
 // decodeBody decodes the JSON body r into out with numbers kept as
 // json.Number, and refuses empty bodies and trailing data.
-func decodeBody(r io.Reader, out any) error {
+func decodeBody(r *bodyReader, out any) error {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	var err error
 	if sd, ok := out.(streamDecoder); ok {
-		err = sd.decodeFrom(dec)
+		err = sd.decodeFrom(dec, r)
 	} else {
 		err = dec.Decode(out)
 	}
@@ -282,6 +284,17 @@ type byteBudget struct {
 	limit int64
 }
 
+// maxItemBytes is the most one item of a list may take on the wire. The
+// JSON decoder holds a whole item before it decodes it, and what it decodes
+// can take many times the item's bytes, so a list's total alone does not
+// bound memory: a holdout that never ends would be held to the list's last
+// byte. PostHog's holdouts and experiments take a few kilobytes.
+const maxItemBytes = 1 << 20
+
+// readChunk is the most a body Read returns, so that what the JSON decoder
+// reads ahead of the value it is on stays small.
+const readChunk = 64 << 10
+
 // bodyReader reads a response body, counting it against limit and, when
 // set, the listing's shared budget. It keeps the first read error, so that
 // a body cut short is told apart from a body that is not JSON.
@@ -293,19 +306,32 @@ type bodyReader struct {
 	over   bool        // a limit was passed
 	err    error       // the first read error other than io.EOF
 	tee    *capture    // for the debug log; nil when off
+
+	// itemEnd, when not 0, is the body offset the item being decoded must
+	// end by (startItem); bigItem is set when one did not.
+	itemEnd int64
+	bigItem bool
 }
+
+// startItem marks that an item starts at body offset off (as the JSON
+// decoder counts it): reading more than maxItemBytes past it, beyond what
+// the decoder may already have read ahead, ends the body.
+func (b *bodyReader) startItem(off int64) { b.itemEnd = off + maxItemBytes + readChunk }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
 	if b.over {
 		return 0, errBodyLimit
 	}
-	n, err := b.r.Read(p)
+	n, err := b.r.Read(p[:min(len(p), readChunk)])
 	b.n += int64(n)
 	b.tee.Write(p[:n])
 	if b.shared != nil {
 		b.over = b.shared.used.Add(int64(n)) > b.shared.limit
 	} else {
 		b.over = b.n > b.limit
+	}
+	if b.itemEnd > 0 && b.n > b.itemEnd {
+		b.over, b.bigItem = true, true
 	}
 	if b.over {
 		return 0, errBodyLimit

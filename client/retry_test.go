@@ -93,7 +93,7 @@ func TestDefaults(t *testing.T) {
 	}
 	// No ceiling; PostHog's two windows with 5% kept in reserve.
 	got := []any{c.attempts, c.maxRetryWait, c.requestTimeout, c.limiter.ceiling == nil, c.limiter.windows, c.pageSize, c.maxListItems, c.maxListBytes, c.userAgent}
-	want := []any{4, 60 * time.Second, 30 * time.Second, true, []window{{time.Minute, 456}, {time.Hour, 4560}}, 1000, 250_000, int64(256 << 20), "hogsync/dev"}
+	want := []any{4, 60 * time.Second, 30 * time.Second, true, []window{{time.Minute, 456}, {time.Hour, 4560}}, 1000, 250_000, int64(128 << 20), "hogsync/dev"}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(window{})); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
 	}

@@ -23,7 +23,7 @@ type connFlags struct {
 	RequestTimeout time.Duration `name:"request-timeout" default:"30s" placeholder:"DURATION" group:"pacing" help:"Give up on one request after this long (it is retried when that is safe)."`
 	MaxRetryWait   time.Duration `name:"max-retry-wait" default:"60s" placeholder:"DURATION" group:"pacing" help:"Wait at most this long before retrying a request, PostHog's Retry-After included."`
 	MaxListItems   int           `name:"max-list-items" placeholder:"N" group:"pacing" help:"Refuse a list of more than N items (default 250000): a guard against a server that never stops sending."`
-	MaxListBytes   int64         `name:"max-list-bytes" placeholder:"BYTES" group:"pacing" help:"Refuse a list larger than this many bytes (default 268435456, 256 MiB)."`
+	MaxListBytes   int64         `name:"max-list-bytes" placeholder:"BYTES" group:"pacing" help:"Refuse a list that takes more than this many bytes, as read or once decoded (default 134217728, 128 MiB)."`
 	Debug          bool          `group:"output" help:"Log every request and response to stderr (method, URL, status, timing, retries; headers and bodies cut short), with the key redacted."`
 	// BudgetTimeScale makes PostHog's budget windows pass faster, for
 	// benchmarks and tests against an emulator whose throttle is
@@ -90,7 +90,7 @@ func (f connFlags) client(e *env, r remoteFlags, key string) (*client.Client, er
 // The client's own list caps, named here for the flags' help.
 const (
 	defaultMaxListItems = 250_000
-	defaultMaxListBytes = 256 << 20
+	defaultMaxListBytes = 128 << 20
 )
 
 // listLimitHint names the flag that raises a list cap.
@@ -100,7 +100,7 @@ func listLimitHint(err error) string {
 		return ""
 	}
 	if le.What == "bytes" {
-		return "if the project really holds that much, raise it with --max-list-bytes"
+		return "the limit is --max-list-bytes"
 	}
-	return "if the project really has that many, raise it with --max-list-items"
+	return "the limit is --max-list-items"
 }
