@@ -42,10 +42,14 @@ func Unsafe(r rune) bool {
 // HasUnsafe reports whether s holds a rune Unsafe refuses, or bytes that
 // are not UTF-8.
 func HasUnsafe(s string) bool {
-	for _, r := range s {
-		if r == utf8.RuneError || Unsafe(r) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		// RuneError of one byte is a byte that is not UTF-8; of three, a
+		// real U+FFFD, which is as harmless as any other letter.
+		if r == utf8.RuneError && size <= 1 || Unsafe(r) {
 			return true
 		}
+		i += size
 	}
 	return false
 }

@@ -106,3 +106,26 @@ func FuzzEscape(f *testing.F) {
 		}
 	})
 }
+
+// HasUnsafe flags bytes that are not UTF-8, and not U+FFFD written as
+// UTF-8: a name holding a real replacement character reads as it is.
+func TestHasUnsafe(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"plain", false},
+		{"caf\u00e9 \uFFFD", false},
+		{"\xff", true},
+		{"a\xef\xbf", true}, // U+FFFD cut short
+		{"\u202e", true},
+		{"\x1b", true},
+	} {
+		if got := HasUnsafe(tc.in); got != tc.want {
+			t.Errorf("HasUnsafe(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+		if got := Text(tc.in); tc.want == (got == tc.in) {
+			t.Errorf("Text(%q) = %q: escaped %v, want %v", tc.in, got, got != tc.in, tc.want)
+		}
+	}
+}
