@@ -20,6 +20,18 @@ const (
 
 func (h Holdout) listID() int64 { return h.ID }
 
+// maxHoldoutBytes is the most one holdout of a list may take on the wire:
+// PostHog's take a few kilobytes, a manifest file at most 1 MiB, and a
+// holdout of empty objects this large takes about 130 MB once decoded.
+const maxHoldoutBytes = 8 << 20
+
+func (Holdout) wireLimit() int64 { return maxHoldoutBytes }
+
+// An experiment keeps a few strings of what PostHog sends (its flag and
+// metrics, which can be large, are skipped as they are read), so the
+// list's byte limit bounds it alone.
+func (Experiment) wireLimit() int64 { return 0 }
+
 func (h Holdout) heldBytes() int64 {
 	n := int64(unsafe.Sizeof(h)) + int64(len(h.Name)+len(h.CreatedAt)+len(h.UpdatedAt)) + 8*int64(cap(h.Filters))
 	if h.Description != nil {

@@ -14,7 +14,7 @@ import (
 	"unsafe"
 )
 
-// An item that takes more than maxItemBytes on the wire ends the listing
+// A holdout that takes more than maxHoldoutBytes on the wire ends the listing
 // with an error that says so, before the decoder holds the rest of it; an
 // item just under the limit is read.
 func TestListRefusesAnItemTooLarge(t *testing.T) {
@@ -24,9 +24,9 @@ func TestListRefusesAnItemTooLarge(t *testing.T) {
 		desc int // bytes of the first holdout's description; -1: it never ends
 		want string
 	}{
-		{"just under the limit", maxItemBytes - 200, ""},
-		{"just over the limit", maxItemBytes + readChunk + 100, "an item of the list is larger than 1 MiB"},
-		{"never ends", -1, "an item of the list is larger than 1 MiB"},
+		{"just under the limit", maxHoldoutBytes - 200, ""},
+		{"just over the limit", maxHoldoutBytes + readChunk + 100, "an item of the list is larger than 8 MiB"},
+		{"never ends", -1, "an item of the list is larger than 8 MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,5 +144,25 @@ func TestHeldBytesNearTheHeap(t *testing.T) {
 				t.Errorf("estimate %d bytes, heap %.0f: ratio %.2f, want within 0.75-1.5", est, heap, r)
 			}
 		})
+	}
+}
+
+// An experiment has no size limit of its own: PostHog's carry their whole
+// feature flag, which can hold long lists of ids, and the client keeps a
+// few strings of it, so only the list's byte limit applies.
+func TestListExperimentsReadsALargeExperiment(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat(`"user-000000",`, (maxHoldoutBytes+readChunk)/14+1000) + `"last"`
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("archived") == "true" {
+			fmt.Fprint(w, `{"count":0,"next":null,"results":[]}`)
+			return
+		}
+		fmt.Fprintf(w, `{"count":1,"next":null,"results":[{"id":3,"name":"big","feature_flag":{"filters":{"groups":[{"properties":[{"key":"distinct_id","value":[%s]}]}]}},"feature_flag_key":"big-flag"}]}`, big)
+	})
+	es, err := newClient(t, srv.URL).ListExperiments(context.Background())
+	if err != nil || len(es) != 1 || es[0].FeatureFlagKey != "big-flag" {
+		t.Fatalf("got %+v, %v; want the one experiment", es, err)
 	}
 }

@@ -133,14 +133,19 @@ type listPass[T listItem] struct {
 // what its pages take on the wire and what their items take in memory:
 // JSON that is small on the wire can be large in memory (a million empty
 // objects take 3 MB as text and 50 MB as maps).
+//
+// wireLimit is the most one item may take on the wire, or 0 for no limit
+// of its own: a type that decodes arbitrary JSON (a holdout's filters)
+// needs one, since one item is decoded whole before heldBytes can count it.
 type listItem interface {
 	listID() int64
 	heldBytes() int64
+	wireLimit() int64
 }
 
 // page is one page of a PostHog list: DRF's limit/offset pagination,
 // decoded item by item so that the listing's limits apply as it arrives.
-type page[T any] struct {
+type page[T listItem] struct {
 	Count   *int
 	Next    *string
 	Results []T
@@ -191,9 +196,13 @@ func (p *page[T]) decodeResults(dec *json.Decoder, body *bodyReader) error {
 		return fmt.Errorf("cannot unmarshal %s into the list page's results", jsonKind(tok))
 	}
 	p.results = true
+	var zero T
+	limit := zero.wireLimit()
 	for dec.More() {
 		var item T
-		body.startItem(dec.InputOffset())
+		if limit > 0 {
+			body.startItem(dec.InputOffset(), limit)
+		}
 		if err := dec.Decode(&item); err != nil {
 			return err
 		}
@@ -202,7 +211,7 @@ func (p *page[T]) decodeResults(dec *json.Decoder, body *bodyReader) error {
 		}
 		p.Results = append(p.Results, item)
 	}
-	body.itemEnd = 0
+	body.endItems()
 	_, err = dec.Token() // the closing bracket
 	return err
 }
@@ -449,7 +458,7 @@ func (p *listPass[T]) follow(ctx context.Context, first *page[T]) ([]T, bool, er
 	}
 }
 
-func hasNext[T any](pg *page[T]) bool { return pg.Next != nil && *pg.Next != "" }
+func hasNext[T listItem](pg *page[T]) bool { return pg.Next != nil && *pg.Next != "" }
 
 // merge joins pages in order, keeping the first item of each id.
 func (p *listPass[T]) merge(pages ...*page[T]) []T {

@@ -217,7 +217,7 @@ func (c *Client) attempt(ctx context.Context, r request, out any, x *exchange) (
 	err = decodeBody(rb, out)
 	switch {
 	case rb.bigItem:
-		return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: an item of the list is larger than %d MiB, where PostHog's take a few kilobytes: the server is not PostHog, or is broken", r.method, path, maxItemBytes>>20)}
+		return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: an item of the list is larger than %d MiB, where PostHog's take a few kilobytes: the server is not PostHog, or is broken", r.method, path, rb.itemMax>>20)}
 	case rb.over:
 		if r.bytes != nil {
 			return resp.StatusCode, &badAnswerError{fmt.Errorf("%s %s: %w", r.method, path, &ListLimitError{What: "bytes", Limit: r.bytes.limit})}
@@ -284,13 +284,6 @@ type byteBudget struct {
 	limit int64
 }
 
-// maxItemBytes is the most one item of a list may take on the wire. The
-// JSON decoder holds a whole item before it decodes it, and what it decodes
-// can take many times the item's bytes, so a list's total alone does not
-// bound memory: a holdout that never ends would be held to the list's last
-// byte. PostHog's holdouts and experiments take a few kilobytes.
-const maxItemBytes = 1 << 20
-
 // readChunk is the most a body Read returns, so that what the JSON decoder
 // reads ahead of the value it is on stays small.
 const readChunk = 64 << 10
@@ -308,15 +301,23 @@ type bodyReader struct {
 	tee    *capture    // for the debug log; nil when off
 
 	// itemEnd, when not 0, is the body offset the item being decoded must
-	// end by (startItem); bigItem is set when one did not.
-	itemEnd int64
-	bigItem bool
+	// end by (startItem), itemMax its size limit; bigItem is set when an
+	// item went past it.
+	itemEnd, itemMax int64
+	bigItem          bool
 }
 
-// startItem marks that an item starts at body offset off (as the JSON
-// decoder counts it): reading more than maxItemBytes past it, beyond what
-// the decoder may already have read ahead, ends the body.
-func (b *bodyReader) startItem(off int64) { b.itemEnd = off + maxItemBytes + readChunk }
+// startItem marks that an item of at most max bytes starts at body offset
+// off (as the JSON decoder counts it): reading more than max past it,
+// beyond what the decoder may already have read ahead, ends the body. The
+// JSON decoder holds a whole item before it decodes it, so without this a
+// list's items are bounded only by the list's byte limit.
+func (b *bodyReader) startItem(off, max int64) {
+	b.itemEnd, b.itemMax = off+max+readChunk, max
+}
+
+// endItems ends what startItem began.
+func (b *bodyReader) endItems() { b.itemEnd = 0 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
 	if b.over {
