@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hogsync/hogsync/internal/words"
 )
 
 // config is what the flags ask for.
@@ -112,7 +114,7 @@ func render(w io.Writer, r *report) {
 	m, cfg := r.machine, r.cfg
 	fmt.Fprintf(w, "Machine: %s, %d cores, %s %s; load average %s at the start, %s at the end.\n\n",
 		m.cpu, m.cores, m.goVersion, m.osArch, m.loadStart, m.loadEnd)
-	fmt.Fprintf(w, "### Dry-run plan, emulator at %s a request (medians of %s)\n\n", cfg.latency, plural(cfg.runs, "run"))
+	fmt.Fprintf(w, "### Dry-run plan, emulator at %s a request (medians of %s)\n\n", cfg.latency, words.Plural(cfg.runs, "1 run", strconv.Itoa(cfg.runs)+" runs"))
 	fmt.Fprintln(w, "| holdouts | hogsync plan | its CPU | requests (lists) | peak RSS | plain sequential, limit 100 | one request, limit=N (floor) | per-object GETs ×10 | hogsync / floor |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, p := range r.plans {
@@ -125,7 +127,7 @@ func render(w io.Writer, r *report) {
 	}
 	if a := r.apply; a != nil {
 		fmt.Fprintf(w, "\n### Apply of %s creates, PostHog's limits (480 a minute, 4,800 an hour) and the latency %g× faster (medians of %s)\n\n",
-			thousands(a.n), a.scale, plural(cfg.runs, "run"))
+			thousands(a.n), a.scale, words.Plural(cfg.runs, "1 run", strconv.Itoa(cfg.runs)+" runs"))
 		fmt.Fprintln(w, "| creates | hogsync apply | floor at 480/min | hogsync / floor | requests | 429 answers |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|")
 		fmt.Fprintf(w, "| %s | %s (%s at real speed) | %s (%s at real speed) | %s | %s | %d |\n", thousands(a.n),
@@ -188,11 +190,4 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }
