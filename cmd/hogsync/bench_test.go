@@ -43,6 +43,9 @@ func BenchmarkApply1000Creates(b *testing.B) {
 		throttled += h.emu.Stats().Throttled
 		b.StartTimer()
 	}
+	if throttled > 0 {
+		b.Errorf("%d answers were 429: the budget let hogsync past PostHog's limits", throttled)
+	}
 	perRun := wall.Seconds() / float64(b.N)
 	b.ReportMetric(perRun, "wall-s")
 	b.ReportMetric(floor, "floor-s")
