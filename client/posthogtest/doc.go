@@ -221,6 +221,18 @@
 //   - The nesting limit is exactly 1000 levels; Python's depends on the
 //     interpreter's stack.
 //
+// # Two equalities
+//
+// Whether a PATCH's filters differ from the stored ones (and so re-save
+// every linked experiment's flag) is decided here as PostHog decides it,
+// with Python's == (pyEqual): ints and floats compare exactly, so
+// 12345678901234567890123 differs from 1.2345678901234568e22. hogsync's own
+// "same value", which decides whether to send a change at all, is
+// internal/canon's, where both are 1.2345678901234568e22 (only integers
+// that fit an int64 keep every digit). The two differ only past 2^53, and
+// safely: when canon sees no change nothing is sent, and when it sees one
+// PostHog's own comparison decides what is re-saved.
+//
 // What realstack cannot check, and so rests on PostHog's source alone:
 // approvals (realstack answers 501), the project route, the
 // exposure_frozen status, unscoped legacy keys and the approved-but-not-
