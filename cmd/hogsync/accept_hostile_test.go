@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -174,10 +175,18 @@ type accHostileRun struct {
 	args func(h *harness, dir, out, plan, format string) []string
 	// apply: PostHog must end as the manifests say; otherwise unchanged.
 	apply bool
+	// saveWith, when set, is the command (plan or sync) that first saves
+	// a plan of the hostile manifests with --plan-out (with --prune when
+	// args have it); its path is then appended to args as --plan FILE.
+	saveWith string
+	// says is what stderr must hold, if set.
+	says string
 }
 
-// Issue 9, acceptance 1 (and issue 10's redaction rules): every command,
-// in every format, on and off GitHub Actions, with hostile names,
+// Issue 9, acceptance 1 (and issue 10's redaction rules): every command
+// that reads manifests or PostHog (validate, export, sync and the verbs
+// plan and apply, including apply --plan FILE; demo reads neither, only
+// its built-in manifests), in every format, on and off GitHub Actions, with hostile names,
 // descriptions and a markdown-hostile file name, and the API key in a
 // manifest's description, in a PostHog holdout's name and as --project.
 // Every output — stdout, stderr, --plan-out, the job summary, the step
@@ -185,12 +194,21 @@ type accHostileRun struct {
 // control character, no injected workflow command and no form of the key.
 func TestAccept9_1HostileInputThroughEveryCommandAndFormat(t *testing.T) {
 	t.Parallel()
-	syncArgs := func(extra ...string) func(h *harness, dir, out, plan, format string) []string {
+	cmdArgs := func(cmd string, extra ...string) func(h *harness, dir, out, plan, format string) []string {
 		return func(h *harness, dir, out, plan, format string) []string {
-			return append([]string{"sync", dir, "--host", h.srv.URL, "--project", "1", "-o", format, "--plan-out", plan}, extra...)
+			return append([]string{cmd, dir, "--host", h.srv.URL, "--project", "1", "-o", format, "--plan-out", plan}, extra...)
+		}
+	}
+	syncArgs := func(extra ...string) func(h *harness, dir, out, plan, format string) []string {
+		return cmdArgs("sync", extra...)
+	}
+	keyAsProject := func(cmd string) func(h *harness, dir, out, plan, format string) []string {
+		return func(h *harness, dir, out, plan, format string) []string {
+			return []string{cmd, dir, "--host", h.srv.URL, "--project", accKey, "-o", format, "--plan-out", plan}
 		}
 	}
 	all := []string{"text", "json", "markdown"}
+	const stale = "is stale, so nothing was changed"
 	runs := []accHostileRun{
 		{name: "validate", formats: []string{"text", "json"}, code: exitOK,
 			args: func(h *harness, dir, out, plan, format string) []string {
@@ -204,10 +222,23 @@ func TestAccept9_1HostileInputThroughEveryCommandAndFormat(t *testing.T) {
 		{name: "sync", formats: all, code: exitOK, args: syncArgs()},
 		{name: "sync-prune", formats: all, code: exitOK, args: syncArgs("--prune")},
 		{name: "sync-apply", formats: all, code: exitOK, args: syncArgs("--prune", "--apply"), apply: true},
-		{name: "sync-key-as-project", formats: all, code: exitUsage,
-			args: func(h *harness, dir, out, plan, format string) []string {
-				return []string{"sync", dir, "--host", h.srv.URL, "--project", accKey, "-o", format, "--plan-out", plan}
-			}},
+		{name: "sync-key-as-project", formats: all, code: exitUsage, args: keyAsProject("sync")},
+		// A plan saved by sync --plan-out, applied by sync --apply --plan.
+		{name: "sync-apply-saved", formats: all, code: exitOK, args: syncArgs("--apply"), apply: true, saveWith: "sync"},
+		// The saved plan would delete the holdout named with the key, whose
+		// name the saved file holds as [REDACTED] (no key in any file), so
+		// it cannot match the plan made now: refused as stale, nothing
+		// changed, and the refusal does not show the key either.
+		{name: "sync-apply-saved-prune", formats: all, code: exitFailure, args: syncArgs("--prune", "--apply"), saveWith: "sync", says: stale},
+		// The terraform verbs: plan is sync, apply is sync --apply.
+		{name: "plan", formats: all, code: exitOK, args: cmdArgs("plan")},
+		{name: "plan-prune", formats: all, code: exitOK, args: cmdArgs("plan", "--prune")},
+		{name: "plan-key-as-project", formats: all, code: exitUsage, args: keyAsProject("plan")},
+		{name: "apply", formats: all, code: exitOK, args: cmdArgs("apply", "--prune"), apply: true},
+		// A plan saved by plan --plan-out, applied by apply --plan.
+		{name: "apply-saved", formats: all, code: exitOK, args: cmdArgs("apply"), apply: true, saveWith: "plan"},
+		{name: "apply-saved-prune", formats: all, code: exitFailure, args: cmdArgs("apply", "--prune"), saveWith: "plan", says: stale},
+		{name: "apply-key-as-project", formats: all, code: exitUsage, args: keyAsProject("apply")},
 		{name: "export-key-as-project", formats: []string{"text"}, code: exitUsage,
 			args: func(h *harness, dir, out, plan, format string) []string {
 				return []string{"export", "--host", h.srv.URL, "--project", accKey, "--out-dir", out}
@@ -260,10 +291,21 @@ filters:
 	files := map[string]string{"--plan-out": filepath.Join(t.TempDir(), "plan.json")}
 	out := t.TempDir()
 	args := run.args(h, h.dir, out, files["--plan-out"], format)
+	if run.saveWith != "" {
+		// Saved off GitHub Actions, in the format of the run; the saved
+		// file is checked as an output too.
+		files["saved plan"] = filepath.Join(t.TempDir(), "saved.json")
+		save := []string{run.saveWith, h.dir, "--host", h.srv.URL, "--project", "1", "-o", format, "--plan-out", files["saved plan"]}
+		if slices.Contains(args, "--prune") {
+			save = append(save, "--prune")
+		}
+		h.run(save...).must(t, exitOK)
+		args = append(args, "--plan", files["saved plan"])
+	}
 	var gh *commentRecorder
 	if github {
 		files["job summary"], files["step outputs"] = githubFiles(t, h)
-		if args[0] == "sync" {
+		if args[0] != "validate" && args[0] != "export" {
 			gh = newCommentRecorder(t, h)
 			args = append(args, "--comment")
 		}
@@ -271,6 +313,9 @@ filters:
 	before := h.state()
 
 	r := h.run(args...).must(t, run.code)
+	if !strings.Contains(r.stderr, run.says) {
+		t.Errorf("stderr does not say %q:\n%s", run.says, r.stderr)
+	}
 
 	o := accOutputs{}
 	o.collect(t, r, files, out)
@@ -310,8 +355,8 @@ filters:
 	if !ok || x.Name != accHostile || x.Description == nil || *x.Description != accHostile || fmt.Sprint(x.Filters[0]["rollout_percentage"]) != "10" {
 		t.Errorf("the hostile holdout is %+v", x)
 	}
-	if _, ok := h.emu.Holdout(1, keyNamed.ID); ok {
-		t.Error("the unmanaged holdout named with the key was not pruned")
+	if _, ok := h.emu.Holdout(1, keyNamed.ID); ok == slices.Contains(args, "--prune") {
+		t.Errorf("the unmanaged holdout named with the key is there: %v, with --prune: %v", ok, !ok)
 	}
 	var second []string
 	for _, x := range h.emu.Holdouts(1) {
