@@ -3,7 +3,7 @@ package manifest
 import (
 	"cmp"
 	"errors"
-	"flag"
+	"github.com/hogsync/hogsync/internal/golden"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -19,8 +19,6 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const invalidDir = "testdata/invalid"
 
@@ -102,20 +100,7 @@ func TestInvalidGolden(t *testing.T) {
 	for _, name := range invalidCases(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			got := render(loadCase(t, name))
-			if *update {
-				if err := os.WriteFile(goldenPath(name), []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(goldenPath(name))
-			if err != nil {
-				t.Fatalf("%v (run go test ./manifest -update to create it)", err)
-			}
-			if diff := gocmp.Diff(string(want), got); diff != "" {
-				t.Errorf("problems differ from %s (-want +got):\n%s", goldenPath(name), diff)
-			}
+			golden.Check(t, goldenPath(name), []byte(render(loadCase(t, name))))
 		})
 	}
 }

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/hogsync/hogsync/internal/golden"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 )
@@ -31,19 +31,7 @@ func TestSchemaFiles(t *testing.T) {
 	t.Parallel()
 	for _, f := range schemaFiles {
 		got := f.gen()
-		if *update {
-			if err := os.WriteFile(f.path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(f.path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./manifest -update to create it)", err)
-		}
-		if diff := cmp.Diff(string(want), string(got)); diff != "" {
-			t.Errorf("%s differs from what the package makes (-file +made; go test ./manifest -update rewrites it):\n%s", f.path, diff)
-		}
+		golden.Check(t, f.path, got)
 		if !strings.HasSuffix(string(got), "}\n") {
 			t.Errorf("%s does not end in a newline", f.path)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/hogsync/hogsync/internal/golden"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -72,20 +73,7 @@ func TestDocsCLI(t *testing.T) {
 	// Not parallel: kong wraps help to $COLUMNS, which must be 80 here.
 	t.Setenv("COLUMNS", "80")
 	got := cliDoc(t)
-	path := filepath.Join(repoRoot, "docs", "cli.md")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("docs/cli.md differs from --help (-file +help); run go test ./cmd/hogsync -run TestDocsCLI -update:\n%s", d)
-	}
+	golden.Check(t, filepath.Join(repoRoot, "docs", "cli.md"), []byte(got))
 }
 
 // firstScreen is how many lines of the README a reader sees first.

@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/golden"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,12 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/hogsync/hogsync/client/posthogtest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // harness runs the real CLI in-process against the emulator over HTTP.
 type harness struct {
@@ -139,21 +135,5 @@ func (h *harness) golden(name, got string) {
 	t := h.t
 	got = strings.ReplaceAll(got, h.dir, "MANIFESTS")
 	got = portRE.ReplaceAllString(got, "127.0.0.1:PORT")
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/hogsync -update to create it)", err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, d)
-	}
+	golden.Check(t, filepath.Join("testdata", name), []byte(got))
 }
