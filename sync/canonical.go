@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/internal/words"
 	"slices"
 	"strconv"
@@ -72,11 +73,13 @@ func rawInYAML(r rune) bool {
 	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x2028 || r == 0x2029
 }
 
-// yamlEscapeBidi writes every rawInYAML rune of doc as a \u escape. It is
-// right only where each such rune is inside a double-quoted scalar, which
-// scalar makes sure of.
+// yamlEscapeBidi writes every rawInYAML rune of doc as a \u escape, and
+// every "##[" as "#\x23[" (it would start a workflow command in the
+// GitHub Actions runner's older syntax, anywhere in a line printed to a
+// log). It is right only where each is inside a double-quoted scalar,
+// which scalar makes sure of; the value read back is the same.
 func yamlEscapeBidi(doc string) string {
-	if !strings.ContainsFunc(doc, rawInYAML) {
+	if !strings.ContainsFunc(doc, rawInYAML) && !strings.Contains(doc, escape.LegacyCommand) {
 		return doc
 	}
 	var b strings.Builder
@@ -87,7 +90,7 @@ func yamlEscapeBidi(doc string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	return strings.ReplaceAll(b.String(), escape.LegacyCommand, `#\x23[`)
 }
 
 // emitState writes s as encodeState would, for states made only of what
@@ -337,11 +340,11 @@ func addPair(m *yaml.Node, k string, v *yaml.Node) {
 
 // scalar is a string node. YAML cannot hold bytes that are not UTF-8
 // (JSON from PostHog never has them; a caller's state might): each is
-// shown as U+FFFD. One holding a rawInYAML rune is double-quoted, where
-// yamlEscapeBidi can write the rune as an escape.
+// shown as U+FFFD. One holding a rawInYAML rune or "##[" is double-quoted,
+// where yamlEscapeBidi can write them as escapes.
 func scalar(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ToValidUTF8(s, "\uFFFD")}
-	if strings.ContainsFunc(s, rawInYAML) {
+	if strings.ContainsFunc(s, rawInYAML) || strings.Contains(s, escape.LegacyCommand) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n

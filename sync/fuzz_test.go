@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/internal/canon"
+	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/manifest"
 )
 
@@ -178,9 +180,12 @@ func FuzzNormalizeRoundTrip(f *testing.F) {
 }
 
 // FuzzCanonicalYAML: for any state, the emitter writes yaml.v3's bytes
-// whenever it writes anything.
+// whenever it writes anything; no line of the YAML is one the GitHub
+// Actions runner would read as a workflow command; and the name and
+// description read back as they were.
 func FuzzCanonicalYAML(f *testing.F) {
 	f.Add("a", "", []byte(`[{"rollout_percentage":10,"properties":[{"key":"k","type":"person","operator":"exact","value":["US","CA"]}]}]`))
+	f.Add("n ##[add-mask]k", "d ###[set-output name=a]b", []byte(`[{"rollout_percentage":1,"##[x]":"##[y]"}]`))
 	f.Add("yes", "two words", []byte(`[{"rollout_percentage":1e-7,"x":{"y":[1,{"z":null}]},"b":true}]`))
 	f.Fuzz(func(t *testing.T, name, desc string, filters []byte) {
 		dec := json.NewDecoder(bytes.NewReader(filters))
@@ -199,6 +204,19 @@ func FuzzCanonicalYAML(f *testing.F) {
 			if want := encodeState(s); got != want {
 				t.Fatalf("emitter differs from yaml.v3 (-want +got):\n%s", cmp.Diff(want, got))
 			}
+		}
+		doc := CanonicalYAML(s)
+		for _, line := range strings.Split(doc, "\n") {
+			if escape.IsCommand(line) {
+				t.Fatalf("line %q of\n%s is a workflow command", line, doc)
+			}
+		}
+		var back struct{ Name, Description string }
+		if err := yaml.Unmarshal([]byte(doc), &back); err != nil {
+			t.Fatalf("%v in\n%s", err, doc)
+		}
+		if want := strings.ToValidUTF8(name, "\uFFFD"); back.Name != want {
+			t.Fatalf("name reads back as %q, want %q, from\n%s", back.Name, want, doc)
 		}
 	})
 }

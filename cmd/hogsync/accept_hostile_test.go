@@ -26,12 +26,13 @@ import (
 const accKey = "phx_Hq7vR2mK9tL4wX8nB3cF6jD1sZ5gA0eU7iOyPw4"
 
 // accHostile holds ESC (a colour change), BEL, a right-to-left override,
-// line breaks that would start workflow commands, a backtick (ends a code
+// line breaks that would start workflow commands, a command in the
+// runner's older syntax (read anywhere in a line), a backtick (ends a code
 // span) and "</details>" (ends the comment's collapsed plan).
-const accHostile = "x\x1b[31mred\x07bell\u202eevil\n::warning::x\r::add-mask::y `tick` </details>"
+const accHostile = "x\x1b[31mred\x07bell\u202eevil\n::warning::x\r::add-mask::y ##[add-mask]z `tick` </details>"
 
 // accHostileYAML is accHostile as a YAML double-quoted scalar.
-const accHostileYAML = `"x\e[31mred\abell\u202Eevil\n::warning::x\r::add-mask::y ` + "`tick`" + ` </details>"`
+const accHostileYAML = `"x\e[31mred\abell\u202Eevil\n::warning::x\r::add-mask::y ##[add-mask]z ` + "`tick`" + ` </details>"`
 
 // accOutputs are the texts a run left behind, by where they were found.
 type accOutputs map[string]string

@@ -68,7 +68,7 @@ func (c *validateCmd) json(e *env, res manifest.Result, err error) error {
 	if jerr != nil {
 		return jerr
 	}
-	fmt.Fprintf(e.stdout, "%s\n", b)
+	fmt.Fprintf(e.stdout, "%s\n", escape.JSON(b))
 	if len(list) > 0 {
 		return quiet(exitFailure)
 	}

@@ -9,7 +9,7 @@
 //     line, or reorder what a reviewer reads.
 //   - Lines guards a whole text document: no line may be taken by the
 //     GitHub Actions runner for a workflow command (it trims leading
-//     white space, then looks for "::").
+//     white space, then looks for "::"; failing that, for "##[" anywhere).
 //   - Markdown is for pull request comments and job summaries: every
 //     character that HTML or markdown could read as syntax becomes a
 //     numeric character reference.
@@ -18,6 +18,7 @@
 package escape
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -91,8 +92,10 @@ func Text(s string) string {
 // overrides and isolates) written as a \u escape, so that a plan or a map
 // printed to a terminal cannot reorder or recolour what a reviewer reads.
 // It decodes to the same value: outside its strings JSON is ASCII, so such
-// a rune can only be inside one. js is returned as it is when it holds
-// nothing to escape.
+// a rune can only be inside one. Likewise "##[", which would start a
+// workflow command in the runner's older syntax were the JSON printed to
+// a GitHub Actions log, is written "#\u0023[". js is returned as it is
+// when it holds nothing to escape.
 func JSON(js []byte) []byte {
 	i := 0
 	for i < len(js) && !unsafeInJSON(js[i:]) {
@@ -104,6 +107,11 @@ func JSON(js []byte) []byte {
 	out := make([]byte, 0, len(js)+16)
 	out = append(out, js[:i]...)
 	for i < len(js) {
+		if bytes.HasPrefix(js[i:], legacyCommandBytes) {
+			out = append(out, `#\u0023[`...)
+			i += len(LegacyCommand)
+			continue
+		}
 		r, size := utf8.DecodeRune(js[i:])
 		if Unsafe(r) && r >= 0x7f {
 			out = fmt.Appendf(out, `\u%04x`, r)
@@ -119,32 +127,48 @@ func JSON(js []byte) []byte {
 // JSON's sake (bytes below 0x7f are escaped by encoding/json where needed).
 func unsafeInJSON(b []byte) bool {
 	if b[0] < 0x7f {
-		return false
+		return b[0] == '#' && bytes.HasPrefix(b, legacyCommandBytes)
 	}
 	r, _ := utf8.DecodeRune(b)
 	return Unsafe(r)
 }
 
+// LegacyCommand starts a workflow command in the runner's older syntax
+// (##[name]value), which the runner still honours anywhere in a line that
+// is not a "::" command (actions/runner, ActionCommand.TryParse).
+const LegacyCommand = "##["
+
+var legacyCommandBytes = []byte(LegacyCommand)
+
 // IsCommand reports whether the GitHub Actions runner would read line as
-// a workflow command: after leading white space, it starts with "::".
+// a workflow command: after leading white space, it starts with "::", or
+// it holds "##[" anywhere.
 func IsCommand(line string) bool {
+	return isV2Command(line) || strings.Contains(line, LegacyCommand)
+}
+
+func isV2Command(line string) bool {
 	return strings.HasPrefix(strings.TrimLeft(line, " \t\v\f\u00a0\ufeff"), "::")
 }
 
-// Line returns line made inert as a workflow command: when IsCommand, its
-// first ':' is written as the escape \x3a. Other lines are unchanged.
+// Line returns line made inert as a workflow command: when it starts with
+// "::", its first ':' is written as the escape \x3a, and every "##[" is
+// written "#\x23[". Other lines are unchanged.
 func Line(line string) string {
 	if !IsCommand(line) {
 		return line
 	}
-	i := strings.Index(line, "::")
-	return line[:i] + `\x3a` + line[i+1:]
+	if isV2Command(line) {
+		i := strings.Index(line, "::")
+		line = line[:i] + `\x3a` + line[i+1:]
+	}
+	return strings.ReplaceAll(line, LegacyCommand, `#\x23[`)
 }
 
 // Lines applies Line to every line of a text document. A line ends at
 // '\n' or '\r', as the runner (.NET's ReadLine) reads them.
 func Lines(doc string) string {
-	if !strings.Contains(doc, "::") {
+	if !strings.Contains(doc, "::") && !strings.Contains(doc, LegacyCommand) {
 		return doc
 	}
 	var b strings.Builder

@@ -33,9 +33,10 @@ func TestText(t *testing.T) {
 }
 
 func TestLines(t *testing.T) {
-	in := "ok\n::warning::x\n   ::add-mask::k\n\t::stop-commands::t\nmid::dle\r::error::cr\n"
+	in := "ok\n::warning::x\n   ::add-mask::k\n\t::stop-commands::t\nmid::dle\r::error::cr\nname ##[add-mask]k ###[set-output name=a]b\n::warning::##[error]x\n"
 	got := Lines(in)
-	want := "ok\n\\x3a:warning::x\n   \\x3a:add-mask::k\n\t\\x3a:stop-commands::t\nmid::dle\r\\x3a:error::cr\n"
+	want := "ok\n\\x3a:warning::x\n   \\x3a:add-mask::k\n\t\\x3a:stop-commands::t\nmid::dle\r\\x3a:error::cr\n" +
+		"name #\\x23[add-mask]k ##\\x23[set-output name=a]b\n\\x3a:warning::#\\x23[error]x\n"
 	if got != want {
 		t.Errorf("Lines =\n%s\nwant\n%s", got, want)
 	}
@@ -52,6 +53,7 @@ func TestJSON(t *testing.T) {
 		{"{\"a\":\"rtl\u202eevil\u2066x\u2069\"}", `{"a":"rtl\u202eevil\u2066x\u2069"}`},
 		{"[\"del\x7f c1\u0085\u009b\"]", `["del\u007f c1\u0085\u009b"]`},
 		{`["already \u202e escaped"]`, `["already \u202e escaped"]`},
+		{`{"a":"n ##[add-mask]k ###[x]"}`, `{"a":"n #\u0023[add-mask]k ##\u0023[x]"}`},
 	} {
 		got := string(JSON([]byte(tc.in)))
 		if got != tc.want {
@@ -103,6 +105,9 @@ func FuzzEscape(f *testing.F) {
 		_ = json.Unmarshal(js, &want)
 		if got := JSON(js); HasUnsafe(string(got)) || json.Unmarshal(got, &back) != nil || back != want {
 			t.Fatalf("JSON(%s) = %s (decodes to %q)", js, got, back)
+		}
+		if IsCommand(string(JSON(js))) {
+			t.Fatalf("JSON(%s) = %s holds a workflow command", js, JSON(js))
 		}
 	})
 }
