@@ -136,36 +136,35 @@ func valueCompletion(v *kong.Value, placeholder string) compValue {
 // is described as "Colour the output", while "On GitHub Actions, on a dry
 // run: keep one issue open ..." stays whole.
 func firstSentence(s string, values []string) string {
-	depth := 0
-sentence:
-	for i, r := range s {
-		switch r {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case '.':
-			if depth == 0 && strings.HasPrefix(s[i+1:], " ") {
-				s = s[:i]
-				break sentence
-			}
-		}
+	if i := outsideParens(s, '.', func(rest string) bool { return strings.HasPrefix(rest, " ") }); i >= 0 {
+		s = s[:i]
 	}
 	s = strings.TrimSuffix(s, ".")
-	depth = 0
+	if i := outsideParens(s, ':', func(rest string) bool {
+		return strings.HasPrefix(rest, " ") && listsValues(rest[1:], values)
+	}); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// outsideParens is the index of the first c in s, outside parentheses,
+// for which ok holds of the text after it; -1 if there is none.
+func outsideParens(s string, c rune, ok func(rest string) bool) int {
+	depth := 0
 	for i, r := range s {
 		switch r {
 		case '(':
 			depth++
 		case ')':
 			depth--
-		case ':':
-			if depth == 0 && strings.HasPrefix(s[i+1:], " ") && listsValues(s[i+2:], values) {
-				return s[:i]
+		case c:
+			if depth == 0 && ok(s[i+1:]) {
+				return i
 			}
 		}
 	}
-	return s
+	return -1
 }
 
 // listsValues reports whether the text after a colon lists values: it
