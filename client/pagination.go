@@ -60,9 +60,10 @@ func WithPageSize(n int) Option {
 }
 
 // WithListLimits bounds each reading of a list (of holdouts, or of
-// experiments): at most maxItems distinct items and maxBytes bytes of
-// response bodies (defaults 250,000 and 128 MiB). A server that keeps
-// sending stops there with a *ListLimitError, so memory stays bounded.
+// experiments): at most maxItems distinct items, and maxBytes bytes both
+// of response bodies and of what the items take once decoded (defaults
+// 250,000 and 128 MiB). A server that keeps sending stops there with a
+// *ListLimitError, so memory stays bounded.
 func WithListLimits(maxItems int, maxBytes int64) Option {
 	return func(c *Client) {
 		if maxItems < 1 || maxBytes < 1 {
@@ -125,7 +126,7 @@ type listPass[T listItem] struct {
 
 	mu   stdsync.Mutex
 	seen map[int64]struct{} // distinct ids received, for the item limit
-	held int64              // heldBytes of the items kept, for the byte limit
+	held int64              // heldBytes of the items decoded (a page read twice counts twice), for the byte limit
 }
 
 // listItem is what a list holds: its id, and an estimate of the memory
