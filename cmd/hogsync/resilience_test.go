@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	stdsync "sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -259,14 +258,13 @@ func posts(h *harness) int {
 func TestSlowCreateIsNotDuplicated(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	var creates stdsync.WaitGroup
+	made := make(chan struct{}, 16) // one for each create PostHog made
 	var posts atomic.Int32
 	h.withHandler(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost {
 				posts.Add(1)
-				creates.Add(1)
-				defer creates.Done()
+				defer func() { made <- struct{}{} }()
 				body, _ := io.ReadAll(r.Body) // the server notices a closed connection only after the body
 				<-r.Context().Done()          // a busy server: the client has left by now
 				r = r.WithContext(context.Background())
@@ -278,7 +276,16 @@ func TestSlowCreateIsNotDuplicated(t *testing.T) {
 	h.writeMany("slow", 1, "5")
 	r := h.sync("--apply", "--request-timeout", "150ms").must(t, exitFailure)
 	r.contains(t, "PostHog may still be making it, so it was not sent again", "Apply incomplete: 0 created")
-	creates.Wait() // every create PostHog received is made
+	// The create hogsync sent is made once hogsync has hung up; any other
+	// it sent was received by then too.
+	select {
+	case <-made:
+	case <-time.After(5 * time.Second):
+		t.Fatal("PostHog never made the create")
+	}
+	for n := posts.Load(); n > 1; n-- {
+		<-made
+	}
 	if n := posts.Load(); n != 1 {
 		t.Errorf("%d creates sent, want 1", n)
 	}
