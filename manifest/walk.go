@@ -77,14 +77,18 @@ type walker struct {
 }
 
 func newOSWalker(dir, prefix string) (*walker, error) {
+	// Both roots are absolute, so that every path under them is, and a
+	// link's resolved target compares with rootReal whether the user gave
+	// "m" or "/work/m" (EvalSymlinks keeps a relative path relative).
 	abs, err := filepath.Abs(dir)
-	if err == nil {
-		abs, err = filepath.EvalSymlinks(abs)
-	}
 	if err != nil {
 		return nil, err
 	}
-	return &walker{prefix: prefix, rootOS: dir, rootReal: abs, dirs: map[string]string{}}, nil
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, err
+	}
+	return &walker{prefix: prefix, rootOS: abs, rootReal: real, dirs: map[string]string{}}, nil
 }
 
 func newFSWalker(fsys fs.FS, prefix string) *walker {

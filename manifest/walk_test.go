@@ -7,6 +7,7 @@ import (
 	"github.com/hogsync/hogsync/internal/escape"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -602,5 +603,53 @@ func TestLoadDirFileSize(t *testing.T) {
 	_, err = loadDirAs(t, dir, ".")
 	if diff := cmp.Diff([]string{"e.yaml file-too-large"}, codes(errList(t, err))); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// A folder or file given by a relative path (hogsync validate m, as a
+// user types it) follows its links as an absolute one does: a link to a
+// file inside the folder is read, one to a file outside is refused.
+func TestRelativePathsFollowLinksInside(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"m/a.data":    manifestOf("a"),
+		"m/link.yaml": "->a.data",
+		"n/b.yml":     "->../outside.yml",
+		"outside.yml": manifestOf("outside"),
+	})
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := func(p string) string {
+		r, err := filepath.Rel(wd, filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name string
+		load func() (Result, error)
+		want []string // holdouts, or the problem's code
+	}{
+		{"LoadDir inside", func() (Result, error) { return LoadDir(rel("m")) }, []string{"a"}},
+		{"LoadPaths inside", func() (Result, error) { return LoadPaths([]string{rel("m")}) }, []string{"a"}},
+		{"LoadPaths of the link", func() (Result, error) { return LoadPaths([]string{rel("m/link.yaml")}) }, []string{"a"}},
+		{"LoadDir outside", func() (Result, error) { return LoadDir(rel("n")) }, []string{CodeSymlinkOutside}},
+		{"LoadPaths of a link outside", func() (Result, error) { return LoadPaths([]string{rel("n/b.yml")}) }, []string{CodeSymlinkOutside}},
+	} {
+		res, err := tc.load()
+		got := []string{}
+		for _, h := range res.Holdouts {
+			got = append(got, h.Name)
+		}
+		for _, e := range errList(t, err) {
+			got = append(got, e.Code)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
