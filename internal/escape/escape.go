@@ -12,9 +12,10 @@
 //     Unicode white space, then looks for "::"; failing that, for "##["
 //     anywhere; both looks skip characters without collation weight, such
 //     as U+200D).
-//   - Markdown is for pull request comments and job summaries: every
-//     character that HTML or markdown could read as syntax becomes a
-//     numeric character reference.
+//   - Markdown is for pull request comments, issues and job summaries:
+//     every character that HTML or markdown could read as syntax becomes a
+//     numeric character reference, and a word joiner (U+2060) keeps GitHub
+//     from making a mention, an autolink or a cross-reference of the text.
 //
 // The package imports only the standard library.
 package escape
@@ -291,6 +292,46 @@ var markdownEntities = func() *strings.Replacer {
 	return strings.NewReplacer(pairs...)
 }()
 
-// Markdown makes text inert in markdown and in HTML blocks alike, and
-// shows its Unsafe runes escaped as Text does.
-func Markdown(s string) string { return markdownEntities.Replace(Text(s)) }
+// WordJoiner is the invisible character Markdown puts where GitHub would
+// otherwise make a mention, a link or a cross-reference of text.
+const WordJoiner = "\u2060"
+
+// Unlink returns s with a word joiner (U+2060) wherever GitHub would make
+// a mention (@user, @org/team), a cross-reference (#12, owner/repo#1,
+// GH-12, owner/repo@sha) or an autolink (www.example.com,
+// https://x.example, a@b.example) of it: after every '@' and '#', inside
+// "www." and "://", after "GH-" (any case). GitHub looks for all of these
+// in the text of the rendered page, so a character reference such as
+// &#35; does not stop it; it makes one only where the signs are next to
+// each other. The text reads the same; copied, it holds the joiners.
+func Unlink(s string) string {
+	if !strings.ContainsAny(s, "@#:.-") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '@' || c == '#':
+			b.WriteByte(c)
+			b.WriteString(WordJoiner)
+		case c == ':' && strings.HasPrefix(s[i+1:], "//"):
+			b.WriteString(":" + WordJoiner)
+		case (c == 'w' || c == 'W') && len(s) >= i+4 && strings.EqualFold(s[i:i+4], "www."):
+			b.WriteString(s[i:i+3] + WordJoiner)
+			i += 2
+		case (c == 'g' || c == 'G') && len(s) >= i+3 && strings.EqualFold(s[i:i+3], "gh-"):
+			b.WriteString(s[i:i+3] + WordJoiner)
+			i += 2
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Markdown makes text inert in markdown and in HTML blocks alike: its
+// Unsafe runes are shown escaped as Text does, GitHub makes no mention,
+// autolink or cross-reference of it (Unlink), and every character markdown
+// or HTML could read as syntax is a numeric character reference.
+func Markdown(s string) string { return markdownEntities.Replace(Unlink(Text(s))) }
