@@ -120,6 +120,8 @@ type Server struct {
 	failures     []*Failure
 	hang         bool
 	rejectLabels bool
+	// rejectCreator answers 422 to an issue listing filtered by creator.
+	rejectCreator bool
 	requests     []Request
 	closing      chan struct{}
 	closeOnce    sync.Once
@@ -164,6 +166,14 @@ func (s *Server) Hang(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hang = on
+}
+
+// RejectCreator makes listing issues with a creator filter fail with
+// 422 (as GitHub might for a login it does not take there).
+func (s *Server) RejectCreator(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejectCreator = on
 }
 
 // RejectLabels makes creating an issue with labels fail with 422, as
@@ -570,15 +580,27 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 	if state == "" {
 		state = "open"
 	}
+	creator := r.URL.Query().Get("creator")
+	var labels []string
+	if l := r.URL.Query().Get("labels"); l != "" {
+		labels = strings.Split(l, ",")
+	}
+	if creator != "" && s.rejectCreator {
+		message(w, http.StatusUnprocessableEntity, "Validation Failed: creator")
+		return
+	}
 	var all []map[string]any
 	for _, is := range s.issues {
-		if state == "all" || is.State == state {
+		if (state == "all" || is.State == state) && (creator == "" || strings.EqualFold(creator, is.User)) &&
+			!slices.ContainsFunc(labels, func(l string) bool { return !slices.Contains(is.Labels, l) }) {
 			all = append(all, s.wireIssue(is))
 		}
 	}
 	// GitHub lists pull requests among issues: one stands here for them.
-	all = append(all, map[string]any{"number": 1, "title": "a pull request", "state": "open", "body": "",
-		"user": wireUser(s.author()), "pull_request": map[string]any{"url": "x"}})
+	if len(labels) == 0 && (creator == "" || strings.EqualFold(creator, s.author())) {
+		all = append(all, map[string]any{"number": 1, "title": "a pull request", "state": "open", "body": "",
+			"user": wireUser(s.author()), "pull_request": map[string]any{"url": "x"}})
+	}
 	if r.URL.Query().Get("direction") != "asc" {
 		slices.Reverse(all)
 	}
