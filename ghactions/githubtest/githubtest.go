@@ -122,9 +122,9 @@ type Server struct {
 	rejectLabels bool
 	// rejectCreator answers 422 to an issue listing filtered by creator.
 	rejectCreator bool
-	requests     []Request
-	closing      chan struct{}
-	closeOnce    sync.Once
+	requests      []Request
+	closing       chan struct{}
+	closeOnce     sync.Once
 }
 
 // New starts a fake for repository "o/r" that accepts token. It acts as
