@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hogsync/hogsync/internal/escape"
+	"github.com/hogsync/hogsync/internal/glob"
 )
 
 // configNames are the names of a manifest directory's config file, read
@@ -55,8 +55,9 @@ type Config struct {
 	// in decimal digits without leading zeros; "" when not set. Never
 	// "@current": a directory names one project.
 	Project string
-	// Protect are name patterns, in path.Match syntax, of holdouts that
-	// --prune never deletes. Each is a valid, non-empty pattern.
+	// Protect are name patterns (internal/glob syntax, where * matches
+	// "/" too) of holdouts that --prune never deletes. Each is a valid,
+	// non-empty pattern.
 	Protect []string
 	// MaxDeletes is the default for --max-deletes; nil when not set,
 	// never negative.
@@ -279,7 +280,7 @@ func (c *checker) protect(n *yaml.Node) ([]string, bool) {
 		case s == "":
 			c.errorf(e, CodeInvalidPattern, "protect pattern is empty, and would match no holdout; remove it")
 		case patternError(s) != nil:
-			c.errorf(e, CodeInvalidPattern, "protect pattern %s is not valid: %v; patterns use path.Match syntax (* for any run of characters, ? for one, [a-z] for a class, \\ to quote)", quote(s), patternError(s))
+			c.errorf(e, CodeInvalidPattern, "protect pattern %s is not valid: %v (patterns: * for any run of characters, / included; ? for one; [a-z] for a class; \\ to quote; see docs/manifests.md)", quote(s), patternError(s))
 		default:
 			pats = append(pats, s)
 			continue
@@ -289,13 +290,10 @@ func (c *checker) protect(n *yaml.Node) ([]string, bool) {
 	return pats, ok
 }
 
-// patternError is the error path.Match gives a malformed pattern; it
-// checks the whole pattern whatever the name.
+// patternError is what is wrong with a protect pattern, or nil.
 func patternError(pat string) error {
-	if _, err := path.Match(pat, ""); errors.Is(err, path.ErrBadPattern) {
-		return err
-	}
-	return nil
+	_, err := glob.Compile(pat)
+	return err
 }
 
 // maxDeletes checks the value of `max_deletes`: a whole number of 0 or more.

@@ -27,7 +27,8 @@
 // At the top of a manifest directory, a file named hogsync.yaml (or
 // hogsync.yml), in these letters, is not a manifest but the directory's
 // Config: host, project (a numeric id, never "@current"), protect (name
-// patterns in path.Match syntax that --prune never deletes) and
+// patterns, internal/glob's syntax, where * matches "/" too, of holdouts
+// that --prune never deletes) and
 // max_deletes. It is checked with the same file:line:col problems and
 // codes as manifests, unknown keys with suggestions. LoadDir returns it in
 // Result.Config; LoadConfig reads it alone. A file of that name anywhere
@@ -79,7 +80,7 @@
 //	duplicate-source-id      error     two holdouts with one "# hogsync-source-id" comment
 //	invalid-host             error     hogsync.yaml: host is not an http(s) URL of a host
 //	invalid-project          error     hogsync.yaml: project is not a positive numeric id
-//	invalid-pattern          error     hogsync.yaml: a protect pattern that path.Match cannot use
+//	invalid-pattern          error     hogsync.yaml: a protect pattern that is not valid (internal/glob)
 //	duplicate-config         error     both hogsync.yaml and hogsync.yml at the top of a directory
 //	multiple-documents       error     hogsync.yaml holds more than one YAML document
 //	misplaced-config         error     a config key in a hogsync.yaml below the top, which is read as a manifest

@@ -112,7 +112,7 @@ func ConfigSchema() []byte {
 		"protect": withDescription(map[string]any{
 			"type":  []string{"array", "null"},
 			"items": map[string]any{"type": "string", "minLength": 1},
-		}, "Name patterns (path.Match syntax: *, ?, [a-z], \\ to quote) of holdouts that --prune never deletes."),
+		}, "Name patterns of holdouts that --prune never deletes: * for any run of characters, / included; ? for one; [a-z] for a class; \\ to quote (docs/manifests.md#name-patterns)."),
 		"max_deletes": withDescription(map[string]any{
 			"type":    []string{"integer", "null"},
 			"minimum": 0,
