@@ -36,6 +36,12 @@ func likeConfigName(name string) bool {
 	return strings.EqualFold(name, configNames[0]) || strings.EqualFold(name, configNames[1])
 }
 
+// IsConfigFileName reports whether a file of this base name is, or could
+// be taken for, a unit's config: hogsync.yaml or hogsync.yml in any letter
+// case (a file system that ignores case finds one for the other). A tool
+// that writes manifests must never give one such a name.
+func IsConfigFileName(name string) bool { return likeConfigName(name) }
+
 // maxProjectDigits bounds a project id as PostHog's client does: it must
 // fit an int64.
 const maxProjectDigits = 18
