@@ -23,7 +23,7 @@ import (
 var configNames = []string{"hogsync.yaml", "hogsync.yml"}
 
 // configKeys are the keys of a config file.
-var configKeys = []string{"host", "project", "protect", "max_deletes"}
+var configKeys = []string{"host", "project", "api_key_env", "protect", "max_deletes"}
 
 // manifestKeys are the keys of a manifest, at either level.
 var manifestKeys = slices.Concat(holdoutKeys, groupKeys)
@@ -61,6 +61,13 @@ type Config struct {
 	// in decimal digits without leading zeros; "" when not set. Never
 	// "@current": a directory names one project.
 	Project string
+	// APIKeyEnv is the name of the environment variable that holds the
+	// unit's PostHog API key, such as "POSTHOG_EU_KEY"; "" when not set
+	// (the CLI then uses its usual one). US and EU PostHog are separate
+	// instances with separate keys, so units of one repository may need
+	// different ones. It matches ^[A-Za-z_][A-Za-z0-9_]*$; the key itself
+	// never stands in a file.
+	APIKeyEnv string
 	// Protect are name patterns (internal/glob syntax, where * matches
 	// "/" too) of holdouts that --prune never deletes. Each is a valid,
 	// non-empty pattern.
@@ -69,7 +76,7 @@ type Config struct {
 	// never negative.
 	MaxDeletes *int
 	// Pos is where each key that is set stands, by key ("host",
-	// "project", "protect", "max_deletes"), so that a message can say
+	// "project", "api_key_env", "protect", "max_deletes"), so that a message can say
 	// where a value came from.
 	Pos map[string]Pos
 }
@@ -185,6 +192,8 @@ func (c *checker) config(node *yaml.Node, cfg *Config) {
 			cfg.Host, ok = c.host(v)
 		case "project":
 			cfg.Project, ok = c.project(v)
+		case "api_key_env":
+			cfg.APIKeyEnv, ok = c.apiKeyEnv(v)
 		case "protect":
 			cfg.Protect, ok = c.protect(v)
 		case "max_deletes":
@@ -261,6 +270,41 @@ func (c *checker) project(n *yaml.Node) (string, bool) {
 		return strings.TrimLeft(s, "0"), true
 	}
 	return "", false
+}
+
+// apiKeyEnv checks the value of `api_key_env`: the name of an environment
+// variable, never a key.
+func (c *checker) apiKeyEnv(n *yaml.Node) (string, bool) {
+	const how = "write the name of the environment variable that holds the key, such as POSTHOG_EU_KEY (letters, digits and _, not starting with a digit)"
+	s, ok := c.str(n, "api_key_env")
+	if !ok {
+		return "", false
+	}
+	switch {
+	case strings.HasPrefix(s, "phx_") || strings.HasPrefix(s, "phc_"):
+		// Do not echo it: it is a key, which belongs in the environment.
+		c.errorf(n, CodeInvalidEnvName, "api_key_env holds what looks like an API key (not shown); never write the key in a file: %s, and set that variable to the key", how)
+	case s == "":
+		c.errorf(n, CodeInvalidEnvName, "api_key_env is empty; %s, or remove the key", how)
+	case !envName(s):
+		c.errorf(n, CodeInvalidEnvName, "api_key_env %s is not an environment variable name; %s", quote(s), how)
+	default:
+		return s, true
+	}
+	return "", false
+}
+
+// envName reports whether s matches ^[A-Za-z_][A-Za-z0-9_]*$.
+func envName(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case '0' <= r && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // protect checks the value of `protect`: a list of name patterns.

@@ -26,7 +26,8 @@
 //
 // At the top of a manifest directory, a file named hogsync.yaml (or
 // hogsync.yml), in these letters, is not a manifest but the directory's
-// Config: host, project (a numeric id, never "@current"), protect (name
+// Config: host, project (a numeric id, never "@current"), api_key_env
+// (the name of the environment variable holding the key), protect (name
 // patterns, internal/glob's syntax, where * matches "/" too, of holdouts
 // that --prune never deletes) and
 // max_deletes. It is checked with the same file:line:col problems and
@@ -80,6 +81,7 @@
 //	duplicate-source-id      error     two holdouts with one "# hogsync-source-id" comment
 //	invalid-host             error     hogsync.yaml: host is not an http(s) URL of a host
 //	invalid-project          error     hogsync.yaml: project is not a positive numeric id
+//	invalid-env-name         error     hogsync.yaml: api_key_env is not an environment variable name (or holds a key)
 //	invalid-pattern          error     hogsync.yaml: a protect pattern that is not valid (internal/glob)
 //	duplicate-config         error     both hogsync.yaml and hogsync.yml at the top of a directory
 //	multiple-documents       error     hogsync.yaml holds more than one YAML document
