@@ -209,15 +209,18 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-// TestConfigNameElsewhere: below the top, or in other letters, a config's
-// name is an ordinary manifest file's; one with config keys says where
-// the config belongs.
+// TestConfigNameElsewhere: a config's name in other letters is an
+// ordinary manifest file's, and a config key in it says where the config
+// belongs (misplaced-config); a hogsync.yaml below the top starts a unit
+// of its own, which LoadDir of the parent does not read.
 func TestConfigNameElsewhere(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
-		"team/hogsync.yaml": manifestOf("team-holdout"),
+		"team/hogsync.yaml": "project: 2\n",
+		"team/a.yaml":       manifestOf("team-holdout"),
 		"HOGSYNC.YAML":      "project: 1\n" + manifestOf("upper"),
+		"sub/HogSync.yml":   manifestOf("sub-holdout"),
 	})
 	res, err := loadDirAs(t, dir, ".")
 	if diff := cmp.Diff([]string{"HOGSYNC.YAML misplaced-config"}, codes(errList(t, err))); diff != "" {
@@ -230,8 +233,8 @@ func TestConfigNameElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err = loadDirAs(t, dir, ".")
-	if err != nil || len(res.Holdouts) != 1 || res.Holdouts[0].Pos.File != "team/hogsync.yaml" {
-		t.Errorf("got %v, %v; want the holdout of team/hogsync.yaml", names(res.Holdouts), err)
+	if err != nil || len(res.Holdouts) != 1 || res.Holdouts[0].Pos.File != "sub/HogSync.yml" {
+		t.Errorf("got %v, %v; want only the holdout of sub/HogSync.yml (team/ is a unit of its own)", names(res.Holdouts), err)
 	}
 	var list List
 	if _, err := LoadConfig(filepath.Join(dir, "nope")); err == nil || errors.As(err, &list) {
