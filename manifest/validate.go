@@ -86,7 +86,7 @@ func (c *checker) document(node *yaml.Node) *doc {
 			prev = f.value
 		default:
 			if likeConfigName(path.Base(c.file)) && contains(configKeys, f.key.Value) {
-				c.errorf(f.key, CodeMisplacedConfig, "%s is a key of the directory config, which is read only from a file named hogsync.yaml (in lower case) at the top of the manifest directory; this file is read as a manifest", quote(f.key.Value))
+				c.errorf(f.key, CodeMisplacedConfig, "%s is a key of a unit's config, which is read only from a file named hogsync.yaml or hogsync.yml in these letters; this file's name has other letters, so it is read as a manifest: rename it hogsync.yaml to make its folder a unit, or move the key there", quote(f.key.Value))
 				continue
 			}
 			c.unknownKey(f.key, holdoutKeys, groupKeys, "in a filter group (an item of filters)")
