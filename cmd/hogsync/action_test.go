@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	goversion "go/version"
 	"os"
@@ -12,9 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	stdsync "sync"
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -270,26 +269,17 @@ func (a *actionRun) run() actionResult {
 		if st.Shell != "bash" {
 			t.Fatalf("step %q: shell %q, want bash", st.Name, st.Shell)
 		}
-		script := filepath.Join(a.temp, fmt.Sprintf("step-%d.sh", i))
-		if err := os.WriteFile(script, []byte(st.Run), 0o644); err != nil {
-			t.Fatal(err)
+		if strings.Contains(st.Run, "action/build.sh") {
+			// The install step is not run: it is tested on its own
+			// (TestActionReportsItsRefAsVersion builds from source as
+			// it does). The binary the test run built once goes on
+			// the job's PATH, as the step would put it there.
+			if err := appendFile(pathFile, filepath.Dir(builtBinary(t))+"\n"); err != nil {
+				t.Fatal(err)
+			}
+		} else if a.runStep(st, i, env, extraPath, &res) != nil {
+			res.failed = true
 		}
-		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
-		cmd.Dir = a.workspace
-		if len(extraPath) > 0 {
-			env["PATH"] = strings.Join(extraPath, ":") + ":" + env["PATH"]
-		}
-		if strings.Contains(st.Run, "action/build.sh") && env["HOGSYNC_VERSION"] == "" {
-			// build.sh's logic runs as it is; only its go build stands on
-			// a binary built once for the whole test run (the real build
-			// is TestActionReportsItsRefAsVersion's).
-			env["PATH"] = goShim(t) + ":" + env["PATH"]
-		}
-		for k, v := range env {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-		out, err := cmd.CombinedOutput()
-		res.stdout += string(out)
 		if st.ID != "" {
 			stepOutputs[st.ID] = readOutputs(t, outPath)
 		}
@@ -299,8 +289,7 @@ func (a *actionRun) run() actionResult {
 				extraPath = append([]string{l}, extraPath...)
 			}
 		}
-		if err != nil {
-			res.failed = true
+		if res.failed {
 			break
 		}
 	}
@@ -312,34 +301,37 @@ func (a *actionRun) run() actionResult {
 	return res
 }
 
-// goShim is a folder holding a "go" that stands in for `go build -o OUT
-// ./cmd/hogsync` by copying the binary the test run built once.
-func goShim(t *testing.T) string {
+// runStep runs step i's script through bash, as the runner does, with env
+// and the folders steps before it added to GITHUB_PATH.
+func (a *actionRun) runStep(st actionStep, i int, env map[string]string, extraPath []string, res *actionResult) error {
+	t := a.t
 	t.Helper()
-	bin := builtBinary(t)
-	dir := filepath.Join(filepath.Dir(bin), "go-shim")
-	shimOnce.Do(func() {
-		script := "#!/usr/bin/env bash\n" +
-			"# Stands in for go build -o OUT: copies the test run's binary.\n" +
-			"out=''\nwhile [ $# -gt 0 ]; do if [ \"$1\" = -o ]; then out=\"$2\"; shift; fi; shift; done\n" +
-			"[ -n \"$out\" ] || { echo 'go shim: no -o' >&2; exit 2; }\n" +
-			"cp " + strconv.Quote(bin) + " \"$out\"\n"
-		if err := os.MkdirAll(dir, 0o755); err == nil {
-			shimErr = os.WriteFile(filepath.Join(dir, "go"), []byte(script), 0o755)
-		} else {
-			shimErr = err
-		}
-	})
-	if shimErr != nil {
-		t.Fatal(shimErr)
+	script := filepath.Join(a.temp, fmt.Sprintf("step-%d.sh", i))
+	if err := os.WriteFile(script, []byte(st.Run), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	return dir
+	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+	cmd.Dir = a.workspace
+	if len(extraPath) > 0 {
+		env["PATH"] = strings.Join(extraPath, ":") + ":" + env["PATH"]
+	}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	res.stdout += string(out)
+	return err
 }
 
-var (
-	shimOnce stdsync.Once
-	shimErr  error
-)
+// appendFile adds text at the end of the file at path.
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(text)
+	return errors.Join(err, f.Close())
+}
 
 // upload stands in for actions/upload-artifact: it zips the file at
 // with.path (one file, at the archive's top, as upload-artifact does) and
@@ -729,7 +721,10 @@ func TestActionPassesArgs(t *testing.T) {
 }
 
 // The built hogsync reports the action's ref as its version; a ref that
-// could break out of -ldflags is not used.
+// could break out of -ldflags is not used. This is the one test that
+// builds hogsync as the Action does (go build -trimpath -ldflags); the
+// others run the binary built once with the tests' own flags
+// (builtBinary).
 func TestActionReportsItsRefAsVersion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds hogsync")
@@ -748,8 +743,11 @@ func TestActionReportsItsRefAsVersion(t *testing.T) {
 		// path says it.
 		{"", "_actions/hogsync/hogsync/v7.7.7", "hogsync v7.7.7 ("},
 	} {
+		// One after another: the first compiles every package with
+		// -trimpath (the standard library a second time in this test
+		// run), the others find them in the build cache and only link.
+		// Run side by side, each would compile them all.
 		t.Run(tc.want, func(t *testing.T) {
-			t.Parallel()
 			temp := t.TempDir()
 			actionPath := repo
 			if tc.checkout != "" {
