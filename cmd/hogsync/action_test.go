@@ -722,15 +722,28 @@ func TestActionPassesArgs(t *testing.T) {
 
 // The built hogsync reports the action's ref as its version; a ref that
 // could break out of -ldflags is not used. This is the one test that
-// builds hogsync as the Action does (go build -trimpath -ldflags); the
-// others run the binary built once with the tests' own flags
-// (builtBinary).
+// builds hogsync as the Action does; the others run the binary built once
+// with the tests' own flags (builtBinary).
+//
+// build.sh's go build -trimpath compiles every package, the standard
+// library included, again: half a minute on two cores, a third of a cold
+// go test ./.... So by default its go runs through a shim that records
+// the arguments (the test checks -trimpath is among them) and runs the
+// real go build without -trimpath: the -ldflags, the version they stamp
+// and the binary are real, and only the link is new. With
+// HOGSYNC_TEST_ACTION_BUILD=full (as .ci/run sets for this test alone)
+// build.sh runs the real go, -trimpath and all.
 func TestActionReportsItsRefAsVersion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds hogsync")
 	}
 	t.Parallel()
 	repo, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := os.Getenv("HOGSYNC_TEST_ACTION_BUILD") == "full"
+	realGo, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -743,12 +756,19 @@ func TestActionReportsItsRefAsVersion(t *testing.T) {
 		// path says it.
 		{"", "_actions/hogsync/hogsync/v7.7.7", "hogsync v7.7.7 ("},
 	} {
-		// One after another: the first compiles every package with
-		// -trimpath (the standard library a second time in this test
-		// run), the others find them in the build cache and only link.
-		// Run side by side, each would compile them all.
 		t.Run(tc.want, func(t *testing.T) {
+			// With the real go, one after another: the first compiles
+			// every package with -trimpath, the others find them in the
+			// build cache and only link; side by side, each would
+			// compile them all.
+			if !full {
+				t.Parallel()
+			}
 			temp := t.TempDir()
+			path, argsFile := os.Getenv("PATH"), filepath.Join(temp, "go-args")
+			if !full {
+				path = trimpathShim(t, realGo, argsFile) + ":" + path
+			}
 			actionPath := repo
 			if tc.checkout != "" {
 				actionPath = filepath.Join(temp, tc.checkout)
@@ -761,12 +781,21 @@ func TestActionReportsItsRefAsVersion(t *testing.T) {
 			}
 			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", filepath.Join(repo, "action", "build.sh"))
 			cmd.Dir = temp
-			cmd.Env = append(os.Environ(), "GITHUB_ACTION_PATH="+actionPath, "RUNNER_TEMP="+temp,
+			cmd.Env = append(os.Environ(), "PATH="+path, "GITHUB_ACTION_PATH="+actionPath, "RUNNER_TEMP="+temp,
 				"GITHUB_PATH="+filepath.Join(temp, "path"), "HOGSYNC_ACTION_REF="+tc.ref, "HOGSYNC_VERSION=",
 				"POSTHOG_PERSONAL_API_KEY=phx_must_not_matter")
 			out, err := cmd.CombinedOutput()
 			if err != nil || !strings.Contains(string(out), tc.want) {
 				t.Errorf("ref %q: %v, want %q in:\n%s", tc.ref, err, tc.want, out)
+			}
+			if !full {
+				args, err := os.ReadFile(argsFile)
+				if err != nil {
+					t.Fatalf("build.sh did not run go build: %v", err)
+				}
+				if !slices.Contains(strings.Split(string(args), "\n"), "-trimpath") {
+					t.Errorf("build.sh's go build lacks -trimpath: %q", args)
+				}
 			}
 			if strings.ContainsAny(tc.ref, " $") {
 				if !strings.Contains(string(out), "::warning::hogsync: the action's ref") {
@@ -1234,3 +1263,24 @@ func TestActionKeepsOneDriftIssue(t *testing.T) {
 		t.Errorf("after the drift was applied away: %d open of %d", n, len(gh.Issues()))
 	}
 }
+
+// trimpathShim writes a folder holding a "go" that records its arguments,
+// one a line, in argsFile and runs realGo with them, less -trimpath.
+func trimpathShim(t *testing.T, realGo, argsFile string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "go-shim")
+	script := "#!/usr/bin/env bash\n" +
+		"printf '%s\\n' \"$@\" > " + shellQuote(argsFile) + "\n" +
+		"args=()\nfor a in \"$@\"; do [ \"$a\" = -trimpath ] || args+=(\"$a\"); done\n" +
+		"exec " + shellQuote(realGo) + " \"${args[@]}\"\n"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// shellQuote quotes s for bash.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
