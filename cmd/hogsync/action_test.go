@@ -747,7 +747,7 @@ func TestActionReportsItsRefAsVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ ref, checkout, want string }{
+	for i, tc := range []struct{ ref, checkout, want string }{
 		{"feature/v1.2.3", "", "hogsync feature/v1.2.3 ("},
 		// Refused: the version is then the build's own (dev, or the
 		// pseudo-version go build stamps from a clean git checkout).
@@ -766,8 +766,11 @@ func TestActionReportsItsRefAsVersion(t *testing.T) {
 			}
 			temp := t.TempDir()
 			path, argsFile := os.Getenv("PATH"), filepath.Join(temp, "go-args")
+			// Through the shim only the first case links: the others'
+			// -ldflags are read from the arguments.
+			link := full || i == 0
 			if !full {
-				path = trimpathShim(t, realGo, argsFile) + ":" + path
+				path = trimpathShim(t, realGo, argsFile, link) + ":" + path
 			}
 			actionPath := repo
 			if tc.checkout != "" {
@@ -785,16 +788,28 @@ func TestActionReportsItsRefAsVersion(t *testing.T) {
 				"GITHUB_PATH="+filepath.Join(temp, "path"), "HOGSYNC_ACTION_REF="+tc.ref, "HOGSYNC_VERSION=",
 				"POSTHOG_PERSONAL_API_KEY=phx_must_not_matter")
 			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), tc.want) {
-				t.Errorf("ref %q: %v, want %q in:\n%s", tc.ref, err, tc.want, out)
+			if err != nil {
+				t.Errorf("ref %q: %v:\n%s", tc.ref, err, out)
+			}
+			if link && !strings.Contains(string(out), tc.want) {
+				t.Errorf("ref %q: want %q in:\n%s", tc.ref, tc.want, out)
 			}
 			if !full {
-				args, err := os.ReadFile(argsFile)
+				raw, err := os.ReadFile(argsFile)
 				if err != nil {
 					t.Fatalf("build.sh did not run go build: %v", err)
 				}
-				if !slices.Contains(strings.Split(string(args), "\n"), "-trimpath") {
+				args := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+				if !slices.Contains(args, "-trimpath") {
 					t.Errorf("build.sh's go build lacks -trimpath: %q", args)
+				}
+				// The version the binary would report, from -ldflags.
+				got := "hogsync "
+				if j := slices.Index(args, "-ldflags"); j >= 0 && j+1 < len(args) {
+					got += strings.TrimPrefix(args[j+1], "-X main.version=") + " ("
+				}
+				if got != tc.want {
+					t.Errorf("ref %q: go build %q stamps %q, want %q", tc.ref, args, got, tc.want)
 				}
 			}
 			if strings.ContainsAny(tc.ref, " $") {
@@ -1265,14 +1280,21 @@ func TestActionKeepsOneDriftIssue(t *testing.T) {
 }
 
 // trimpathShim writes a folder holding a "go" that records its arguments,
-// one a line, in argsFile and runs realGo with them, less -trimpath.
-func trimpathShim(t *testing.T, realGo, argsFile string) string {
+// one a line, in argsFile and, with link, runs realGo with them less
+// -trimpath; without, it copies builtBinary's binary to the -o path.
+func trimpathShim(t *testing.T, realGo, argsFile string, link bool) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "go-shim")
 	script := "#!/usr/bin/env bash\n" +
 		"printf '%s\\n' \"$@\" > " + shellQuote(argsFile) + "\n" +
 		"args=()\nfor a in \"$@\"; do [ \"$a\" = -trimpath ] || args+=(\"$a\"); done\n" +
 		"exec " + shellQuote(realGo) + " \"${args[@]}\"\n"
+	if !link {
+		script = "#!/usr/bin/env bash\n" +
+			"printf '%s\\n' \"$@\" > " + shellQuote(argsFile) + "\n" +
+			"out=''\nwhile [ $# -gt 0 ]; do if [ \"$1\" = -o ]; then out=\"$2\"; shift; fi; shift; done\n" +
+			"cp " + shellQuote(builtBinary(t)) + " \"$out\"\n"
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
