@@ -1,10 +1,13 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 	stdsync "sync"
 	"testing"
 
@@ -89,7 +92,18 @@ type buildError struct {
 
 func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
 
+// Most of this package's tests wait: on the emulator's latency, on
+// retries and timeouts, on a child process. Run with -parallel at
+// GOMAXPROCS (go test's default) they leave the two cores of a small
+// machine idle a third of the time, so unless -parallel is given the
+// tests run 4 × GOMAXPROCS at a time (warm, on two cores: 10.1 s → 7.7 s).
 func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
