@@ -116,11 +116,7 @@ func TryParseV2(message string, reg Registered) (Command, bool) {
 		return Command{}, false // Substring would throw; the runner's catch returns false
 	}
 	cmdInfo := message[cmdIndex:endIndex]
-	name := cmdInfo
-	space := strings.IndexByte(cmdInfo, ' ')
-	if space >= 0 {
-		name = cmdInfo[:space]
-	}
+	name, space := commandName(cmdInfo)
 	if !reg(name) {
 		return Command{}, false
 	}
@@ -158,11 +154,7 @@ func TryParse(message string, reg Registered) (Command, bool) {
 		return Command{}, false // Substring throws: caught, false
 	}
 	cmdInfo := message[cmdIndex:rb]
-	name := cmdInfo
-	space := strings.IndexByte(cmdInfo, ' ')
-	if space >= 0 {
-		name = cmdInfo[:space]
-	}
+	name, space := commandName(cmdInfo)
 	if !reg(name) {
 		return Command{}, false
 	}
@@ -287,4 +279,14 @@ func unescape(s string, ms []mapping) string {
 		s = strings.ReplaceAll(s, m.replacement, m.token)
 	}
 	return s
+}
+
+// commandName is the command's name in cmdInfo, up to its first space,
+// and where that space is (-1 for none), as both runner parsers split it.
+func commandName(cmdInfo string) (string, int) {
+	space := strings.IndexByte(cmdInfo, ' ')
+	if space < 0 {
+		return cmdInfo, -1
+	}
+	return cmdInfo[:space], space
 }
