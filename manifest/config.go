@@ -89,16 +89,9 @@ func LoadConfig(dir string) (*Config, error) {
 	if dir == "" {
 		dir = "."
 	}
-	prefix := filepath.ToSlash(dir)
-	if escape.HasUnsafe(dir) {
-		return nil, List{unsafePath(prefix)}
-	}
-	if err := checkDir(dir); err != nil {
-		return nil, fmt.Errorf("manifest directory %q: %w", prefix, err)
-	}
-	w, err := newOSWalker(dir, prefix)
+	w, prefix, err := openRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
+		return nil, err
 	}
 	entries, err := configEntries(dir)
 	if err != nil {
@@ -365,4 +358,22 @@ func (c *checker) maxDeletes(n *yaml.Node) (*int, bool) {
 		return &v, true
 	}
 	return nil, false
+}
+
+// openRoot checks the OS directory dir that the user named (its path is
+// safe to show, it exists and is a directory) and makes its walker. The
+// error is a List for an unsafe path, a plain error otherwise.
+func openRoot(dir string) (*walker, string, error) {
+	prefix := filepath.ToSlash(dir)
+	if escape.HasUnsafe(dir) {
+		return nil, prefix, List{unsafePath(prefix)}
+	}
+	if err := checkDir(dir); err != nil {
+		return nil, prefix, fmt.Errorf("manifest directory %q: %w", prefix, err)
+	}
+	w, err := newOSWalker(dir, prefix)
+	if err != nil {
+		return nil, prefix, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
+	}
+	return w, prefix, nil
 }

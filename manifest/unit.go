@@ -62,16 +62,9 @@ func LoadUnits(root string) ([]Unit, error) {
 	if root == "" {
 		root = "."
 	}
-	prefix := filepath.ToSlash(root)
-	if escape.HasUnsafe(root) {
-		return nil, List{unsafePath(prefix)}
-	}
-	if err := checkDir(root); err != nil {
-		return nil, fmt.Errorf("manifest directory %q: %w", prefix, err)
-	}
-	w, err := newOSWalker(root, prefix)
+	w, _, err := openRoot(root)
 	if err != nil {
-		return nil, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
+		return nil, err
 	}
 	w.parser = newFileParser(runtime.GOMAXPROCS(0))
 	w.walk()
