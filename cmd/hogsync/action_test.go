@@ -21,6 +21,7 @@ import (
 
 	"github.com/hogsync/hogsync/ghactions"
 	"github.com/hogsync/hogsync/ghactions/githubtest"
+	"github.com/hogsync/hogsync/run"
 	hsync "github.com/hogsync/hogsync/sync"
 )
 
@@ -448,7 +449,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	// hogsync's first: it is never taken for the plan comment, nor edited
 	// (issue 10). Being first, a lookup that skipped the author check
 	// would find it.
-	marker := hsync.MarkerComment(commentMarker(h.srv.URL, "1", "holdouts"))
+	marker := hsync.MarkerComment(run.CommentMarker(h.srv.URL, "1", "holdouts"))
 	forged := marker + "\nforged by someone else"
 	gh.AddComment(7, "mallory", forged)
 	first := a.run()

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/alecthomas/kong"
+	"github.com/hogsync/hogsync/run"
 )
 
 type completionCmd struct {
@@ -23,21 +24,21 @@ func (completionCmd) Help() string {
 // Run prints the completion script for the shell. The scripts are
 // static: made here from the command line's model, they run nothing at
 // completion time.
-func (c *completionCmd) Run(e *env, app *kong.Application) error {
+func (c *completionCmd) Run(e *run.Env, app *kong.Application) error {
 	cmds := completionModel(app)
 	var err error
 	switch c.Shell {
 	case "bash":
-		err = bashCompletion(e.stdout, cmds)
+		err = bashCompletion(e.Stdout(), cmds)
 	case "zsh":
-		err = zshCompletion(e.stdout, cmds)
+		err = zshCompletion(e.Stdout(), cmds)
 	case "fish":
-		err = fishCompletion(e.stdout, cmds)
+		err = fishCompletion(e.Stdout(), cmds)
 	}
 	if err != nil {
 		return err
 	}
-	return e.stdout.Flush()
+	return e.Stdout().Flush()
 }
 
 // compCommand is what completion needs of one command ("" is hogsync

@@ -238,7 +238,7 @@ func TestSyncMaxDeletes(t *testing.T) {
 		seed(h, n, nil, map[string]any{"rollout_percentage": 1})
 	}
 	h.sync("--apply", "--prune", "--max-deletes", "2").must(t, exitFailure).contains(t,
-		"refusing a plan that deletes 3 holdouts: --max-deletes allows 2", "Nothing was changed")
+		"refusing a plan that deletes 3 holdouts: the limit is 2, set by --max-deletes", "Nothing was changed")
 	if len(h.emu.Holdouts(1)) != 3 {
 		t.Fatalf("holdouts = %v, want the 3 untouched (and keep not created)", h.state())
 	}

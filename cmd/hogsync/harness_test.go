@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/hogsync/hogsync/internal/golden"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hogsync/hogsync/internal/golden"
 
 	"github.com/hogsync/hogsync/client/posthogtest"
 )
@@ -75,7 +76,7 @@ func (h *harness) run(args ...string) result {
 	h.t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string { return h.env[k] }
-	code := run(context.Background(), args, &out, &errb, getenv)
+	code := runCLI(context.Background(), args, &out, &errb, getenv)
 	return result{stdout: out.String(), stderr: errb.String(), code: code}
 }
 

@@ -26,7 +26,7 @@ func TestConfigFileTiesTheDirectoryToItsProject(t *testing.T) {
 
 	// No --project: the file names it, and the plan says so.
 	dry := h.run("sync", h.dir, "--host", h.srv.URL, "--prune").must(t, exitOK)
-	dry.contains(t, "Plan for PostHog project 1 (from hogsync.yaml)", `"manual-x"`, "protected")
+	dry.contains(t, "Plan for PostHog project 1 (from "+filepath.Join(h.dir, "hogsync.yaml")+":1:1)", `"manual-x"`, "protected")
 
 	// Another project on the command line or in the environment: refused.
 	r := h.run("sync", h.dir, "--host", h.srv.URL, "--project", "2", "--prune", "--apply").must(t, exitUsage)

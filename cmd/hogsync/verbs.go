@@ -1,6 +1,10 @@
 package main
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/hogsync/hogsync/run"
+)
 
 // planCmd is `hogsync plan`, terraform's word for a dry run: sync with
 // every flag sync has, except that it never applies. The flags are
@@ -10,13 +14,13 @@ type planCmd struct {
 }
 
 // Run refuses what only an apply does, pointing at `hogsync apply`.
-func (c *planCmd) Run(e *env) error {
+func (c *planCmd) Run(e *run.Env) error {
 	for _, f := range []struct {
 		set  bool
 		flag string
-	}{{c.Apply, "--apply"}, {c.Plan != "", "--plan"}, {c.IDMap != "", "--id-map"}, {c.ReviewedPlan != reviewedPlanOff, "--reviewed-plan"}} {
+	}{{c.Apply, "--apply"}, {c.Plan != "", "--plan"}, {c.IDMap != "", "--id-map"}, {c.ReviewedPlan != "off", "--reviewed-plan"}} {
 		if f.set {
-			return &exitError{code: exitUsage, err: errors.New("plan never changes anything, so it takes no " + f.flag + ": run 'hogsync apply' with the same arguments to make the changes")}
+			return run.Usage(errors.New("plan never changes anything, so it takes no " + f.flag + ": run 'hogsync apply' with the same arguments to make the changes"))
 		}
 	}
 	return c.syncCmd.Run(e)
@@ -29,12 +33,12 @@ type applyCmd struct {
 }
 
 // Run makes the changes.
-func (c *applyCmd) Run(e *env) error {
+func (c *applyCmd) Run(e *run.Env) error {
 	if c.DetailedExitcode {
-		return &exitError{code: exitUsage, err: errors.New("--detailed-exitcode describes a dry run's plan; apply makes the changes, so its exit code says whether they were made (use 'hogsync plan --detailed-exitcode' to check for changes)")}
+		return run.Usage(errors.New("--detailed-exitcode describes a dry run's plan; apply makes the changes, so its exit code says whether they were made (use 'hogsync plan --detailed-exitcode' to check for changes)"))
 	}
 	if c.DriftIssue {
-		return &exitError{code: exitUsage, err: errors.New("--drift-issue reports drift from a dry run: use 'hogsync plan --drift-issue'")}
+		return run.Usage(errors.New("--drift-issue reports drift from a dry run: use 'hogsync plan --drift-issue'"))
 	}
 	c.Apply = true
 	return c.syncCmd.Run(e)

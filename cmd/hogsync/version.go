@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/hogsync/hogsync/run"
 )
 
 // version is set at release time with -ldflags "-X main.version=v1.2.3".
@@ -11,8 +13,8 @@ var version = "dev"
 
 type versionCmd struct{}
 
-func (versionCmd) Run(e *env) error {
-	_, err := fmt.Fprintln(e.stdout, versionString())
+func (versionCmd) Run(e *run.Env) error {
+	_, err := fmt.Fprintln(e.Stdout(), versionString())
 	return err
 }
 

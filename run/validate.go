@@ -1,22 +1,23 @@
-package main
+package run
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
 	"github.com/hogsync/hogsync/internal/words"
 
 	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/manifest"
 )
 
-type validateCmd struct {
-	Paths  []string `arg:"" optional:"" name:"path" predictor:"file" help:"Manifest files and directories (*.yaml, *.yml, recursively); default: the current directory. pre-commit passes the changed files."`
-	Output string   `short:"o" enum:"text,json" default:"text" placeholder:"FORMAT" help:"text, or json: a JSON array of every problem with its file, line, col, severity, code and message."`
+type Validate struct {
+	Paths  []string
+	Output string
 }
 
 // Run is `hogsync validate`: every rule, offline, no key.
-func (c *validateCmd) Run(e *env) error {
+func (c *Validate) Run(e *env) error {
 	paths := c.Paths
 	if len(paths) == 0 {
 		paths = []string{"."}
@@ -32,7 +33,7 @@ func (c *validateCmd) Run(e *env) error {
 
 // text reports every problem on stderr (and on GitHub as annotations),
 // and a closing line on stdout when there is none.
-func (c *validateCmd) text(e *env, paths []string, res manifest.Result, err error) error {
+func (c *Validate) text(e *env, paths []string, res manifest.Result, err error) error {
 	vs := views{&textView{e: e}}
 	if onGitHubActions(e) {
 		vs = append(vs, &githubView{e: e, cmds: e.stdout})
@@ -56,7 +57,7 @@ func (c *validateCmd) text(e *env, paths []string, res manifest.Result, err erro
 // json writes every problem, errors and warnings, as one JSON array (empty
 // when there are none) on stdout; the exit code says whether any is an
 // error.
-func (c *validateCmd) json(e *env, res manifest.Result, err error) error {
+func (c *Validate) json(e *env, res manifest.Result, err error) error {
 	var list manifest.List
 	if err != nil && !errors.As(err, &list) {
 		return &exitError{code: exitUsage, err: err}

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"bytes"
@@ -89,7 +89,7 @@ func (vs views) failure(o *outcome, err error) {
 
 // newViews chooses the views of a run once: the output format, the plan
 // file and GitHub Actions.
-func newViews(e *env, opts *syncCmd) views {
+func newViews(e *env, opts *Sync) views {
 	var vs views
 	// Workflow commands go to stdout, unless stdout must stay one JSON or
 	// markdown document (the runner reads commands from both streams).

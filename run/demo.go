@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"errors"
@@ -12,12 +12,12 @@ import (
 	"github.com/hogsync/hogsync/manifest"
 )
 
-type demoCmd struct{}
+type Demo struct{}
 
 // Run starts the PostHog emulator on loopback, seeds it with holdouts that
 // drifted from the built-in example manifests, and runs sync three times:
 // dry, applied with --prune, and dry again, which must find nothing to do.
-func (demoCmd) Run(e *env) error {
+func (Demo) Run(e *env) error {
 	emu := posthogtest.New()
 	seedDemo(emu)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -31,11 +31,11 @@ func (demoCmd) Run(e *env) error {
 
 	const dir = "examples/manifests"
 	project := fmt.Sprint(posthogtest.DefaultProject)
-	base := syncCmd{Dir: dir, remoteFlags: remoteFlags{Host: host, Project: project}, MaxDeletes: -1, Prune: true, Output: "text",
-		hostSource: "the demo's emulator", projectSource: "the demo's emulator",
+	base := Sync{Dir: dir, Remote: Remote{Host: host, Project: project}, Prune: true, Output: "text",
+		set: settings{host: host, hostFrom: "the demo's emulator", project: project, projectFrom: "the demo's emulator", maxDeletes: -1},
 		// One change at a time, so the demo prints the same every run.
-		applyFlags: applyFlags{Parallelism: 1, Timeout: time.Minute},
-		connFlags:  connFlags{RequestTimeout: 10 * time.Second, MaxRetryWait: time.Second, BudgetTimeScale: 1}}
+		Pacing: Pacing{Parallelism: 1, Timeout: time.Minute},
+		Conn:   Conn{RequestTimeout: 10 * time.Second, MaxRetryWait: time.Second, BudgetTimeScale: 1}}
 	vs := newViews(e, &base)
 	holdouts, err := manifest.LoadFS(examples.Manifests(), dir)
 	if err := reportLoad(vs, manifest.Result{}, err); err != nil {

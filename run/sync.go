@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"bytes"
@@ -6,12 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hogsync/hogsync/internal/words"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hogsync/hogsync/internal/words"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/internal/escape"
@@ -19,45 +20,48 @@ import (
 	hsync "github.com/hogsync/hogsync/sync"
 )
 
-type syncCmd struct {
-	Dir string `arg:"" optional:"" default:"." predictor:"dir" help:"Directory of holdout manifests (*.yaml, *.yml, recursively); default: the current directory."`
-	remoteFlags
+type Sync struct {
+	Dir string
+	Remote
 
-	Apply            bool     `help:"Make the changes. Without it, sync only shows them."`
-	Prune            bool     `group:"safety" help:"Also delete holdouts in PostHog that no manifest names (never those hogsync.yaml protects)."`
-	DetailedExitcode bool     `name:"detailed-exitcode" group:"output" help:"On a dry run, exit 2 when there are changes (0: none, 1: error)."`
-	MaxDeletes       int      `name:"max-deletes" default:"-1" placeholder:"N" group:"safety" help:"Refuse a plan that deletes more than N holdouts (-1: no limit)."`
-	Target           []string `placeholder:"PATTERN" sep:"none" group:"target" help:"Only plan for the holdouts this glob matches (path.Match: * ? [...]), by name or previous name; name=EXACT matches a name holding glob characters as it is. Repeatable; a name may hold commas. Nothing outside the targets is planned or pruned."`
-	Output           string   `short:"o" enum:"text,json,markdown" default:"text" placeholder:"FORMAT" group:"output" help:"Plan format: text, json (a versioned document, see docs/json-format.md) or markdown."`
-	PlanOut          string   `name:"plan-out" placeholder:"FILE" group:"output" help:"Also save the plan (and results) as JSON in FILE, for apply --plan."`
-	Comment          bool     `group:"output" help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
-	Force            bool     `group:"safety" help:"Change or delete holdouts that running experiments use (their feature flags are rewritten mid-run)."`
-	IDMap            string   `name:"id-map" placeholder:"FILE" group:"output" help:"With --apply, write which id each exported holdout (its source id comment) has in this project, as JSON."`
-	Plan             string   `name:"plan" placeholder:"FILE" group:"safety" help:"With --apply, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
-	OverrideConfig   bool     `name:"override-config" group:"safety" help:"Use --host/--project even when they differ from what the directory's hogsync.yaml names."`
-	ReviewedPlan     string   `name:"reviewed-plan" enum:"off,require,prefer" default:"off" placeholder:"MODE" group:"safety" help:"On GitHub Actions, on a push to the default branch with --apply: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact): require refuses without one; prefer plans afresh with a warning."`
-	DriftIssue       bool     `name:"drift-issue" group:"output" help:"On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does."`
+	Apply            bool
+	Prune            bool
+	DetailedExitcode bool
+	MaxDeletes       int
+	// MaxDeletesSet says --max-deletes was given; otherwise hogsync.yaml
+	// (or the action's input) decides, else no limit.
+	MaxDeletesSet  bool
+	Target         []string
+	Output         string
+	PlanOut        string
+	Comment        bool
+	Force          bool
+	IDMap          string
+	Plan           string
+	OverrideConfig bool
+	// KeepGoing applies the other units when one fails or is refused.
+	KeepGoing    bool
+	ReviewedPlan string
+	DriftIssue   bool
 
-	applyFlags
-	connFlags
+	Pacing
+	Conn
 
-	// hostSource and projectSource say where --host and --project came
-	// from, for the plan's header; Run fills them, demo sets its own.
-	hostSource, projectSource string
-	// protect are the names --prune never deletes (hogsync.yaml).
-	protect []string
+	// set is what the run resolved from the options, the environment and
+	// hogsync.yaml; Run fills it, demo sets its own.
+	set settings
 	// reviewedPR is the pull request whose reviewed plan this run applies
 	// (--reviewed-plan): a refusal is commented there.
 	reviewedPR int
 }
 
-// applyFlags bound an apply.
-type applyFlags struct {
-	Parallelism int           `default:"4" placeholder:"N" group:"pacing" help:"Changes in flight at once during --apply."`
-	Timeout     time.Duration `default:"30m" placeholder:"DURATION" group:"pacing" help:"Give up after this long: no new change starts, those in flight finish."`
+// Pacing bound an apply.
+type Pacing struct {
+	Parallelism int
+	Timeout     time.Duration
 }
 
-func (f applyFlags) validate() error {
+func (f Pacing) validate() error {
 	if f.Parallelism < 1 {
 		return fmt.Errorf("--parallelism %d: must be at least 1", f.Parallelism)
 	}
@@ -68,8 +72,7 @@ func (f applyFlags) validate() error {
 }
 
 // Run is `hogsync sync`.
-func (c *syncCmd) Run(e *env) error {
-	c.hostSource, c.projectSource = source(e, "--host", "POSTHOG_HOST"), source(e, "--project", "POSTHOG_PROJECT_ID")
+func (c *Sync) Run(e *env) error {
 	vs := newViews(e, c)
 	if err := c.check(); err != nil {
 		return c.fail(vs, err)
@@ -92,10 +95,15 @@ func (c *syncCmd) Run(e *env) error {
 	if err != nil {
 		return c.fail(vs, reportLoad(vs, manifest.Result{}, err))
 	}
-	if err := c.applyConfig(e, cfg); err != nil {
+	var maxDeletes *int
+	if c.MaxDeletesSet {
+		maxDeletes = &c.MaxDeletes
+	}
+	if c.set, err = resolve(e, c.Remote, maxDeletes, cfg, c.OverrideConfig); err != nil {
 		return c.fail(vs, err)
 	}
-	key, err := apiKey(e, c.APIKeyFile)
+	c.Host, c.Project = c.set.host, c.set.project
+	key, err := apiKey(e, c.APIKeyFile, c.set.keyEnv)
 	if err != nil {
 		// Broken manifests are worth knowing about even without a key.
 		if _, lerr := load(); lerr != nil {
@@ -107,8 +115,8 @@ func (c *syncCmd) Run(e *env) error {
 }
 
 // check validates the flags on their own, before anything is read.
-func (c *syncCmd) check() error {
-	if err := errors.Join(c.applyFlags.validate(), c.connFlags.validate()); err != nil {
+func (c *Sync) check() error {
+	if err := errors.Join(c.Pacing.validate(), c.Conn.validate()); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
 	if c.IDMap != "" && !c.Apply {
@@ -123,17 +131,12 @@ func (c *syncCmd) check() error {
 	if c.DriftIssue && c.Apply {
 		return &exitError{code: exitUsage, err: errors.New("--drift-issue reports drift from a dry run; drop --apply")}
 	}
-	if c.Project != "" {
-		if err := client.CheckTarget(c.Host, c.Project); err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-	}
 	return nil
 }
 
 // fail reports a run that could make no plan to the views (on GitHub, the
 // job summary and the comment say why) and returns err for the exit code.
-func (c *syncCmd) fail(vs views, err error) error {
+func (c *Sync) fail(vs views, err error) error {
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.err != nil || ee.code == exitUsage {
 		vs.failure(&outcome{}, err)
@@ -144,7 +147,7 @@ func (c *syncCmd) fail(vs views, err error) error {
 // run plans, shows the plan, and applies it when asked. It is shared by
 // `sync` and `demo`, which fills the same options. load gives the desired
 // holdouts (and reports their problems); it runs while PostHog is read.
-func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error), key string) error {
+func (c *Sync) run(e *env, vs views, load func() ([]manifest.Holdout, error), key string) error {
 	ctx, cancel := context.WithTimeout(e.ctx, c.Timeout)
 	defer cancel()
 	if err := c.useReviewedPlan(ctx, e, vs); err != nil {
@@ -170,7 +173,7 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 			return c.fail(vs, &exitError{code: exitUsage, err: err})
 		}
 	}
-	api, err := c.connFlags.client(e, c.remoteFlags, key)
+	api, err := c.Conn.client(e, c.Remote, key)
 	if err != nil {
 		return c.fail(vs, err)
 	}
@@ -191,8 +194,8 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 	if err != nil {
 		return c.fail(vs, err)
 	}
-	o := &outcome{plan: plan, meta: hsync.Meta{Version: currentVersion(), Host: api.Host(), Project: api.Project(), Prune: c.Prune, Apply: c.Apply,
-		HostSource: c.hostSource, ProjectSource: c.projectSource}}
+	o := &outcome{plan: plan, meta: hsync.Meta{Version: e.version, Host: api.Host(), Project: api.Project(), Prune: c.Prune, Apply: c.Apply,
+		HostSource: c.set.hostFrom, ProjectSource: c.set.projectFrom}}
 	if saved != nil {
 		if diffs := saved.Stale(plan, o.meta); len(diffs) > 0 {
 			for _, d := range diffs {
@@ -211,8 +214,9 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 	if err := vs.plan(o); err != nil {
 		return err
 	}
-	if err := plan.CheckMaxDeletes(c.MaxDeletes); err != nil {
-		o.refused = fmt.Errorf("%w. Nothing was changed", err)
+	var over *hsync.MaxDeletesError
+	if errors.As(plan.CheckMaxDeletes(c.set.maxDeletes), &over) {
+		o.refused = fmt.Errorf("%w. Nothing was changed", c.set.maxDeletesRefusal(over.Deletes))
 		o.meta.Refused = o.refused.Error()
 	} else if c.Apply && plan.HasChanges() {
 		rep := c.apply(ctx, e, api, o, vs)
@@ -334,12 +338,12 @@ func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
 }
 
 // makePlan lists what PostHog has and computes the plan.
-func (c *syncCmd) makePlan(e *env, r remoteState, desired []manifest.Holdout) (hsync.Plan, error) {
+func (c *Sync) makePlan(e *env, r remoteState, desired []manifest.Holdout) (hsync.Plan, error) {
 	if r.err != nil {
 		return hsync.Plan{}, r.err
 	}
 	experiments := r.experiments
-	opts := hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force, Protect: c.protect}
+	opts := hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force, Protect: c.set.protect}
 	if r.expErr != nil {
 		reason, ok := experimentsUnreadable(r.expErr)
 		if !ok {
@@ -408,7 +412,7 @@ func experimentsUnreadable(err error) (string, bool) {
 // owner last opened, which can change mid-run. Without the project:read
 // scope it cannot be resolved: an apply is then refused; a dry run goes
 // on, warning that it may mix projects.
-func (c *syncCmd) pin(ctx context.Context, e *env, api *client.Client) (*client.Client, error) {
+func (c *Sync) pin(ctx context.Context, e *env, api *client.Client) (*client.Client, error) {
 	pinned, err := api.Pin(ctx)
 	if err == nil {
 		return pinned, nil
@@ -420,20 +424,9 @@ func (c *syncCmd) pin(ctx context.Context, e *env, api *client.Client) (*client.
 	return api, nil
 }
 
-// source says where a flag's value came from, for the plan's header.
-func source(e *env, flag, envVar string) string {
-	switch {
-	case len(flagValues(e.args, flag)) > 0:
-		return flag
-	case e.getenv(envVar) != "":
-		return envVar
-	}
-	return "default"
-}
-
 // apply executes the plan, passing each result to the views as it
 // completes.
-func (c *syncCmd) apply(ctx context.Context, e *env, api *client.Client, o *outcome, vs views) hsync.Report {
+func (c *Sync) apply(ctx context.Context, e *env, api *client.Client, o *outcome, vs views) hsync.Report {
 	if w := budgetWarning(len(o.plan.Changes)); w != "" {
 		e.warnf("%s", w)
 	}
