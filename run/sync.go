@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -50,6 +50,11 @@ type Sync struct {
 	// set is what the run resolved from the options, the environment and
 	// hogsync.yaml; Run fills it, demo sets its own.
 	set settings
+	// unit is the unit's folder as shown ("us", "holdouts/eu") in a run
+	// over several units, whose documents units collects; "" and nil in
+	// a run of one.
+	unit  string
+	units *unitDocs
 	// reviewedPR is the pull request whose reviewed plan this run applies
 	// (--reviewed-plan): a refusal is commented there.
 	reviewedPR int
@@ -79,17 +84,29 @@ func (c *Sync) Run(e *env) error {
 	}
 	// The manifests are read and parsed from the start, while the
 	// directory's config decides where to connect and PostHog is read.
-	var loaded manifest.Result
+	// Most directories are one unit; one that holds several (folders with
+	// a hogsync.yaml each) is found when the load is done, and then run
+	// unit by unit.
+	var units []manifest.Unit
 	var loadErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		loaded, loadErr = manifest.LoadDir(c.Dir)
+		units, loadErr = manifest.LoadUnits(c.Dir)
 	}()
 	defer func() { <-done }()
-	load := func() ([]manifest.Holdout, error) {
+	several := func() bool {
 		<-done
-		return loaded.Holdouts, reportLoad(vs, loaded, loadErr)
+		return loadErr == nil && (len(units) != 1 || filepath.Clean(units[0].OSDir) != filepath.Clean(c.Dir))
+	}
+	load := func() ([]manifest.Holdout, error) {
+		if several() {
+			return nil, errUnits
+		}
+		if loadErr != nil {
+			return nil, reportLoad(vs, manifest.Result{}, loadErr)
+		}
+		return units[0].Result.Holdouts, reportLoad(vs, units[0].Result, units[0].Err)
 	}
 	cfg, err := manifest.LoadConfig(c.Dir)
 	if err != nil {
@@ -100,18 +117,26 @@ func (c *Sync) Run(e *env) error {
 		maxDeletes = &c.MaxDeletes
 	}
 	if c.set, err = resolve(e, c.Remote, maxDeletes, cfg, c.OverrideConfig); err != nil {
+		if cfg == nil && several() {
+			return c.runUnits(e, units)
+		}
 		return c.fail(vs, err)
 	}
 	c.Host, c.Project = c.set.host, c.set.project
 	key, err := apiKey(e, c.APIKeyFile, c.set.keyEnv)
 	if err != nil {
 		// Broken manifests are worth knowing about even without a key.
-		if _, lerr := load(); lerr != nil {
+		if _, lerr := load(); errors.Is(lerr, errUnits) {
+			return c.runUnits(e, units)
+		} else if lerr != nil {
 			return c.fail(vs, lerr)
 		}
 		return c.fail(vs, err)
 	}
-	return c.run(e, vs, load, key)
+	if err := c.run(e, vs, load, key); !errors.Is(err, errUnits) {
+		return err
+	}
+	return c.runUnits(e, units)
 }
 
 // check validates the flags on their own, before anything is read.
@@ -137,6 +162,9 @@ func (c *Sync) check() error {
 // fail reports a run that could make no plan to the views (on GitHub, the
 // job summary and the comment say why) and returns err for the exit code.
 func (c *Sync) fail(vs views, err error) error {
+	if errors.Is(err, errUnits) {
+		return err // not a failure: Run goes on unit by unit
+	}
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.err != nil || ee.code == exitUsage {
 		vs.failure(&outcome{}, err)
@@ -150,18 +178,45 @@ func (c *Sync) fail(vs views, err error) error {
 func (c *Sync) run(e *env, vs views, load func() ([]manifest.Holdout, error), key string) error {
 	ctx, cancel := context.WithTimeout(e.ctx, c.Timeout)
 	defer cancel()
-	if err := c.useReviewedPlan(ctx, e, vs); err != nil {
-		return c.fail(vs, err)
+	u, err := c.planUnit(ctx, e, vs, load, func() (*client.Client, error) { return c.Conn.client(e, c.Remote, key) })
+	defer u.close()
+	if err != nil {
+		return err
 	}
-	defer c.dropReviewedPlan()
+	return c.finishUnit(ctx, e, vs, u)
+}
+
+// unitRun is one unit's run between its plan and its apply.
+type unitRun struct {
+	api     *client.Client
+	o       *outcome
+	desired []manifest.Holdout
+	closers []func()
+}
+
+func (u *unitRun) close() {
+	for i := len(u.closers) - 1; i >= 0; i-- {
+		u.closers[i]()
+	}
+}
+
+// planUnit reads PostHog and the manifests, makes the plan, checks it
+// against a saved plan and the deletion limit, and shows it. Nothing is
+// changed. The unitRun it returns is never nil; close it.
+func (c *Sync) planUnit(ctx context.Context, e *env, vs views, load func() ([]manifest.Holdout, error), connect func() (*client.Client, error)) (*unitRun, error) {
+	u := &unitRun{}
+	if err := c.useReviewedPlan(ctx, e, vs); err != nil {
+		return u, c.fail(vs, err)
+	}
+	u.closers = append(u.closers, c.dropReviewedPlan)
 	var saved *hsync.SavedPlan
 	if c.Plan != "" {
-		s, err := readSavedPlan(c.Plan)
+		s, err := readSavedPlan(c.Plan, c.unit)
 		if err != nil {
-			return c.fail(vs, err)
+			return u, c.fail(vs, err)
 		}
 		if c.Prune != s.Prune {
-			return c.fail(vs, &exitError{code: exitUsage, err: fmt.Errorf("--plan %s was made with prune=%v: pass --prune exactly when the plan had it", c.Plan, s.Prune)})
+			return u, c.fail(vs, &exitError{code: exitUsage, err: fmt.Errorf("--plan %s was made with prune=%v: pass --prune exactly when the plan had it", c.Plan, s.Prune)})
 		}
 		saved = &s
 	}
@@ -170,29 +225,31 @@ func (c *Sync) run(e *env, vs views, load func() ([]manifest.Holdout, error), ke
 			continue
 		}
 		if err := checkWritable(f[0], f[1]); err != nil {
-			return c.fail(vs, &exitError{code: exitUsage, err: err})
+			return u, c.fail(vs, &exitError{code: exitUsage, err: err})
 		}
 	}
-	api, err := c.Conn.client(e, c.Remote, key)
+	api, err := connect()
 	if err != nil {
-		return c.fail(vs, err)
+		return u, c.fail(vs, err)
 	}
 	if api, err = c.pin(ctx, e, api); err != nil {
-		return c.fail(vs, err)
+		return u, c.fail(vs, err)
 	}
+	u.api = api
 	fetchCtx, stopFetch := context.WithCancel(ctx)
-	defer stopFetch()
+	u.closers = append(u.closers, stopFetch)
 	fetched := make(chan remoteState, 1)
 	go func() { fetched <- fetch(fetchCtx, api) }()
 	desired, err := load()
 	if err != nil {
 		stopFetch()
 		<-fetched
-		return c.fail(vs, err)
+		return u, c.fail(vs, err)
 	}
+	u.desired = desired
 	plan, err := c.makePlan(e, <-fetched, desired)
 	if err != nil {
-		return c.fail(vs, err)
+		return u, c.fail(vs, err)
 	}
 	o := &outcome{plan: plan, meta: hsync.Meta{Version: e.version, Host: api.Host(), Project: api.Project(), Prune: c.Prune, Apply: c.Apply,
 		HostSource: c.set.hostFrom, ProjectSource: c.set.projectFrom}}
@@ -205,21 +262,30 @@ func (c *Sync) run(e *env, vs views, load func() ([]manifest.Holdout, error), ke
 			if c.reviewedPR != 0 {
 				what = fmt.Sprintf("the plan reviewed on pull request #%d", c.reviewedPR)
 			}
-			return c.fail(vs, fmt.Errorf("%s is stale, so nothing was changed: what it would do now differs from what it shows: %s. Make and review a new plan", what, strings.Join(diffs, "; ")))
+			return u, c.fail(vs, fmt.Errorf("%s is stale, so nothing was changed: what it would do now differs from what it shows: %s. Make and review a new plan", what, strings.Join(diffs, "; ")))
 		}
 		// What the reviewed plan held back stays held back, --force or not.
 		o.plan = saved.Enforce(plan)
 		c.reviewedPlanHolds(e)
 	}
+	u.o = o
 	if err := vs.plan(o); err != nil {
-		return err
+		return u, err
 	}
 	var over *hsync.MaxDeletesError
-	if errors.As(plan.CheckMaxDeletes(c.set.maxDeletes), &over) {
+	if errors.As(o.plan.CheckMaxDeletes(c.set.maxDeletes), &over) {
 		o.refused = fmt.Errorf("%w. Nothing was changed", c.set.maxDeletesRefusal(over.Deletes))
 		o.meta.Refused = o.refused.Error()
-	} else if c.Apply && plan.HasChanges() {
-		rep := c.apply(ctx, e, api, o, vs)
+	}
+	return u, nil
+}
+
+// finishUnit applies a unit's plan when asked (and not refused), lets the
+// views finish, and decides the unit's exit code.
+func (c *Sync) finishUnit(ctx context.Context, e *env, vs views, u *unitRun) error {
+	o := u.o
+	if o.refused == nil && c.Apply && o.plan.HasChanges() {
+		rep := c.apply(ctx, e, u.api, o, vs)
 		o.report = &rep
 	}
 	if err := vs.done(o); err != nil {
@@ -229,7 +295,7 @@ func (c *Sync) run(e *env, vs views, load func() ([]manifest.Holdout, error), ke
 		c.keepDriftIssue(ctx, e, vs, o)
 	}
 	if c.IDMap != "" && o.refused == nil {
-		if err := writeIDMap(e, c.IDMap, desired, o); err != nil {
+		if err := writeIDMap(e, c.IDMap, u.desired, o); err != nil {
 			return err
 		}
 	}
@@ -241,20 +307,6 @@ func (c *Sync) run(e *env, vs views, load func() ([]manifest.Holdout, error), ke
 		return nil
 	}
 	return quiet(code)
-}
-
-// readSavedPlan reads a plan saved by --plan-out.
-func readSavedPlan(path string) (hsync.SavedPlan, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return hsync.SavedPlan{}, fmt.Errorf("--plan: %w", err)
-	}
-	defer f.Close()
-	s, err := hsync.ReadSavedPlan(f)
-	if err != nil {
-		return hsync.SavedPlan{}, fmt.Errorf("--plan %s: %w", path, err)
-	}
-	return s, nil
 }
 
 // writeIDMap saves which id each exported holdout has in this project.
