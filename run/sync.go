@@ -43,6 +43,9 @@ type Sync struct {
 	KeepGoing    bool
 	ReviewedPlan string
 	DriftIssue   bool
+	// Verb is the command that runs: "plan", "apply" or "sync" (what the
+	// closing line tells the user to run next).
+	Verb string
 
 	Pacing
 	Conn
@@ -211,9 +214,13 @@ func (c *Sync) planUnit(ctx context.Context, e *env, vs views, load func() ([]ma
 	u.closers = append(u.closers, c.dropReviewedPlan)
 	var saved *hsync.SavedPlan
 	if c.Plan != "" {
-		s, err := readSavedPlan(c.Plan, c.unit)
+		s, targets, err := readSavedPlan(c.Plan, c.unit)
 		if err != nil {
 			return u, c.fail(vs, err)
+		}
+		if !sameTargets(targets, c.Target) {
+			return u, c.fail(vs, usageErrorf("--plan %s was made with %s, and this run has %s: pass the --target flags the plan was made with, or make a new plan",
+				shown(c.Plan), targetsText(targets), targetsText(c.Target)))
 		}
 		if c.Prune != s.Prune {
 			return u, c.fail(vs, &exitError{code: exitUsage, err: fmt.Errorf("--plan %s was made with prune=%v: pass --prune exactly when the plan had it", c.Plan, s.Prune)})
@@ -299,7 +306,7 @@ func (c *Sync) finishUnit(ctx context.Context, e *env, vs views, u *unitRun) err
 			return err
 		}
 	}
-	code, diags := conclude(o, c.Apply, c.DetailedExitcode)
+	code, diags := conclude(o, c.Apply, c.DetailedExitcode, c.Verb)
 	for _, d := range diags {
 		vs.diagnostic(d)
 	}
@@ -342,7 +349,7 @@ type outcome struct {
 
 // conclude decides the exit code of a run from its outcome, and the
 // closing diagnostics that explain it. It is the only place that does.
-func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
+func conclude(o *outcome, applied, detailedExitcode bool, verb string) (int, []diagnostic) {
 	var diags []diagnostic
 	errorf := func(format string, args ...any) {
 		diags = append(diags, diagnostic{severity: "error", msg: fmt.Sprintf(format, args...)})
@@ -384,7 +391,13 @@ func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
 	case !applied && o.plan.HasChanges() && detailedExitcode:
 		return exitChanges, diags
 	case !applied && o.plan.HasChanges():
-		note("This was a dry run: nothing was changed. Run again with --apply to make these changes.")
+		// The closing line, on stdout with the plan (it must not vanish
+		// when stdout is piped), naming what the verb accepts.
+		next := "Run again with --apply to make these changes."
+		if verb == "plan" {
+			next = "Run `hogsync apply` with the same arguments to make these changes."
+		}
+		diags = append(diags, diagnostic{severity: "closing", msg: "This was a dry run: nothing was changed. " + next})
 	}
 	return exitOK, diags
 }
@@ -575,4 +588,23 @@ func manifestDiagnostic(p *manifest.Error) diagnostic {
 		sev = manifest.SeverityError
 	}
 	return diagnostic{severity: sev, file: p.Pos.File, line: p.Pos.Line, col: p.Pos.Col, code: p.Code, msg: p.Msg}
+}
+
+// sameTargets reports whether two sets of --target patterns are the same.
+func sameTargets(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+func targetsText(t []string) string {
+	if len(t) == 0 {
+		return "no --target"
+	}
+	q := make([]string, len(t))
+	for i, p := range t {
+		q[i] = fmt.Sprintf("--target %q", p)
+	}
+	return strings.Join(q, " ")
 }

@@ -109,11 +109,23 @@ func marshalUnits(units []unitDoc) ([]byte, error) {
 
 // readSavedPlan reads a plan saved by --plan-out: in a run of one unit
 // (unit ""), a version 1 plan; in a run over several, unit's part of a
-// document over units.
-func readSavedPlan(path, unit string) (hsync.SavedPlan, error) {
+// document over units. It returns the --target patterns the plan was made
+// with, too.
+func readSavedPlan(path, unit string) (hsync.SavedPlan, []string, error) {
+	s, targets, err := readSavedPlanFile(path, unit)
+	if err != nil {
+		var ee *exitError
+		if !errors.As(err, &ee) {
+			err = usageErrorf("%v", err)
+		}
+	}
+	return s, targets, err
+}
+
+func readSavedPlanFile(path, unit string) (hsync.SavedPlan, []string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return hsync.SavedPlan{}, fmt.Errorf("--plan: %w", err)
+		return hsync.SavedPlan{}, nil, fmt.Errorf("--plan: %w", err)
 	}
 	var head struct {
 		FormatVersion string    `json:"format_version"`
@@ -122,9 +134,9 @@ func readSavedPlan(path, unit string) (hsync.SavedPlan, error) {
 	isUnits := json.Unmarshal(b, &head) == nil && head.FormatVersion == unitsFormatVersion
 	switch {
 	case unit == "" && isUnits:
-		return hsync.SavedPlan{}, usageErrorf("--plan %s holds the plans of %d units (folders with a hogsync.yaml each): apply it to the folder that holds them all, as it was made", shown(path), len(head.Units))
+		return hsync.SavedPlan{}, nil, usageErrorf("--plan %s holds the plans of %d units (folders with a hogsync.yaml each): apply it to the folder that holds them all, as it was made", shown(path), len(head.Units))
 	case unit != "" && !isUnits:
-		return hsync.SavedPlan{}, usageErrorf("--plan %s holds the plan of one directory, not of this folder's units: apply it to the directory it was made for, or make a new plan here", shown(path))
+		return hsync.SavedPlan{}, nil, usageErrorf("--plan %s holds the plan of one directory, not of this folder's units: apply it to the directory it was made for, or make a new plan here", shown(path))
 	case unit != "":
 		for _, u := range head.Units {
 			if u.Dir == unit {
@@ -134,14 +146,24 @@ func readSavedPlan(path, unit string) (hsync.SavedPlan, error) {
 			b = nil
 		}
 		if b == nil {
-			return hsync.SavedPlan{}, fmt.Errorf("--plan %s has no plan for unit %s: the units changed since it was made; make and review a new plan", shown(path), escape.Text(unit))
+			return hsync.SavedPlan{}, nil, fmt.Errorf("--plan %s has no plan for unit %s: the units changed since it was made; make and review a new plan", shown(path), escape.Text(unit))
 		}
+	}
+	// Other hogsync files have a format_version too (an id map): a saved
+	// plan is the one with changes and a summary.
+	var shape struct {
+		Changes *json.RawMessage `json:"changes"`
+		Summary *json.RawMessage `json:"summary"`
+		Targets []string         `json:"targets"`
+	}
+	if err := json.Unmarshal(b, &shape); err == nil && (shape.Changes == nil || shape.Summary == nil) {
+		return hsync.SavedPlan{}, nil, fmt.Errorf("--plan %s is not a plan saved by --plan-out (it has no changes or summary; an id map, perhaps): nothing was sent to PostHog", shown(path))
 	}
 	s, err := hsync.ReadSavedPlan(bytes.NewReader(b))
 	if err != nil {
-		return hsync.SavedPlan{}, fmt.Errorf("--plan %s: %w", shown(path), err)
+		return hsync.SavedPlan{}, nil, fmt.Errorf("--plan %s: %w", shown(path), err)
 	}
-	return s, nil
+	return s, shape.Targets, nil
 }
 
 // unitState is one unit of a run over several.

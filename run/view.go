@@ -114,8 +114,13 @@ func newViews(e *env, opts *Sync) views {
 	}
 	if onGitHubActions(e) {
 		vs = append(vs, newGitHubView(e, opts, cmds))
-	} else if opts.Comment {
-		e.warnf("--comment works only on GitHub Actions (GITHUB_ACTIONS=true); no comment was posted")
+	} else {
+		if opts.Comment {
+			e.warnf("--comment works only on GitHub Actions (GITHUB_ACTIONS=true); no comment was posted")
+		}
+		if opts.DriftIssue {
+			e.warnf("--drift-issue works only on GitHub Actions (GITHUB_ACTIONS=true); no issue was opened or updated")
+		}
 	}
 	return vs
 }
@@ -156,7 +161,13 @@ func (v *textView) done(o *outcome) error {
 	return v.e.stdout.Flush()
 }
 
-func (v *textView) diagnostic(d diagnostic) { printDiagnostic(v.e, d) }
+func (v *textView) diagnostic(d diagnostic) {
+	if d.severity == "closing" {
+		fmt.Fprintln(v.e.stdout, oneLineText(d.msg))
+		return
+	}
+	printDiagnostic(v.e, d)
+}
 func (v *textView) failure(*outcome, error) {}
 
 // printDiagnostic writes d to stderr as one line: file:line:col: message
@@ -174,7 +185,7 @@ func printDiagnostic(e *env, d diagnostic) {
 		fmt.Fprintf(e.stderr, "%s:%d:%d: %s\n", escape.Text(d.file), d.line, d.col, msg)
 	case d.severity == "warning":
 		fmt.Fprintf(e.stderr, "hogsync: warning: %s\n", oneLineText(d.msg))
-	case d.severity == "note":
+	case d.severity == "note", d.severity == "closing":
 		if !e.quiet {
 			fmt.Fprintln(e.stderr, oneLineText(d.msg))
 		}

@@ -105,7 +105,7 @@ func TestCompletionDescriptions(t *testing.T) {
 		{"plan --drift-issue", "On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does"},
 		{"--color", "Colour the output"},
 		{"sync --output", "Plan format"},
-		{"sync --reviewed-plan", "On GitHub Actions, on a push to the default branch with --apply: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact)"},
+		{"sync --reviewed-plan", "On GitHub Actions, on a push to the default branch, when applying: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact)"},
 		{"sync --detailed-exitcode", "On a dry run, exit 2 when there are changes (0: none, 1: error)"},
 	}
 	for _, tt := range tests {

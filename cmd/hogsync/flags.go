@@ -24,11 +24,11 @@ type syncCmd struct {
 	PlanOut          string     `name:"plan-out" placeholder:"FILE" group:"output" help:"Also save the plan (and results) as JSON in FILE, for apply --plan."`
 	Comment          bool       `group:"output" help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
 	Force            bool       `group:"safety" help:"Change or delete holdouts that running experiments use (their feature flags are rewritten mid-run)."`
-	IDMap            string     `name:"id-map" placeholder:"FILE" group:"output" help:"With --apply, write which id each exported holdout (its source id comment) has in this project, as JSON."`
-	Plan             string     `name:"plan" placeholder:"FILE" group:"safety" help:"With --apply, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
+	IDMap            string     `name:"id-map" placeholder:"FILE" group:"output" help:"When applying, write which id each exported holdout (its source id comment) has in this project, as JSON."`
+	Plan             string     `name:"plan" placeholder:"FILE" group:"safety" help:"When applying, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
 	OverrideConfig   bool       `name:"override-config" group:"safety" help:"Use --host/--project even when they differ from what the directory's hogsync.yaml names."`
 	KeepGoing        bool       `name:"keep-going" group:"safety" help:"With several units (one hogsync.yaml each), apply the others when one fails or is refused. Default: stop at the first unit that fails, and apply none when any unit could not be planned."`
-	ReviewedPlan     string     `name:"reviewed-plan" enum:"off,require,prefer" default:"off" placeholder:"MODE" group:"safety" help:"On GitHub Actions, on a push to the default branch with --apply: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact): require refuses without one; prefer plans afresh with a warning."`
+	ReviewedPlan     string     `name:"reviewed-plan" enum:"off,require,prefer" default:"off" placeholder:"MODE" group:"safety" help:"On GitHub Actions, on a push to the default branch, when applying: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact): require refuses without one; prefer plans afresh with a warning."`
 	DriftIssue       bool       `name:"drift-issue" group:"output" help:"On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does."`
 
 	applyFlags
@@ -37,7 +37,7 @@ type syncCmd struct {
 
 // applyFlags bound an apply.
 type applyFlags struct {
-	Parallelism int           `default:"4" placeholder:"N" group:"pacing" help:"Changes in flight at once during --apply."`
+	Parallelism int           `default:"4" placeholder:"N" group:"pacing" help:"Changes in flight at once during an apply."`
 	Timeout     time.Duration `default:"30m" placeholder:"DURATION" group:"pacing" help:"Give up after this long: no new change starts, those in flight finish."`
 }
 
@@ -102,7 +102,14 @@ func (c *syncCmd) options() *run.Sync {
 }
 
 // Run is `hogsync sync`.
-func (c *syncCmd) Run(e *run.Env) error { return c.options().Run(e) }
+func (c *syncCmd) Run(e *run.Env) error { return c.run(e, "sync") }
+
+// run runs the command verb (sync, plan or apply) with c's flags.
+func (c *syncCmd) run(e *run.Env, verb string) error {
+	o := c.options()
+	o.Verb = verb
+	return o.Run(e)
+}
 
 // Run is `hogsync export`.
 func (c *exportCmd) Run(e *run.Env) error {

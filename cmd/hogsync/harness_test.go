@@ -138,3 +138,6 @@ func (h *harness) golden(name, got string) {
 	got = portRE.ReplaceAllString(got, "127.0.0.1:PORT")
 	golden.Check(t, filepath.Join("testdata", name), []byte(got))
 }
+
+// dryRunClosing is the last line of sync's dry run, on stdout.
+const dryRunClosing = "This was a dry run: nothing was changed. Run again with --apply to make these changes.\n"

@@ -23,7 +23,7 @@ func (c *planCmd) Run(e *run.Env) error {
 			return run.Usage(errors.New("plan never changes anything, so it takes no " + f.flag + ": run 'hogsync apply' with the same arguments to make the changes"))
 		}
 	}
-	return c.syncCmd.Run(e)
+	return c.syncCmd.run(e, "plan")
 }
 
 // applyCmd is `hogsync apply`: sync --apply. With --plan FILE it applies
@@ -41,7 +41,7 @@ func (c *applyCmd) Run(e *run.Env) error {
 		return run.Usage(errors.New("--drift-issue reports drift from a dry run: use 'hogsync plan --drift-issue'"))
 	}
 	c.Apply = true
-	return c.syncCmd.Run(e)
+	return c.syncCmd.run(e, "apply")
 }
 
 // verbHiddenFlags are the flags of sync that plan and apply accept (the
