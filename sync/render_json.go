@@ -46,14 +46,16 @@ type jsonDoc struct {
 	Refused          string   `json:"refused,omitempty"`
 	BlastRadiusKnown bool     `json:"blast_radius_known"`
 	// ExperimentsUnreadable is Plan.ExperimentsUnreadable.
-	ExperimentsUnreadable string         `json:"experiments_unreadable,omitempty"`
-	Changes               []jsonChange   `json:"changes"`
-	Conflicts             []jsonConflict `json:"conflicts"`
-	Unmanaged             []jsonRemote   `json:"unmanaged"`
-	Protected             []jsonRemote   `json:"protected"`
-	Summary               jsonSummary    `json:"summary"`
-	Results               []jsonResult   `json:"results,omitempty"`
-	ApplySummary          *jsonApplySum  `json:"apply_summary,omitempty"`
+	ExperimentsUnreadable string `json:"experiments_unreadable,omitempty"`
+	// BlastRadiusNote is HiddenExperimentsNote(plan).
+	BlastRadiusNote string         `json:"blast_radius_note,omitempty"`
+	Changes         []jsonChange   `json:"changes"`
+	Conflicts       []jsonConflict `json:"conflicts"`
+	Unmanaged       []jsonRemote   `json:"unmanaged"`
+	Protected       []jsonRemote   `json:"protected"`
+	Summary         jsonSummary    `json:"summary"`
+	Results         []jsonResult   `json:"results,omitempty"`
+	ApplySummary    *jsonApplySum  `json:"apply_summary,omitempty"`
 	// Duplicates and VerifyError: see Report.
 	Duplicates  []jsonDuplicate `json:"duplicates,omitempty"`
 	VerifyError string          `json:"verify_error,omitempty"`
@@ -170,7 +172,8 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 		Partial: p.Partial, Targets: p.Targets,
 		Prune: meta.Prune, Apply: meta.Apply, Refused: meta.Refused,
 		BlastRadiusKnown: p.BlastRadiusKnown, ExperimentsUnreadable: p.ExperimentsUnreadable,
-		Changes: []jsonChange{}, Conflicts: []jsonConflict{}, Unmanaged: []jsonRemote{}, Protected: []jsonRemote{},
+		BlastRadiusNote: HiddenExperimentsNote(p),
+		Changes:         []jsonChange{}, Conflicts: []jsonConflict{}, Unmanaged: []jsonRemote{}, Protected: []jsonRemote{},
 		Summary: jsonSummary{Create: c, Update: u, Delete: d, Blocked: p.Blocked(), Conflicts: len(p.Conflicts),
 			Unmanaged: len(p.Unmanaged), Protected: len(p.Protected), HasChanges: p.HasChanges()},
 	}
