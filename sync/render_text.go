@@ -188,7 +188,7 @@ func Summary(p Plan) string {
 			}
 		}
 		if byExperiments == n {
-			s += fmt.Sprintf(" %d blocked by running experiments (--force applies %s).", n, words.Plural(n, "it", "them"))
+			s += fmt.Sprintf(" %d blocked by launched experiments (--force applies %s).", n, words.Plural(n, "it", "them"))
 		} else {
 			s += fmt.Sprintf(" %d blocked (each says why).", n)
 		}
