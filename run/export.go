@@ -192,18 +192,21 @@ func (c *Export) verdict(e *env, files []hsync.ExportFile) error {
 			fmt.Fprintf(e.stderr, "hogsync: %s: holdout %q (id %d) is %v\n", shown(c.path(f)), f.Holdout, f.ID, f.Err)
 		}
 	}
-	dups := c.reportDuplicates(e, files)
+	dups, extra := c.reportDuplicates(e, files)
 	var errs []error
 	if invalid > 0 {
 		errs = append(errs, fmt.Errorf("%d %s written as PostHog stores %s, which is not a valid manifest (see above); edit %s until `hogsync validate %s` passes",
 			invalid, words.Plural(invalid, "holdout was", "holdouts were"), words.Plural(invalid, "it", "them"), words.Plural(invalid, "that file", "those files"), shown(c.OutDir)))
 	}
 	if dups > 0 {
+		// The extra files would outlive a rename in PostHog: the next
+		// export writes the renamed holdout to a new file, and the old
+		// one would still hold the shared name.
 		errs = append(errs, fmt.Errorf("%d %s shared by several holdouts (above). Every one was written, none merged or dropped, "+
 			"but names must be unique in a manifest directory, so validate and sync refuse %s until they are. "+
-			"Rename them in PostHog and export again with --overwrite (until then sync on this project reports a conflict), "+
-			"or, to migrate them, edit the name in, or delete, the extra files",
-			dups, words.Plural(dups, "name is", "names are"), shown(c.OutDir)))
+			"Either rename them in PostHog, delete %s, and export again with --overwrite (until then sync on this project reports a conflict), "+
+			"or, to migrate them, edit the name in, or delete, %s",
+			dups, words.Plural(dups, "name is", "names are"), shown(c.OutDir), strings.Join(extra, ", "), words.Plural(len(extra), "that file", "those files")))
 	}
 	if len(errs) > 0 {
 		for _, err := range errs {
@@ -215,8 +218,9 @@ func (c *Export) verdict(e *env, files []hsync.ExportFile) error {
 }
 
 // reportDuplicates prints one line per name that several holdouts share
-// and returns how many names that is.
-func (c *Export) reportDuplicates(e *env, files []hsync.ExportFile) int {
+// and returns how many names that is, and the files beyond the first of
+// each name.
+func (c *Export) reportDuplicates(e *env, files []hsync.ExportFile) (int, []string) {
 	byName := map[string][]hsync.ExportFile{}
 	var names []string
 	for _, f := range files {
@@ -228,14 +232,18 @@ func (c *Export) reportDuplicates(e *env, files []hsync.ExportFile) int {
 		}
 		byName[f.Holdout] = append(byName[f.Holdout], f)
 	}
+	var extra []string
 	for _, n := range names {
 		var where []string
-		for _, f := range byName[n] {
+		for i, f := range byName[n] {
 			where = append(where, fmt.Sprintf("%s (id %d)", shown(c.path(f)), f.ID))
+			if i > 0 {
+				extra = append(extra, shown(c.path(f)))
+			}
 		}
 		fmt.Fprintf(e.stderr, "hogsync: warning: PostHog has %d holdouts named %q: %s\n", len(where), n, strings.Join(where, ", "))
 	}
-	return len(names)
+	return len(names), extra
 }
 
 // checkDir loads --out-dir as sync will. Files that were there before the
