@@ -16,9 +16,18 @@ import (
 // hogsync's user agent, and --request-timeout for each request (the run's
 // deadline bounds them all through the context).
 func (c *Sync) githubOptions(e *env) []ghactions.Option {
+	// A reviewed plan must come from a pull_request run of this
+	// repository's plan workflow: --plan-workflow, else this run's own
+	// workflow (one workflow that plans and applies).
+	workflow := c.PlanWorkflow
+	if workflow == "" {
+		workflow = e.getenv("GITHUB_WORKFLOW_REF")
+	}
 	return []ghactions.Option{
 		ghactions.WithUserAgent("hogsync/" + e.version),
 		ghactions.WithTimeout(c.RequestTimeout),
+		ghactions.WithRepositoryID(e.getenv("GITHUB_REPOSITORY_ID")),
+		ghactions.WithPlanWorkflow(workflow),
 	}
 }
 

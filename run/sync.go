@@ -42,6 +42,9 @@ type Sync struct {
 	// KeepGoing applies the other units when one fails or is refused.
 	KeepGoing    bool
 	ReviewedPlan string
+	// PlanWorkflow is the workflow file whose pull_request runs save the
+	// reviewed plans; "" for this run's own (GITHUB_WORKFLOW_REF).
+	PlanWorkflow string
 	DriftIssue   bool
 	// Verb is the command that runs: "plan", "apply" or "sync" (what the
 	// closing line tells the user to run next).

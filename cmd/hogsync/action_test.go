@@ -1349,3 +1349,26 @@ func TestActionObeysHogsyncYAMLWithItsDefaults(t *testing.T) {
 		t.Fatalf("max-deletes: 5 did not allow 3 deletes (summary %q):\n%s", res.outputs["summary"], res.stdout)
 	}
 }
+
+// Issue 19: a reviewed plan counts only when a pull_request run of the
+// plan workflow saved it: --plan-workflow, else the run's own workflow.
+func TestActionReviewedPlanMustComeFromThePlanWorkflow(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	gh := newGitHub(t)
+	a := reviewPullRequest(t, h, gh) // saved by githubtest.Workflow's run
+	a.asMerge("require")
+	a.env["GITHUB_REPOSITORY_ID"] = fmt.Sprint(githubtest.RepoID)
+	a.env["GITHUB_WORKFLOW_REF"] = gh.Repo + "/.github/workflows/apply.yml@refs/heads/main"
+	res := a.run()
+	if !res.failed || len(h.emu.Holdouts(1)) != 1 || !strings.Contains(res.stdout, "workflow") {
+		t.Fatalf("a plan saved by another workflow was applied, or refused for another reason:\n%s", res.stdout)
+	}
+	a.inputs["args"] = "--plan-workflow " + githubtest.Workflow
+	if res := a.run(); res.failed {
+		t.Fatalf("the plan saved by --plan-workflow was refused:\n%s", res.stdout)
+	}
+	if d := gocmp.Diff([]string{"checkout-q4"}, holdoutNames(h)); d != "" {
+		t.Errorf("holdouts after the merge (-want +got):\n%s", d)
+	}
+}

@@ -29,6 +29,7 @@ type syncCmd struct {
 	OverrideConfig   bool       `name:"override-config" group:"safety" help:"Use --host/--project even when they differ from what the directory's hogsync.yaml names."`
 	KeepGoing        bool       `name:"keep-going" group:"safety" help:"With several units (one hogsync.yaml each), apply the others when one fails or is refused. Default: stop at the first unit that fails, and apply none when any unit could not be planned."`
 	ReviewedPlan     string     `name:"reviewed-plan" enum:"off,require,prefer" default:"off" placeholder:"MODE" group:"safety" help:"On GitHub Actions, on a push to the default branch, when applying: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact): require refuses without one; prefer plans afresh with a warning."`
+	PlanWorkflow     string     `name:"plan-workflow" env:"HOGSYNC_PLAN_WORKFLOW" placeholder:"FILE" group:"safety" help:"With --reviewed-plan: the workflow file (.github/workflows/pull-request.yml) whose pull_request runs save the plans to review; a plan from any other workflow is refused. Default: this run's own workflow."`
 	DriftIssue       bool       `name:"drift-issue" group:"output" help:"On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does."`
 
 	applyFlags
@@ -95,7 +96,7 @@ func (c *syncCmd) options() *run.Sync {
 		MaxDeletes: c.MaxDeletes.n, MaxDeletesSet: c.MaxDeletes.set,
 		Target: c.Target, Output: c.Output, PlanOut: c.PlanOut, Comment: c.Comment, Force: c.Force,
 		IDMap: c.IDMap, Plan: c.Plan, OverrideConfig: c.OverrideConfig, KeepGoing: c.KeepGoing,
-		ReviewedPlan: c.ReviewedPlan, DriftIssue: c.DriftIssue,
+		ReviewedPlan: c.ReviewedPlan, PlanWorkflow: c.PlanWorkflow, DriftIssue: c.DriftIssue,
 		Pacing: run.Pacing{Parallelism: c.Parallelism, Timeout: c.Timeout},
 		Conn:   c.connFlags.options(),
 	}

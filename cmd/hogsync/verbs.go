@@ -48,6 +48,6 @@ func (c *applyCmd) Run(e *run.Env) error {
 // struct is shared) but do not show: on plan those of an apply, on apply
 // the one it sets itself and the dry run's exit code.
 var verbHiddenFlags = map[string][]string{
-	"plan":  {"apply", "plan", "id-map", "reviewed-plan"},
+	"plan":  {"apply", "plan", "id-map", "reviewed-plan", "plan-workflow"},
 	"apply": {"apply", "detailed-exitcode", "drift-issue"},
 }
