@@ -3,6 +3,7 @@ package run
 import (
 	"errors"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 	"net"
 	"net/http"
 	"time"
@@ -42,7 +43,12 @@ func (Demo) Run(e *env) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "hogsync demo: a PostHog emulator listens on %s (project %s).\n", host, project)
-	fmt.Fprintf(e.stdout, "Its holdouts have drifted from the %d example manifests built into hogsync (%s).\n", len(holdouts), dir)
+	files := map[string]bool{}
+	for _, h := range holdouts {
+		files[h.Pos.File] = true
+	}
+	fmt.Fprintf(e.stdout, "Its holdouts have drifted from the %d example %s built into hogsync (%s), which describe %d %s.\n",
+		len(files), words.Plural(len(files), "manifest", "manifests"), dir, len(holdouts), words.Plural(len(holdouts), "holdout", "holdouts"))
 	e.red.add(posthogtest.DefaultKey)
 	steps := []struct {
 		title, command string
