@@ -1372,3 +1372,38 @@ func TestActionReviewedPlanMustComeFromThePlanWorkflow(t *testing.T) {
 		t.Errorf("holdouts after the merge (-want +got):\n%s", d)
 	}
 }
+
+// Issue 17: one Action step over a repository of units (us/ and eu/, one
+// hogsync.yaml each) plans both, keeps one comment per unit, and applies
+// both on merge.
+func TestActionRunsEveryUnit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.emu.AddProject(2)
+	gh := newGitHub(t)
+	a := newActionRun(t, h, gh)
+	delete(a.inputs, "project")
+	delete(a.inputs, "host")
+	writeWorkspace(t, a.workspace, "us/hogsync.yaml", "host: "+h.srv.URL+"\nproject: 1\n")
+	writeWorkspace(t, a.workspace, "eu/hogsync.yaml", "host: "+h.srv.URL+"\nproject: 2\n")
+	writeWorkspace(t, a.workspace, "us/checkout.yaml", checkoutYAML)
+	writeWorkspace(t, a.workspace, "eu/checkout.yaml", checkoutYAML)
+	res := a.run()
+	if res.failed || res.outputs["has-changes"] != "true" {
+		t.Fatalf("plan over two units: failed=%v outputs=%v\n%s", res.failed, res.outputs, res.stdout)
+	}
+	if s := res.outputs["summary"]; !strings.Contains(s, "holdouts/eu: Plan: 1 to create") || !strings.Contains(s, "holdouts/us: Plan: 1 to create") {
+		t.Errorf("summary output = %q", s)
+	}
+	if bodies := commentBodies(gh); len(bodies) != 2 {
+		t.Errorf("%d comments, want one per unit:\n%q", len(bodies), bodies)
+	}
+	a.inputs["apply"], a.inputs["comment"] = "true", "false"
+	a.eventName = "push"
+	if res := a.run(); res.failed {
+		t.Fatalf("apply over two units failed:\n%s", res.stdout)
+	}
+	if len(h.emu.Holdouts(1)) != 1 || len(h.emu.Holdouts(2)) != 1 {
+		t.Errorf("holdouts after apply: us %d, eu %d; want 1 each", len(h.emu.Holdouts(1)), len(h.emu.Holdouts(2)))
+	}
+}
