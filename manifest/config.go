@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/internal/glob"
+	"github.com/hogsync/hogsync/internal/netaddr"
 )
 
 // configNames are the names of a manifest directory's config file, read
@@ -201,36 +201,42 @@ func (c *checker) config(node *yaml.Node, cfg *Config) {
 	}
 }
 
-// host checks the value of `host`: the URL of a PostHog site.
+// host checks the value of `host`: the URL of a PostHog site, by the rule
+// the PostHog client applies (netaddr.CheckSite), so that a config that
+// validates is never refused by plan for its host.
 func (c *checker) host(n *yaml.Node) (string, bool) {
 	s, ok := c.str(n, "host")
 	if !ok {
 		return "", false
 	}
 	const example = "https://us.posthog.com"
+	var se *netaddr.SiteError
+	if !errors.As(netaddr.CheckSite(s), &se) {
+		return s, true
+	}
 	shown := quote(s)
-	if strings.HasPrefix(s, "phx_") {
+	switch {
+	case strings.HasPrefix(s, "phx_") && se.Kind != netaddr.SiteNoScheme:
+		// Neither it nor a part of it (the scheme, a character) is shown.
+		c.errorf(n, CodeInvalidHost, "host (not shown: it looks like an API key) is not a valid URL; write it as the PostHog site's URL, such as %s", example)
+		return "", false
+	case strings.HasPrefix(s, "phx_"):
 		shown = "(not shown: it looks like an API key)"
 	}
-	u, err := url.Parse(s)
-	switch {
-	case s == "":
+	switch se.Kind {
+	case netaddr.SiteEmpty:
 		c.errorf(n, CodeInvalidHost, "host is empty; set it to the PostHog site's URL, such as %s, or remove the key", example)
-	case !strings.Contains(s, "://"):
-		c.errorf(n, CodeInvalidHost, "host %s has no scheme; write it as a URL, such as %s", shown, example)
-	case err != nil:
-		c.errorf(n, CodeInvalidHost, "host %s is not a valid URL; write it as the PostHog site's URL, such as %s", shown, example)
-	case u.User != nil:
+	case netaddr.SiteUserInfo:
 		// Do not echo it: it holds a password.
 		c.errorf(n, CodeInvalidHost, "host must not hold a user name or password (not shown); the API key is passed separately, never in a file")
-	case u.Scheme != "https" && u.Scheme != "http":
-		c.errorf(n, CodeInvalidHost, "host %s has the scheme %q; use https://", shown, u.Scheme)
-	case u.Hostname() == "":
+	case netaddr.SiteNoScheme:
+		c.errorf(n, CodeInvalidHost, "host %s has no scheme; write it as a URL, such as %s", shown, example)
+	case netaddr.SiteQuery:
+		c.errorf(n, CodeInvalidHost, "host %s %s; write the site's base URL, such as %s", shown, se, example)
+	case netaddr.SiteNoHost:
 		c.errorf(n, CodeInvalidHost, "host %s has no host name; write the site's URL, such as %s", shown, example)
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		c.errorf(n, CodeInvalidHost, "host %s must not have a query or fragment; write the site's base URL, such as %s", shown, example)
 	default:
-		return s, true
+		c.errorf(n, CodeInvalidHost, "host %s %s", shown, se)
 	}
 	return "", false
 }

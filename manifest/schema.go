@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hogsync/hogsync/internal/canon"
+	"github.com/hogsync/hogsync/internal/netaddr"
 )
 
 // Addresses of the JSON Schemas, as editors fetch them: a manifest names
@@ -100,7 +101,10 @@ func ConfigSchema() []byte {
 	keys := map[string]any{
 		"host": withDescription(map[string]any{
 			"type":    []string{"string", "null"},
-			"pattern": "^[hH][tT][tT][pP][sS]?://[^/?#@]+[^?#@]*$",
+			"pattern": netaddr.SitePattern,
+			// Plain http only for loopback, as plan has it.
+			"if":   map[string]any{"type": "string", "pattern": "^[hH][tT][tT][pP]:"},
+			"then": map[string]any{"pattern": netaddr.PlainHTTPSitePattern},
 		}, "The PostHog site's URL, such as https://us.posthog.com or https://eu.posthog.com."),
 		"project": withDescription(map[string]any{
 			"anyOf": []any{
