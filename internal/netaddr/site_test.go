@@ -1,8 +1,10 @@
 package netaddr
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -173,4 +175,44 @@ func TestSitePatternAgreesWithCheckSite(t *testing.T) {
 			t.Errorf("SitePattern accepts %q, which CheckSite refuses: %v", s, err)
 		}
 	}
+}
+
+// FuzzCheckSite: CheckSite never panics, accepts only what its pattern and
+// url.Parse accept (plain http only for IsLoopback), and never puts a
+// user name or password in its error.
+func FuzzCheckSite(f *testing.F) {
+	for _, s := range []string{"https://us.posthog.com", "http://[::1]:8000/x", "https://u:p@x", "https://:443", "http://x#", "https://[::::]", "HTTP://LOCALHOST."} {
+		f.Add(s)
+	}
+	site := regexp.MustCompile(SitePattern)
+	plain := regexp.MustCompile(PlainHTTPSitePattern)
+	f.Fuzz(func(t *testing.T, s string) {
+		err := CheckSite(s)
+		if err == nil {
+			u, perr := url.Parse(s)
+			switch {
+			case perr != nil:
+				t.Fatalf("CheckSite(%q) accepts what url.Parse refuses: %v", s, perr)
+			case !site.MatchString(s):
+				t.Fatalf("CheckSite(%q) accepts what SitePattern refuses", s)
+			case u.Scheme == "http" && !IsLoopback(u.Hostname()):
+				t.Fatalf("CheckSite(%q) accepts plain http to %q", s, u.Hostname())
+			}
+			return
+		}
+		if plain.MatchString(s) && site.MatchString(s) && !strings.Contains(s, "[") {
+			t.Fatalf("CheckSite(%q) refuses a loopback URL both patterns accept: %v", s, err)
+		}
+		// A user part (an @ before the path) is the error, and nothing
+		// of the URL is in it.
+		_, rest, ok := strings.Cut(s, "://")
+		if !ok {
+			rest = s
+		}
+		authority, _, _ := strings.Cut(rest, "/")
+		var se *SiteError
+		if strings.Contains(authority, "@") && (!errors.As(err, &se) || se.Kind != SiteUserInfo || se.Detail != "") {
+			t.Fatalf("CheckSite(%q) = %#v, want a SiteUserInfo error without detail", s, err)
+		}
+	})
 }
