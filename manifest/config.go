@@ -43,8 +43,11 @@ func likeConfigName(name string) bool {
 func IsConfigFileName(name string) bool { return likeConfigName(name) }
 
 // maxProjectDigits bounds a project id as PostHog's client does: it must
-// fit an int64.
-const maxProjectDigits = 18
+// fit an int64. maxProjectID is the largest id of that many digits.
+const (
+	maxProjectDigits = 18
+	maxProjectID     = 999_999_999_999_999_999
+)
 
 // Config is a manifest directory's hogsync.yaml: settings that belong to
 // the directory rather than to a run. Flags and environment variables
@@ -157,9 +160,9 @@ func parseConfig(file string, data []byte) parsed {
 		return true
 	})
 	if len(c.errs) > 0 {
-		return parsed{errs: c.errs}
+		return parsed{errs: c.errs, warns: c.warns}
 	}
-	return parsed{config: cfg}
+	return parsed{config: cfg, warns: c.warns}
 }
 
 // config checks the document of a config file into cfg.
@@ -249,15 +252,21 @@ func (c *checker) project(n *yaml.Node) (string, bool) {
 		c.errorf(n, CodeYAML11Number, "project %s; write it in plain decimal digits", p)
 		return "", false
 	}
+	s := n.Value
 	switch tag := n.ShortTag(); {
-	case n.Kind == yaml.ScalarNode && tag == "!!float":
-		c.errorf(n, CodeInvalidProject, "project %s is not a project id; %s", n.Value, how)
-		return "", false
-	case n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!str"):
+	case n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float" && tag != "!!str"):
 		c.errorf(n, CodeWrongType, "project must be a project id, not %s; %s", describe(n), how)
 		return "", false
+	case tag == "!!float":
+		// 12.0 is the whole number 12, as JSON Schema's integer has it.
+		v, whole, ok := wholeNumberOf(n)
+		if !ok || !whole {
+			c.errorf(n, CodeInvalidProject, "project %s is not a project id; %s", n.Value, how)
+			return "", false
+		}
+		c.yaml11Float(n, "project")
+		s = v.String()
 	}
-	s := n.Value
 	switch {
 	case s == "@current":
 		c.errorf(n, CodeInvalidProject, `project "@current" is not allowed here: PostHog resolves it, on every request, to the project the key's owner last opened, so a directory would not describe one project; %s`, how)
@@ -351,17 +360,18 @@ func (c *checker) maxDeletes(n *yaml.Node) (*int, bool) {
 		c.errorf(n, CodeYAML11Number, "max_deletes %s; write it in plain decimal digits", p)
 		return nil, false
 	}
-	var i int64
-	switch tag := n.ShortTag(); {
-	case n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float"):
-		c.errorf(n, CodeWrongType, "max_deletes must be a whole number of 0 or more (the most holdouts one run may delete), not %s", describe(n))
-	case tag == "!!float":
+	v, whole, ok := wholeNumberOf(n)
+	switch {
+	case !ok:
+		c.errorf(n, CodeWrongType, "max_deletes must be a whole number of 0 or more (the most holdouts one run may delete), not %s", describeValue(n))
+	case !whole:
 		c.errorf(n, CodeWrongType, "max_deletes must be a whole number, not %s", n.Value)
-	case n.Decode(&i) != nil || i < 0 || int64(int(i)) != i:
-		c.errorf(n, CodeOutOfRange, "max_deletes is %s; it must be a whole number of 0 or more (remove the key for no limit)", n.Value)
+	case !inInt64Range(v) || int64(int(v.Int64())) != v.Int64():
+		c.errorf(n, CodeOutOfRange, "max_deletes is %s; it must be a whole number from 0 to 2^63-1 (remove the key for no limit)", n.Value)
 	default:
-		v := int(i)
-		return &v, true
+		c.yaml11Float(n, "max_deletes")
+		i := int(v.Int64())
+		return &i, true
 	}
 	return nil, false
 }

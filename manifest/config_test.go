@@ -123,11 +123,16 @@ func TestParseConfig(t *testing.T) {
 			want: &Config{Protect: []string{"legacy-*", "team/*"}, Pos: map[string]Pos{"protect": {"hogsync.yaml", 1, 1}}},
 		},
 		{name: "protect string", src: "protect: manual-*\n", errs: []string{`1:10 wrong-type: protect must be a list of name patterns, not a string; write protect: ["manual-*"]`}},
-		{name: "max_deletes negative", src: "max_deletes: -1\n", errs: []string{"1:14 out-of-range: max_deletes is -1; it must be a whole number of 0 or more (remove the key for no limit)"}},
+		{name: "max_deletes negative", src: "max_deletes: -1\n", errs: []string{"1:14 out-of-range: max_deletes is -1; it must be a whole number from 0 to 2^63-1 (remove the key for no limit)"}},
 		{name: "max_deletes fraction", src: "max_deletes: 1.5\n", errs: []string{"1:14 wrong-type"}},
 		{name: "max_deletes quoted", src: "max_deletes: '5'\n", errs: []string{"1:14 wrong-type"}},
 		{name: "max_deletes separators", src: "max_deletes: 1_000\n", errs: []string{"1:14 yaml11-number"}},
-		{name: "max_deletes huge", src: "max_deletes: 99999999999999999999\n", errs: []string{"1:14 wrong-type"}},
+		{name: "max_deletes huge", src: "max_deletes: 99999999999999999999\n", errs: []string{"1:14 out-of-range"}},
+		// A whole number written with a fraction or an exponent is the
+		// same number, as JSON Schema's integer has it.
+		{name: "max_deletes 5.0", src: "max_deletes: 5.0\n", want: &Config{MaxDeletes: intPtr(5), Pos: map[string]Pos{"max_deletes": {"hogsync.yaml", 1, 1}}}},
+		{name: "project 12.0", src: "project: 12.0\n", want: &Config{Project: "12", Pos: map[string]Pos{"project": {"hogsync.yaml", 1, 1}}}},
+		{name: "project past 18 digits", src: "project: 9999999999999999999\n", errs: []string{`1:10 invalid-project: project "9999999999999999999" is not a project id; use the positive number in the project's URL (/project/N)`}},
 		{name: "anchors", src: "project: &p 1\nmax_deletes: *p\n", errs: []string{"1:10 anchor", "2:14 anchor"}},
 		{name: "duplicate keys", src: "project: 1\nproject: 2\n", errs: []string{"2:1 duplicate-key"}},
 		{name: "not a mapping", src: "- project: 1\n", errs: []string{"1:1 wrong-type"}},
