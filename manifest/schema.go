@@ -48,11 +48,15 @@ func Schema() []byte {
 			"maxLength":   MaxNameLength,
 			"allOf":       []any{map[string]any{"$ref": "#/$defs/trimmed"}, map[string]any{"$ref": "#/$defs/noNUL"}},
 		},
+		// Each rule names its types, as ajv's strict mode wants of a
+		// schema reached by $ref: null passes, for description.
 		"trimmed": map[string]any{
+			"type":        []string{"string", "null"},
 			"description": "No white space at either end: PostHog trims a name, so one with white space would differ from PostHog's on every sync.",
 			"pattern":     fmt.Sprintf(`^(?:[^%[1]s](?:[\s\S]*[^%[1]s])?)?$`, spaceClass()),
 		},
 		"noNUL": map[string]any{
+			"type":        []string{"string", "null"},
 			"description": "No NUL character (U+0000): PostHog refuses it.",
 			"pattern":     `^[^\x00]*$`,
 		},

@@ -290,3 +290,43 @@ func TestSchemaNamesTheRuleBroken(t *testing.T) {
 		}
 	}
 }
+
+// typeKeywords are the keywords that apply to one JSON type: ajv's strict
+// mode (strictTypes) refuses a schema reached by $ref that uses one
+// without saying "type".
+var typeKeywords = []string{"pattern", "minLength", "maxLength", "minimum", "maximum", "items", "minItems", "uniqueItems", "properties", "required", "additionalProperties"}
+
+// TestSchemaDefsNameTheirType: every schema under $defs and every key's
+// schema that uses a type's keywords names the type, so that ajv 8 in
+// strict mode compiles the schemas (TestSchemaAndLoaderAgree runs
+// santhosh-tekuri/jsonschema, which does not check this).
+func TestSchemaDefsNameTheirType(t *testing.T) {
+	t.Parallel()
+	for _, f := range schemaFiles {
+		var doc map[string]any
+		if err := json.Unmarshal(f.gen(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		check := func(where string, s map[string]any) {
+			if _, ok := s["type"]; ok {
+				return
+			}
+			for _, k := range typeKeywords {
+				if _, ok := s[k]; ok {
+					t.Errorf("%s%s uses %q without a type", f.url, where, k)
+				}
+			}
+		}
+		defs, _ := doc["$defs"].(map[string]any)
+		for name, d := range defs {
+			check("#/$defs/"+name, d.(map[string]any))
+		}
+		for _, ptr := range schemaKeys[f.url] {
+			node := any(doc)
+			for _, part := range strings.Split(ptr[1:], "/") {
+				node = node.(map[string]any)[part]
+			}
+			check("#"+ptr, node.(map[string]any))
+		}
+	}
+}
