@@ -38,7 +38,9 @@ var yaml11Bools = map[string]bool{
 // a string is expected, is a boolean to YAML 1.1 tools. what names the
 // value ("name"), or is "" inside properties.
 func (c *checker) yaml11Bool(n *yaml.Node, what string) {
-	if n.Kind != yaml.ScalarNode || n.Style != 0 || n.ShortTag() != "!!str" {
+	// The words are at most 5 letters: longer text is not lower-cased
+	// (which would copy it).
+	if n.Kind != yaml.ScalarNode || n.Style != 0 || len(n.Value) > 5 || n.ShortTag() != "!!str" {
 		return
 	}
 	b, ok := yaml11Bools[strings.ToLower(n.Value)]
