@@ -87,13 +87,8 @@ func seedDemo(emu *posthogtest.Emulator) {
 
 	checkout := emu.Seed(p, posthogtest.Holdout{
 		Name:        "checkout-q4",
-		Description: str("Held out of all checkout experiments in Q4 2026 (US and CA only)"),
-		Filters: []map[string]any{{
-			"rollout_percentage": 5,
-			"properties": []any{map[string]any{
-				"key": "$geoip_country_code", "type": "person", "operator": "exact", "value": []any{"US"},
-			}},
-		}},
+		Description: str("Held out of all checkout experiments in Q4 2026"),
+		Filters:     []map[string]any{{"rollout_percentage": 5}},
 	})
 	// A draft: a running experiment would block the update without --force.
 	emu.AddExperiment(p, posthogtest.Experiment{Name: "one-page-checkout", HoldoutID: checkout.ID})
@@ -106,12 +101,7 @@ func seedDemo(emu *posthogtest.Emulator) {
 	emu.Seed(p, posthogtest.Holdout{
 		Name:        "onboarding-2026",
 		Description: str("Onboarding flow experiments"),
-		Filters: []map[string]any{{
-			"rollout_percentage": 5.0,
-			"properties": []any{map[string]any{
-				"value": []any{"free"}, "operator": "exact", "type": "person", "key": "plan",
-			}},
-		}},
+		Filters:     []map[string]any{{"rollout_percentage": 5.0}},
 	})
 	legacy := emu.Seed(p, posthogtest.Holdout{
 		Name:        "signup-2025",

@@ -51,9 +51,12 @@ func TestConfigFileTiesTheDirectoryToItsProject(t *testing.T) {
 		t.Errorf("after --prune --apply (-want +got):\n%s", d)
 	}
 
-	// A host the client refuses is reported where the file sets it.
+	// A host plan would refuse is refused by the manifest rules first
+	// (netaddr.CheckSite, one rule for validate and plan), where the file
+	// sets it.
 	h.write("hogsync.yaml", "host: http://example.com\nproject: 1\n")
-	h.run("sync", h.dir).must(t, exitUsage).contains(t, "hogsync.yaml:1:1", "refusing plain http://")
+	h.run("sync", h.dir).must(t, exitFailure).contains(t, "hogsync.yaml:1:7", "plain http://", "[invalid-host]")
+	h.run("validate", h.dir).must(t, exitFailure).contains(t, "hogsync.yaml:1:7", "[invalid-host]")
 
 	// Unknown keys are errors with a suggestion.
 	h.write("hogsync.yaml", "projct: 1\n")
