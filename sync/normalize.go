@@ -2,6 +2,7 @@ package sync
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/internal/canon"
@@ -28,9 +29,32 @@ func desiredState(h manifest.Holdout) State {
 	return State{Name: h.Name, Description: canon.Strip(h.Description), Filters: groups}
 }
 
-// remoteState is the normalised form of a holdout PostHog returned.
+// remoteState is the normalised form of a holdout PostHog returned. It
+// panics when h's filters are not filter groups, which only a
+// client.Holdout made by hand can hold (the client refuses such an
+// answer): Compute, which callers hand such holdouts to, reports them
+// with decodeRemote first.
 func remoteState(h client.Holdout) State {
-	return State{Name: h.Name, Description: canon.Description(h.Description), Filters: canon.Groups(h.Filters)}
+	s, err := decodeRemote(h)
+	if err != nil {
+		panic("sync: " + err.Error())
+	}
+	return s
+}
+
+// decodeRemote is remoteState, with an error for filters that are not
+// filter groups.
+func decodeRemote(h client.Holdout) (State, error) {
+	groups, err := h.FilterGroups()
+	if err != nil {
+		return State{}, remoteError(h, err)
+	}
+	return State{Name: h.Name, Description: canon.Description(h.Description), Filters: canon.Groups(groups)}, nil
+}
+
+// remoteError says which holdout's filters are not filter groups.
+func remoteError(h client.Holdout, err error) error {
+	return fmt.Errorf("holdout %d %q: its filters are not filter groups: %w", h.ID, h.Name, err)
 }
 
 // equal reports whether two normalised states are the same holdout
