@@ -189,7 +189,12 @@ func matchOne(d manifest.Holdout, byName map[string][]client.Holdout) match {
 		m.want = &want
 	case 1:
 		// Only a change keeps the states: a plan of a large project in
-		// sync would otherwise hold both sides of every holdout.
+		// sync would otherwise hold both sides of every holdout. Most
+		// holdouts are unchanged, which sameContent tells without
+		// building them.
+		if same, known := sameContent(d, m.one()); same && known {
+			return m
+		}
 		want := desiredState(d)
 		have, err := decodeRemote(m.one())
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	stdsync "sync"
@@ -92,9 +93,9 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 	case json.Number:
 		return appendNumber(dst, Number(string(v)))
 	case float64:
-		return appendNumber(dst, Float(v))
+		return appendFloatNumber(dst, v)
 	case float32:
-		return appendNumber(dst, Float(float64(v)))
+		return appendFloatNumber(dst, float64(v))
 	case int:
 		return strconv.AppendInt(dst, int64(v), 10), true
 	case int64:
@@ -206,6 +207,15 @@ func appendNumber(dst []byte, n json.Number) ([]byte, bool) {
 		return dst, false
 	}
 	return append(dst, n...), true
+}
+
+// appendFloatNumber writes Float(f), which must be a JSON number: f is
+// neither infinite nor NaN.
+func appendFloatNumber(dst []byte, f float64) ([]byte, bool) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return dst, false
+	}
+	return appendFloat(dst, f), true
 }
 
 // appendString writes s as encoding/json does with HTML escaping off.
