@@ -14,12 +14,14 @@ import (
 // The baselines are the clients hogsync is compared with, written with
 // net/http alone. Each decodes every holdout, as any client must.
 
-// holdout is the part of a holdout the baselines decode.
+// holdout is the part of a holdout the baselines decode. The filters are
+// kept as JSON text, as hogsync's client keeps them: the least a client
+// that must compare them can do.
 type holdout struct {
-	ID          int64            `json:"id"`
-	Name        string           `json:"name"`
-	Description *string          `json:"description"`
-	Filters     []map[string]any `json:"filters"`
+	ID          int64           `json:"id"`
+	Name        string          `json:"name"`
+	Description *string         `json:"description"`
+	Filters     json.RawMessage `json:"filters"`
 }
 
 type page struct {

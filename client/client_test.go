@@ -290,10 +290,10 @@ func TestWriteResponses(t *testing.T) {
 	}{
 		{name: "decoded with json.Number", status: 200,
 			body: `{"id":3,"name":"n","description":null,"filters":[{"variant":"holdout-3","rollout_percentage":5.5,"properties":[{"key":"k","value":[1,2]}]}],"created_at":"a","updated_at":"b","user_access_level":"manager"}`,
-			want: Holdout{ID: 3, Name: "n", Filters: []map[string]any{{
+			want: Holdout{ID: 3, Name: "n", Filters: filtersJSON(map[string]any{
 				"variant": "holdout-3", "rollout_percentage": json.Number("5.5"),
 				"properties": []any{map[string]any{"key": "k", "value": []any{json.Number("1"), json.Number("2")}}},
-			}}, CreatedAt: "a", UpdatedAt: "b"}},
+			}), CreatedAt: "a", UpdatedAt: "b"}},
 		{name: "bad JSON", status: 200, body: `{"id":3,`, wantErr: "update holdout 3: PATCH /api/projects/1/experiment_holdouts/3/: decode 200 response (Content-Type application/json): unexpected EOF"},
 		{name: "empty body", status: 200, body: ``, wantErr: "decode 200 response (Content-Type application/json): empty body, expected JSON"},
 		{name: "trailing data", status: 200, body: `{"id":3} {"id":4}`, wantErr: "unexpected data after the JSON value"},
@@ -320,7 +320,7 @@ func TestWriteResponses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, byGroups); diff != "" {
 				t.Errorf("holdout (-want +got):\n%s", diff)
 			}
 		})

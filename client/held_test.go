@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // A holdout that takes more than maxHoldoutBytes on the wire ends the listing
@@ -87,9 +89,10 @@ func TestListByteLimitCountsDecodedSize(t *testing.T) {
 	}
 }
 
-// heldBytes estimates what decoded items really take: 0.75 to 1.5 times
-// the heap they hold, for the shapes a hostile server would send and for
-// ordinary holdouts. The heap is measured in a process of its own, which
+// heldBytes estimates what decoded items really take, with their filters
+// decoded too (as a plan decodes those it changes or deletes): 0.75 to
+// 1.5 times the heap they hold, for the shapes a hostile server would
+// send and for ordinary holdouts. The heap is measured in a process of its own, which
 // runs this test alone: in this one, what other tests leave behind moves
 // the heap by megabytes.
 func TestHeldBytesNearTheHeap(t *testing.T) {
@@ -121,6 +124,7 @@ func TestHeldBytesNearTheHeap(t *testing.T) {
 			}
 			n := int(4<<20/one.heldBytes()) + 1 // about 4 MB, well above the noise
 			items := make([]Holdout, n)
+			groups := make([][]map[string]any, n)
 			runtime.GC()
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
@@ -130,16 +134,22 @@ func TestHeldBytesNearTheHeap(t *testing.T) {
 				if err := dec.Decode(&items[i]); err != nil {
 					t.Fatal(err)
 				}
+				var err error
+				if groups[i], err = items[i].FilterGroups(); err != nil {
+					t.Fatal(err)
+				}
 			}
 			runtime.GC()
 			runtime.ReadMemStats(&after)
-			// The structs themselves are in items, allocated before.
+			// The structs themselves are in items, allocated before, and
+			// the slice headers of the groups in groups.
 			heap := float64(after.HeapAlloc) - float64(before.HeapAlloc)
 			var est int64
 			for _, h := range items {
 				est += h.heldBytes() - int64(unsafe.Sizeof(h))
 			}
 			runtime.KeepAlive(items)
+			runtime.KeepAlive(groups)
 			if r := float64(est) / heap; r < 0.75 || r > 1.5 {
 				t.Errorf("estimate %d bytes, heap %.0f: ratio %.2f, want within 0.75-1.5", est, heap, r)
 			}
@@ -164,5 +174,64 @@ func TestListExperimentsReadsALargeExperiment(t *testing.T) {
 	es, err := newClient(t, srv.URL).ListExperiments(context.Background())
 	if err != nil || len(es) != 1 || es[0].FeatureFlagKey != "big-flag" {
 		t.Fatalf("got %+v, %v; want the one experiment", es, err)
+	}
+}
+
+// Filters are kept as text, yet a response whose filters are not filter
+// groups fails as it did when the client decoded them into maps, with
+// encoding/json's own error, in a listing and in a write's answer alike;
+// every shape that decoded then is read.
+func TestFiltersThatAreNotGroups(t *testing.T) {
+	t.Parallel()
+	// Holdout as it was: the oracle of the error.
+	type Holdout struct {
+		ID      int64            `json:"id"`
+		Filters []map[string]any `json:"filters"`
+	}
+	for _, filters := range []string{
+		`{}`, `"x"`, `5`, `-1.5`, `true`, `false`, // not a list
+		`[5]`, `[[]]`, `["x"]`, `[true]`, `[{}, 1]`, `[null, {"a": [1]}, "x", 1]`, // a group that is no object
+		`null`, `[]`, `[null]`, `[{}, null, {"a": {"b": [1, "x", null]}}]`, `[ {"rollout_percentage": 1} ]`, // filter groups
+	} {
+		t.Run(filters, func(t *testing.T) {
+			t.Parallel()
+			item := `{"id":3,"name":"n","filters":` + filters + `}`
+			dec := json.NewDecoder(strings.NewReader(item))
+			dec.UseNumber()
+			var old Holdout
+			want := dec.Decode(&old)
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.Method == http.MethodGet {
+					fmt.Fprintf(w, `{"count":1,"next":null,"results":[%s]}`, item)
+					return
+				}
+				fmt.Fprint(w, item)
+			})
+			c := newClient(t, srv.URL)
+			hs, lerr := c.List(context.Background())
+			h, werr := c.Update(context.Background(), 3, HoldoutInput{Name: "n"})
+			for what, err := range map[string]error{"List": lerr, "Update": werr} {
+				switch {
+				case want == nil && err != nil:
+					t.Errorf("%s: %v; encoding/json decodes the groups", what, err)
+				case want != nil && (err == nil || !strings.Contains(err.Error(), want.Error())):
+					t.Errorf("%s: error %v, want one that says %q", what, err, want)
+				}
+			}
+			if want != nil {
+				return
+			}
+			if len(hs) != 1 {
+				t.Fatalf("List gave %d holdouts", len(hs))
+			}
+			listed, lerr := hs[0].FilterGroups()
+			written, werr := h.FilterGroups()
+			for what, got := range map[string][]map[string]any{"List": listed, "Update": written} {
+				if lerr != nil || werr != nil || !cmp.Equal(got, old.Filters) {
+					t.Errorf("%s: FilterGroups = %v (errors %v, %v); want %v", what, got, lerr, werr, old.Filters)
+				}
+			}
+		})
 	}
 }

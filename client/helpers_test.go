@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // testKey is the API key every test client uses; no error or printed form
@@ -134,3 +137,26 @@ func (f wireFile) serve(w http.ResponseWriter) {
 		w.Write(f.Body)
 	}
 }
+
+// filtersJSON is groups as a server sends them, as Holdout.Filters keeps
+// them.
+func filtersJSON(groups ...map[string]any) json.RawMessage {
+	if groups == nil {
+		groups = []map[string]any{} // [], not null
+	}
+	b, err := json.Marshal(groups)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// byGroups compares holdouts' filters by what they decode to
+// (FilterGroups), not by how the text is laid out.
+var byGroups = cmp.Transformer("FilterGroups", func(raw json.RawMessage) []map[string]any {
+	gs, err := Holdout{Filters: raw}.FilterGroups()
+	if err != nil {
+		panic(fmt.Sprintf("filters %s: %v", raw, err))
+	}
+	return gs
+})

@@ -268,18 +268,18 @@ func TestWireListPage(t *testing.T) {
 	}
 	desc := "Held out of checkout tests"
 	want := []Holdout{
-		{ID: 1, Name: "checkout-q4", Description: &desc, Filters: []map[string]any{{
+		{ID: 1, Name: "checkout-q4", Description: &desc, Filters: filtersJSON(map[string]any{
 			"variant": "holdout-1",
 			"properties": []any{map[string]any{
 				"key": "country", "type": "person", "value": []any{"US"}, "operator": "exact",
 			}},
 			"rollout_percentage": json10,
-		}}, CreatedAt: "2026-11-28T01:13:54.492814Z", UpdatedAt: "2026-11-28T01:13:54.492883Z"},
-		{ID: 2, Name: "pricing", Filters: []map[string]any{{"variant": "holdout-2", "rollout_percentage": json55}},
+		}), CreatedAt: "2026-11-28T01:13:54.492814Z", UpdatedAt: "2026-11-28T01:13:54.492883Z"},
+		{ID: 2, Name: "pricing", Filters: filtersJSON(map[string]any{"variant": "holdout-2", "rollout_percentage": json55}),
 			CreatedAt: "2026-11-28T01:13:54.496106Z", UpdatedAt: "2026-11-28T01:13:54.496157Z"},
-		{ID: 3, Name: "pricing", Filters: []map[string]any{}},
+		{ID: 3, Name: "pricing", Filters: filtersJSON()},
 	}
-	if diff := cmp.Diff(want, hs); diff != "" {
+	if diff := cmp.Diff(want, hs, byGroups); diff != "" {
 		t.Errorf("holdouts (-want +got):\n%s", diff)
 	}
 	if got := rec.all()[1].Query; got != "limit=2&offset=2" {

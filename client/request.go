@@ -266,6 +266,9 @@ func decodeBody(r *bodyReader, out any) error {
 	if err == io.EOF {
 		return errors.New("empty body, expected JSON")
 	}
+	if c, ok := out.(interface{ check() error }); ok && err == nil {
+		err = c.check()
+	}
 	if err != nil {
 		return err
 	}

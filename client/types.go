@@ -1,5 +1,12 @@
 package client
 
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+)
+
 // Holdout is an experiment holdout as PostHog returns it. Read-only fields
 // the reconciler does not use (created_by, user_access_level) are not kept.
 type Holdout struct {
@@ -7,11 +14,38 @@ type Holdout struct {
 	Name        string  `json:"name"`
 	Description *string `json:"description"`
 	// Filters are the release-condition groups exactly as the server sent
-	// them, decoded with json.Decoder.UseNumber: numbers are json.Number,
-	// and the server-managed "variant" key is still present.
-	Filters   []map[string]any `json:"filters"`
-	CreatedAt string           `json:"created_at,omitempty"`
-	UpdatedAt string           `json:"updated_at,omitempty"`
+	// them, as JSON text, the server-managed "variant" key still in them
+	// (nil when the server sent none). They are kept as text, not decoded:
+	// a plan compares each holdout's filters in canonical form
+	// (internal/canon reads them from the text) and decodes only those it
+	// shows. FilterGroups decodes them.
+	//
+	// A Holdout the client decoded from a response always holds null or a
+	// list of objects and nulls here (anything else fails the request, as
+	// it did when the groups were decoded); one made by hand must too.
+	Filters   json.RawMessage `json:"filters"`
+	CreatedAt string          `json:"created_at,omitempty"`
+	UpdatedAt string          `json:"updated_at,omitempty"`
+}
+
+// FilterGroups decodes Filters as encoding/json does with
+// json.Decoder.UseNumber: numbers are json.Number, and "variant" is still
+// present. Absent or null filters are nil. The error is non-nil only for
+// Filters a Holdout made by hand holds that are not filter groups.
+func (h Holdout) FilterGroups() ([]map[string]any, error) {
+	if len(h.Filters) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(h.Filters))
+	dec.UseNumber()
+	var gs []map[string]any
+	if err := dec.Decode(&gs); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("json: text after the filters")
+	}
+	return gs, nil
 }
 
 // HoldoutInput is the body of a create (POST) or a full update (PATCH with

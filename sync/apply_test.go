@@ -69,7 +69,7 @@ func (f *fakeAPI) Create(ctx context.Context, in client.HoldoutInput) (client.Ho
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextID++
-	h := client.Holdout{ID: f.nextID, Name: in.Name, Filters: in.Filters}
+	h := client.Holdout{ID: f.nextID, Name: in.Name, Filters: filtersJSON(in.Filters...)}
 	if in.Description != "" {
 		h.Description = &in.Description
 	}

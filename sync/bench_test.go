@@ -92,7 +92,8 @@ func BenchmarkCompute(b *testing.B) {
 
 // BenchmarkComputeInSync plans n holdouts of which one in a hundred has
 // drifted, as a plan on every push of a large project does: the time
-// goes to normalising both sides of each holdout, not to changes.
+// goes to comparing both sides of each holdout (the remote's filters as
+// the JSON text the client keeps), not to changes.
 func BenchmarkComputeInSync(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {

@@ -72,6 +72,9 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 	claimed := make(map[int64]bool, len(remote)) // remote ids some manifest names
 
 	for i, m := range matchAll(desired, byName) {
+		if m.err != nil {
+			return Plan{}, m.err
+		}
 		d := desired[i]
 		for _, r := range m.cands {
 			claimed[r.ID] = true
@@ -109,7 +112,10 @@ func Compute(desired []manifest.Holdout, remote []client.Holdout, experiments []
 			continue
 		}
 		if opts.Prune {
-			have := remoteState(r)
+			have, err := decodeRemote(r)
+			if err != nil {
+				return Plan{}, err
+			}
 			plan.Changes = append(plan.Changes, Change{
 				Action: Delete, Name: r.Name, ID: r.ID, Before: &have,
 				Experiments: used[r.ID], RemoteUpdatedAt: r.UpdatedAt,
@@ -151,6 +157,8 @@ type match struct {
 	// want is the manifest's state and have the remote holdout's, for a
 	// create (want only) or an update; nil otherwise.
 	want, have *State
+	// err says the remote holdout's filters are not filter groups.
+	err error
 }
 
 // one is the remote holdout, when only one matches.
@@ -181,8 +189,18 @@ func matchOne(d manifest.Holdout, byName map[string][]client.Holdout) match {
 		m.want = &want
 	case 1:
 		// Only a change keeps the states: a plan of a large project in
-		// sync would otherwise hold both sides of every holdout.
-		want, have := desiredState(d), remoteState(m.one())
+		// sync would otherwise hold both sides of every holdout. Most
+		// holdouts are unchanged, which sameContent tells without
+		// building them.
+		if same, known := sameContent(d, m.one()); same && known {
+			return m
+		}
+		want := desiredState(d)
+		have, err := decodeRemote(m.one())
+		if err != nil {
+			m.err = err
+			return m
+		}
 		if !equal(have, want) {
 			m.want, m.have = &want, &have
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/internal/canon"
 	"github.com/hogsync/hogsync/manifest"
 )
 
@@ -50,7 +52,73 @@ func remote(id int64, name string, pct string, extra ...map[string]any) client.H
 			g[k] = v
 		}
 	}
-	return client.Holdout{ID: id, Name: name, Filters: []map[string]any{g}, UpdatedAt: "2026-11-28T00:00:00Z"}
+	return client.Holdout{ID: id, Name: name, Filters: filtersJSON(g), UpdatedAt: "2026-11-28T00:00:00Z"}
+}
+
+// filtersJSON is groups as PostHog sends them, as client.Holdout keeps
+// them: JSON text, the keys of each object in jsonb's order (shorter
+// first), not the order a plan shows them in.
+func filtersJSON(groups ...map[string]any) json.RawMessage {
+	if groups == nil {
+		groups = []map[string]any{} // [], not null
+	}
+	return jsonbText(groups)
+}
+
+func jsonbText(v any) []byte {
+	var b bytes.Buffer
+	switch v := v.(type) {
+	case map[string]any:
+		keys := slices.Collect(maps.Keys(v))
+		slices.SortFunc(keys, func(a, b string) int {
+			if canon.JSONBLess(a, b) {
+				return -1
+			}
+			return strings.Compare(a, b)
+		})
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.Write(jsonbText(k))
+			b.WriteString(": ")
+			b.Write(jsonbText(v[k]))
+		}
+		b.WriteByte('}')
+	case []map[string]any:
+		l := make([]any, len(v))
+		for i, e := range v {
+			l[i] = e
+		}
+		return jsonbText(l)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.Write(jsonbText(e))
+		}
+		b.WriteByte(']')
+	default:
+		j, err := json.Marshal(v)
+		if err != nil {
+			panic(err)
+		}
+		return j
+	}
+	return b.Bytes()
+}
+
+// editGroups changes h's filters as edit changes their groups.
+func editGroups(h *client.Holdout, edit func([]map[string]any)) {
+	groups, err := h.FilterGroups()
+	if err != nil {
+		panic(err)
+	}
+	edit(groups)
+	h.Filters = filtersJSON(groups...)
 }
 
 func str(s string) *string { return &s }
@@ -144,6 +212,39 @@ func TestComputeDifferences(t *testing.T) {
 			}}
 			if d := cmp.Diff(want, p.Changes, ignoreDerived); d != "" {
 				t.Errorf("changes (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// A client.Holdout made by hand whose filters are not filter groups (the
+// client refuses such an answer) fails the plan wherever it would be
+// compared or shown, with an error that names it; one the plan does not
+// read, an unmanaged holdout, does not.
+func TestComputeRefusesFiltersThatAreNotGroups(t *testing.T) {
+	t.Parallel()
+	bad := client.Holdout{ID: 9, Name: "bad", Filters: json.RawMessage(`{"rollout_percentage":10}`)}
+	for _, tt := range []struct {
+		name    string
+		desired []manifest.Holdout
+		opts    Options
+		wantErr bool
+	}{
+		{"matched by name", []manifest.Holdout{desired("bad", 10)}, Options{}, true},
+		{"matched by a previous name", []manifest.Holdout{desired("good", 10, withPrevious("bad"))}, Options{}, true},
+		{"pruned", []manifest.Holdout{desired("other", 10)}, Options{Prune: true}, true},
+		{"unmanaged", []manifest.Holdout{desired("other", 10)}, Options{}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Compute(tt.desired, []client.Holdout{bad}, nil, tt.opts)
+			if !tt.wantErr {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if want := `holdout 9 "bad": its filters are not filter groups`; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("error = %v, want one that says %q", err, want)
 			}
 		})
 	}

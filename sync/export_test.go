@@ -179,7 +179,7 @@ func sourceIDOf(t *testing.T, content []byte) (int64, bool) {
 
 func TestExportSourceIDRoundTrip(t *testing.T) {
 	for _, id := range []int64{1, 42, 1 << 40, 9223372036854775807} {
-		b := exportOK(t, client.Holdout{ID: id, Name: "a", Filters: []map[string]any{{"rollout_percentage": json.Number("1")}}})
+		b := exportOK(t, client.Holdout{ID: id, Name: "a", Filters: filtersJSON(map[string]any{"rollout_percentage": json.Number("1")})})
 		if got, ok := sourceIDOf(t, []byte(b)); !ok || got != id {
 			t.Errorf("round trip of id %d: got %d, %v", id, got, ok)
 		}
@@ -218,7 +218,7 @@ func TestExportSlug(t *testing.T) {
 }
 
 func TestExportNamesEveryHoldoutApart(t *testing.T) {
-	pct := []map[string]any{{"rollout_percentage": json.Number("1")}}
+	pct := filtersJSON(map[string]any{"rollout_percentage": json.Number("1")})
 	hs := []client.Holdout{
 		{ID: 9, Name: "Checkout", Filters: pct},
 		{ID: 3, Name: "checkout", Filters: pct}, // slugs like id 9
@@ -267,7 +267,7 @@ func TestExportNamesEveryHoldoutApart(t *testing.T) {
 // exported file gets a name the loader reads as a unit's config, in any
 // letter case, and every file loads back as the holdout it holds.
 func TestExportNeverWritesConfigName(t *testing.T) {
-	pct := []map[string]any{{"rollout_percentage": json.Number("1")}}
+	pct := filtersJSON(map[string]any{"rollout_percentage": json.Number("1")})
 	hs := []client.Holdout{
 		{ID: 3, Name: "hogsync", Filters: pct},
 		{ID: 4, Name: "HOGSYNC", Filters: pct},

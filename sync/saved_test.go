@@ -57,7 +57,9 @@ func TestSavedPlanStale(t *testing.T) {
 	}{
 		{"nothing moved", samplePlan(t), meta, nil},
 		{
-			"a percentage edited in PostHog", edit(func(in *inputs) { in.remotes[0].Filters[0]["rollout_percentage"] = json.Number("15.0") }), meta,
+			"a percentage edited in PostHog", edit(func(in *inputs) {
+				editGroups(&in.remotes[0], func(g []map[string]any) { g[0]["rollout_percentage"] = json.Number("15.0") })
+			}), meta,
 			[]string{`holdout "pricing" (id 2): filters[0].rollout_percentage is 15 in PostHog, the plan saw 10`},
 		},
 		{
@@ -66,7 +68,7 @@ func TestSavedPlanStale(t *testing.T) {
 		},
 		{
 			"properties added in PostHog", edit(func(in *inputs) {
-				in.remotes[2].Filters[0]["properties"] = []any{map[string]any{"key": "k", "value": "v"}}
+				editGroups(&in.remotes[2], func(g []map[string]any) { g[0]["properties"] = []any{map[string]any{"key": "k", "value": "v"}} })
 			}), meta,
 			[]string{`holdout "search-v2" (id 4): filters[0].properties is [{"key":"k","value":"v"}] in PostHog, the plan saw absent`},
 		},

@@ -49,9 +49,9 @@ func TestCanonicalYAMLEscapesUnsafeRunes(t *testing.T) {
 	// Export checks that what it wrote reads back as the holdout.
 	desc := "rtl \u202eevil"
 	h := client.Holdout{ID: 7, Name: unsafeText, Description: &desc,
-		Filters: []map[string]any{{"rollout_percentage": json.Number("5"), "properties": []any{
+		Filters: filtersJSON(map[string]any{"rollout_percentage": json.Number("5"), "properties": []any{
 			map[string]any{"key": "zip\u2066", "type": "person", "operator": "exact", "value": "v\u202e"},
-		}}}}
+		}})}
 	b, err := ExportManifest(h, exportSrc)
 	if err != nil {
 		t.Fatalf("ExportManifest: %v\n%s", err, b)

@@ -69,13 +69,19 @@ func Number(s string) json.Number {
 // 10000000000000000, so the two must be equal), -0 as 0, and everything
 // else in Go's shortest round-trip form.
 func Float(f float64) json.Number {
+	var b [32]byte
+	return json.Number(appendFloat(b[:0], f))
+}
+
+// appendFloat appends Float(f).
+func appendFloat(dst []byte, f float64) []byte {
 	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
 		if f == 0 {
-			return "0"
+			return append(dst, '0')
 		}
-		return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
 	}
-	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+	return strconv.AppendFloat(dst, f, 'g', -1, 64)
 }
 
 // Value returns a deep copy of v with every number as a canonical
