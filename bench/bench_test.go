@@ -6,6 +6,7 @@ import (
 	goldenfile "github.com/hogsync/hogsync/internal/golden"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func TestRun(t *testing.T) {
 	if want := (n+hogsyncPageSize-1)/hogsyncPageSize + 2; p.requests > want || p.lists != p.requests {
 		t.Errorf("hogsync sent %d requests (%d lists), want at most %d, all lists", p.requests, p.lists, want)
 	}
-	for name, d := range map[string]time.Duration{"hogsync": p.hogsync, "its CPU": p.cpu, "sequential": p.sequential, "floor": p.floor, "per-object": p.perObject} {
+	for name, d := range map[string]time.Duration{"hogsync": p.hogsync, "its CPU": p.cpu, "validate": p.validate, "sequential": p.sequential, "floor": p.floor, "per-object": p.perObject} {
 		if d <= 0 {
 			t.Errorf("%s took %v", name, d)
 		}
@@ -52,6 +53,26 @@ func TestRun(t *testing.T) {
 
 	var out bytes.Buffer
 	render(&out, r)
+	// The plan's row has a cell for every heading, and the ratio to what
+	// the plan cannot avoid is the measured one.
+	var head, row []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		switch {
+		case strings.HasPrefix(line, "| holdouts |"):
+			head = strings.Split(line, " | ")
+		case strings.HasPrefix(line, "| 200 |"):
+			row = strings.Split(line, " | ")
+		}
+	}
+	if len(head) == 0 || len(head) != len(row) {
+		t.Fatalf("plan table: %d headings, %d cells:\n%s", len(head), len(row), out.String())
+	}
+	if i := slices.Index(head, "hogsync / max(floor, validate) |"); i < 0 || row[i] != ratio(p.hogsync, max(p.floor, p.validate))+" |" {
+		t.Errorf("no column hogsync / max(floor, validate) holding %s:\n%s", ratio(p.hogsync, max(p.floor, p.validate)), out.String())
+	}
+	if !strings.Contains(out.String(), "- 200 holdouts: hogsync plan "+seconds(p.hogsync)+" / max(floor "+seconds(p.floor)+", validate alone "+seconds(p.validate)+")") {
+		t.Errorf("no acceptance line for the plan against what it cannot avoid:\n%s", out.String())
+	}
 	rows := map[string]int{}
 	for _, line := range strings.Split(out.String(), "\n") {
 		if strings.HasPrefix(line, "| ") {
@@ -72,9 +93,12 @@ func TestRender(t *testing.T) {
 		machine: machine{cpu: "AMD EPYC", cores: 2, goVersion: "go1.26.8", osArch: "linux/amd64", loadStart: "0.50 0.40 0.30", loadEnd: "1.00 0.80 0.60"},
 		cfg:     config{latency: 50 * time.Millisecond, runs: 3},
 		plans: []planRow{
-			{n: 1000, hogsync: 210 * time.Millisecond, cpu: 300 * time.Millisecond, requests: 3, lists: 3, peakRSS: 25 << 20, sequential: 970 * time.Millisecond, floor: 170 * time.Millisecond, perObject: 9400 * time.Millisecond},
+			// Loading is slower than the floor: the plan is bound by it.
+			{n: 1000, hogsync: 210 * time.Millisecond, cpu: 300 * time.Millisecond, requests: 3, lists: 3, peakRSS: 25 << 20, validate: 180 * time.Millisecond, sequential: 970 * time.Millisecond, floor: 170 * time.Millisecond, perObject: 9400 * time.Millisecond},
+			// The floor is slower than loading, and exactly at the bound.
+			{n: 10000, hogsync: 1300 * time.Millisecond, cpu: 900 * time.Millisecond, requests: 13, lists: 13, peakRSS: 80 << 20, validate: 200 * time.Millisecond, sequential: 5 * time.Second, floor: time.Second},
 			// Misses every target, and the per-object baseline was not run.
-			{n: 50000, hogsync: 3 * time.Second, cpu: 4 * time.Second, requests: 60, lists: 60, peakRSS: 300 << 20, sequential: 50 * time.Second, floor: 1250 * time.Millisecond},
+			{n: 50000, hogsync: 3 * time.Second, cpu: 4 * time.Second, requests: 60, lists: 60, peakRSS: 300 << 20, validate: 2 * time.Second, sequential: 50 * time.Second, floor: 1250 * time.Millisecond},
 		},
 		apply: &applyRow{n: 1000, scale: 60, wall: 2100 * time.Millisecond, floor: 2 * time.Second, requests: 1003},
 	}

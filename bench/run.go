@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hogsync/hogsync/client/posthogtest"
+	"github.com/hogsync/hogsync/internal/words"
 )
 
 const project = posthogtest.DefaultProject
@@ -40,6 +41,7 @@ type planRow struct {
 	requests   int           // requests hogsync sent (the most in any run)
 	lists      int           // of which list requests (holdouts and experiments)
 	peakRSS    int64         // bytes, the most in any run (VmHWM, polled)
+	validate   time.Duration // `hogsync validate` on the same manifests: loading alone
 	sequential time.Duration // plain client, pages of 100 one after another
 	floor      time.Duration // one request with limit=N
 	perObject  time.Duration // list, then one GET per holdout, 10 at a time; 0 if not run
@@ -147,7 +149,7 @@ func measurePlan(ctx context.Context, cfg config, bin, dir string, n int, logw i
 	defer stop()
 
 	row := planRow{n: n, drifted: drifted}
-	var hog, cpu, seq, fl []time.Duration
+	var hog, cpu, val, seq, fl []time.Duration
 	for i := range cfg.runs {
 		fmt.Fprintf(logw, "plan of %d holdouts: run %d of %d…\n", n, i+1, cfg.runs)
 		before := emu.Stats()
@@ -165,6 +167,17 @@ func measurePlan(ctx context.Context, cfg config, bin, dir string, n int, logw i
 		row.lists = max(row.lists, after.HoldoutLists-before.HoldoutLists+after.ExperimentLists-before.ExperimentLists)
 		row.peakRSS = max(row.peakRSS, res.peakRSS)
 
+		// Loading alone: what the plan cannot avoid besides the listing.
+		res, err = runHogsync(ctx, bin, "validate", dir)
+		if err != nil {
+			return planRow{}, err
+		}
+		if err := checkValidate(res.stdout, n); err != nil {
+			return planRow{}, err
+		}
+		fmt.Fprintf(logw, "  validate: %s, CPU %s\n", seconds(res.wall), seconds(res.cpu))
+		val = append(val, res.wall)
+
 		d, err := timed(func() ([]holdout, error) { return sequentialList(ctx, newAPI(url), 100) }, n)
 		if err != nil {
 			return planRow{}, fmt.Errorf("plain sequential client: %w", err)
@@ -177,7 +190,7 @@ func measurePlan(ctx context.Context, cfg config, bin, dir string, n int, logw i
 		fl = append(fl, d)
 		emu.ResetRequests() // the request log is not needed; keep memory flat
 	}
-	row.hogsync, row.cpu, row.sequential, row.floor = median(hog), median(cpu), median(seq), median(fl)
+	row.hogsync, row.cpu, row.validate, row.sequential, row.floor = median(hog), median(cpu), median(val), median(seq), median(fl)
 	if cfg.perObject {
 		// One run: N/10 round trips make it latency-bound, so runs differ
 		// little, and at 50,000 holdouts one run takes minutes.
@@ -338,6 +351,15 @@ func checkPlan(out []byte, drifted int) error {
 	s := plan.Summary
 	if s.Update != drifted || s.Create+s.Delete+s.Conflicts+s.Unmanaged != 0 {
 		return fmt.Errorf("hogsync planned %+v, want %d updates and nothing else", s, drifted)
+	}
+	return nil
+}
+
+// checkValidate fails unless hogsync validate found n valid holdouts: the
+// benchmark must time loading every manifest.
+func checkValidate(out []byte, n int) error {
+	if want := words.Plural(n, "1 holdout is", strconv.Itoa(n)+" holdouts are") + " valid.\n"; string(out) != want {
+		return fmt.Errorf("hogsync validate said %q, want %q", out, want)
 	}
 	return nil
 }

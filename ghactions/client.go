@@ -61,6 +61,12 @@ type Client struct {
 
 	loginMu stdsync.Mutex
 	login   string
+
+	// workflow is the workflow file whose runs save plans, repoID the
+	// repository's id (GITHUB_REPOSITORY_ID): see WithPlanWorkflow,
+	// WithRepositoryID.
+	workflow string
+	repoID   int64
 }
 
 // Comments is the client's former name.
@@ -129,6 +135,34 @@ func WithUserAgent(ua string) Option {
 // "<app-slug>[bot]".
 func WithLogin(login string) Option {
 	return func(c *Client) { c.login = login }
+}
+
+// WithPlanWorkflow says which workflow file's pull_request runs save the
+// plans ReviewedPlan may take: a path in the repository
+// (".github/workflows/pull-request.yml") or a $GITHUB_WORKFLOW_REF
+// ("owner/name/.github/workflows/x.yml@refs/heads/main": this run's own
+// workflow, for one workflow that both plans and applies). Without it (or
+// with one it cannot read) the workflow is not checked.
+func WithPlanWorkflow(pathOrRef string) Option {
+	return func(c *Client) { c.workflow = workflowFile(pathOrRef) }
+}
+
+// workflowFile is the workflow file's path in its repository, from
+// GITHUB_WORKFLOW_REF or a run's path (".github/workflows/x.yml", with or
+// without "owner/name/" before it and "@ref" after it).
+func workflowFile(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	if i := strings.Index(ref, ".github/workflows/"); i >= 0 {
+		return ref[i:]
+	}
+	return ""
+}
+
+// WithRepositoryID gives the repository's id: $GITHUB_REPOSITORY_ID.
+// Without it (or with one that is not a number) ReviewedPlan asks GitHub
+// for it.
+func WithRepositoryID(id string) Option {
+	return func(c *Client) { c.repoID, _ = strconv.ParseInt(strings.TrimSpace(id), 10, 64) }
 }
 
 var repoRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)

@@ -80,6 +80,10 @@ func (c *Client) createComment(ctx context.Context, n int, marker, login, body s
 
 // findComment returns the id of the first comment on issue or pull
 // request n that login wrote and whose first line is marker (0 for none).
+// GitHub's comment listing takes no creator or label filter (only since,
+// per_page and page), so this pages through the comments oldest first:
+// the plan comment, made by the pull request's first run, comes before
+// whatever others write after it, however much that is.
 func (c *Client) findComment(ctx context.Context, n int, marker, login string) (int64, error) {
 	for page := 1; page <= maxPages; page++ {
 		var batch []comment

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
-// DriftLabel is put on drift issues when GitHub lets the token (labels
-// are optional: without one the issue is found by its marker alone).
+// DriftLabel is put on drift issues when GitHub lets the token; the
+// lookup asks for it first (without one the issue is found by its
+// creator and marker).
 const DriftLabel = "hogsync-drift"
 
 // DriftMarker is the hidden first line of the drift issue for id (a
@@ -120,12 +122,35 @@ func (c *Client) SyncDriftIssue(ctx context.Context, marker, title, body string,
 }
 
 // findIssues returns the open issues (not pull requests) that login wrote
-// and whose first line is marker, oldest first.
+// and whose first line is marker, oldest first. GitHub filters them by
+// creator, and first by DriftLabel as well, so that however many issues
+// others open (only people with triage access can label one), the drift
+// issue is on the first page: labelled ones are looked up first, then
+// (for an issue opened where the label could not be set) every issue
+// login wrote. Should GitHub refuse the creator filter (422), the label
+// alone, then the whole list, is looked through.
 func (c *Client) findIssues(ctx context.Context, marker, login string) ([]issue, error) {
+	creator := "&creator=" + url.QueryEscape(login)
+	for _, filter := range []string{"&labels=" + url.QueryEscape(DriftLabel) + creator, creator} {
+		out, err := c.listIssues(ctx, filter, marker, login)
+		if hasStatus(err, http.StatusUnprocessableEntity) {
+			// The creator filter is refused: the same without it.
+			out, err = c.listIssues(ctx, strings.Replace(filter, creator, "", 1), marker, login)
+		}
+		if err != nil || len(out) > 0 {
+			return out, err
+		}
+	}
+	return nil, nil
+}
+
+// listIssues lists the open issues matching filter (query parameters,
+// each starting with '&') that login wrote and whose first line is marker.
+func (c *Client) listIssues(ctx context.Context, filter, marker, login string) ([]issue, error) {
 	var out []issue
 	for page := 1; page <= maxPages; page++ {
 		var batch []issue
-		path := fmt.Sprintf("/repos/%s/issues?state=open&sort=created&direction=asc&per_page=100&page=%d", c.repo, page)
+		path := fmt.Sprintf("/repos/%s/issues?state=open&sort=created&direction=asc&per_page=100&page=%d%s", c.repo, page, filter)
 		if err := c.send(ctx, http.MethodGet, path, nil, &batch); err != nil {
 			return nil, err
 		}

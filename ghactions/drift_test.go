@@ -165,3 +165,49 @@ func TestSyncDriftIssueRefusesBadInput(t *testing.T) {
 		t.Errorf("%d requests", n)
 	}
 }
+
+// TestSyncDriftIssueFoundPastSpam: more open issues by others than the
+// lookup could page through, all older than the drift issue (labelled,
+// or not when labels were refused), hide neither: GitHub filters by
+// creator (and label), so the drift issue is on the first page.
+func TestSyncDriftIssueFoundPastSpam(t *testing.T) {
+	t.Parallel()
+	for _, labels := range [][]string{{DriftLabel}, nil} {
+		gh := newFake(t)
+		for range maxPages*100 + 50 {
+			gh.AddIssue("mallory", "spam", "spam", DriftLabel) // labels a stranger cannot set; stricter still
+		}
+		n := gh.AddIssue(ActionsBot, "drift", driftMarker+"\nold", labels...)
+		c, _ := newTestClient(t, gh)
+		res, err := c.SyncDriftIssue(context.Background(), driftMarker, "drift", driftMarker+"\nnew", true)
+		if err != nil || res.Action != DriftUpdated || res.Issue != n {
+			t.Fatalf("labels %q: %v #%d %v, want the drift issue #%d updated", labels, res.Action, res.Issue, err, n)
+		}
+		if got := len(gh.Issues()); got != maxPages*100+51 {
+			t.Errorf("labels %q: %d issues: one was opened", labels, got)
+		}
+		lists := 0
+		for _, r := range gh.Requests() {
+			if r.Method == "GET" && strings.HasPrefix(r.Path, "/repos/o/r/issues") {
+				lists++
+			}
+		}
+		if lists > 2 {
+			t.Errorf("labels %q: %d listings to find the issue", labels, lists)
+		}
+	}
+}
+
+// TestSyncDriftIssueCreatorRefused: should GitHub refuse the creator
+// filter, the label alone still finds the issue.
+func TestSyncDriftIssueCreatorRefused(t *testing.T) {
+	t.Parallel()
+	gh := newFake(t)
+	gh.RejectCreator(true)
+	n := gh.AddIssue(ActionsBot, "drift", driftMarker+"\nold", DriftLabel)
+	c, _ := newTestClient(t, gh)
+	res, err := c.SyncDriftIssue(context.Background(), driftMarker, "drift", driftMarker+"\nnew", true)
+	if err != nil || res.Action != DriftUpdated || res.Issue != n {
+		t.Fatalf("%v #%d %v, want #%d updated", res.Action, res.Issue, err, n)
+	}
+}

@@ -5,56 +5,33 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hogsync/hogsync/internal/escape/runnertest"
 )
 
-// unescape reverses the Actions toolkit's escaping as the runner reads it:
-// %25, %0D, %0A (and in properties %3A, %2C) left to right.
-func unescape(s string, property bool) string {
-	codes := map[string]string{"%25": "%", "%0D": "\r", "%0A": "\n"}
-	if property {
-		codes["%3A"], codes["%2C"] = ":", ","
+// parseCommand reads output as the GitHub Actions runner does
+// (runnertest, a port of actions/runner's parsers) with every command
+// name registered, and wants exactly one "::" command.
+func parseCommand(t *testing.T, out string) (name string, props map[string]string, msg string) {
+	t.Helper()
+	cmds := runnertest.Commands(out, runnertest.AnyName)
+	if len(cmds) != 1 || !cmds[0].V2 || len(runnertest.Lines(out)) != 1 {
+		t.Fatalf("%q is %d commands, want one \"::\" command on one line: %+v", out, len(cmds), cmds)
 	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+3 <= len(s) {
-			if r, ok := codes[s[i:i+3]]; ok {
-				b.WriteString(r)
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+	return cmds[0].Name, cmds[0].Properties, cmds[0].Data
 }
 
-// parseCommand reads a workflow command line as the runner does:
-// "::NAME PROPS::MESSAGE", props "k=v" separated by commas.
-func parseCommand(t *testing.T, line string) (name string, props map[string]string, msg string) {
-	t.Helper()
-	if strings.ContainsAny(line, "\r\n") {
-		t.Fatalf("command spans lines: %q", line)
-	}
-	rest, ok := strings.CutPrefix(line, "::")
-	if !ok {
-		t.Fatalf("command does not start with '::': %q", line)
-	}
-	head, msg, ok := strings.Cut(rest, "::")
-	if !ok {
-		t.Fatalf("command has no second '::': %q", line)
-	}
-	name, propText, _ := strings.Cut(head, " ")
-	props = map[string]string{}
-	if propText != "" {
-		for _, kv := range strings.Split(propText, ",") {
-			k, v, _ := strings.Cut(kv, "=")
-			if _, dup := props[k]; dup {
-				t.Fatalf("property %q twice in %q", k, line)
-			}
-			props[k] = unescape(v, true)
-		}
-	}
-	return name, props, unescape(msg, false)
+// runnerText is s as the runner decodes it: bytes that are not UTF-8
+// become U+FFFD.
+func runnerText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
+
+// runnerProperty is the value the runner keeps of a property written as
+// v: it drops an empty one, and the '=' signs it starts with (its
+// Split('=', 2, RemoveEmptyEntries)); the toolkit's escaping has no
+// code for '='.
+func runnerProperty(v string) (string, bool) {
+	v = strings.TrimLeft(runnerText(v), "=")
+	return v, v != ""
 }
 
 func FuzzAnnotation(f *testing.F) {
@@ -62,13 +39,17 @@ func FuzzAnnotation(f *testing.F) {
 	f.Add("dir,x:y/a.yaml", "100% sure\nnext\rline")
 	f.Add("a\n::add-mask::x\n.yaml", "::warning::forged")
 	f.Add("%0A%25%3A", "%0A%25")
+	f.Add("\u3000::a.yaml", ":\u200d:x ##[add-mask]k")
 	f.Fuzz(func(t *testing.T, file, msg string) {
 		line := Annotation("error", file, 3, 7, msg)
 		name, props, got := parseCommand(t, line)
 		if name != "error" {
 			t.Errorf("command %q, want error: %q", name, line)
 		}
-		want := map[string]string{"file": file, "line": "3", "col": "7"}
+		want := map[string]string{"line": "3", "col": "7"}
+		if f, ok := runnerProperty(file); ok {
+			want["file"] = f
+		}
 		if len(props) != len(want) {
 			t.Fatalf("properties %q, want %q: %q", props, want, line)
 		}
@@ -77,7 +58,7 @@ func FuzzAnnotation(f *testing.F) {
 				t.Errorf("property %s = %q, want %q: %q", k, props[k], v, line)
 			}
 		}
-		if got != msg {
+		if got != runnerText(msg) {
 			t.Errorf("message %q, want %q: %q", got, msg, line)
 		}
 	})
@@ -93,7 +74,7 @@ func FuzzWarning(f *testing.F) {
 		if name != "warning" || len(props) != 0 {
 			t.Errorf("command %q %q: %q", name, props, line)
 		}
-		if got != msg || unescape(escapeData(msg), false) != msg {
+		if got != runnerText(msg) {
 			t.Errorf("message %q, want %q", got, msg)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 )
@@ -42,6 +43,11 @@ const (
 	NoPlanArtifact
 	// PlanArtifactExpired: the plan artifact is past its retention.
 	PlanArtifactExpired
+	// PlanArtifactRefused: artifacts of that name exist for the head
+	// commit, but none was saved by a pull_request run of this workflow,
+	// in this repository, for the merged pull request
+	// (ReviewedPlan.Refused says why the newest was refused).
+	PlanArtifactRefused
 )
 
 func (s ReviewedPlanStatus) String() string {
@@ -54,6 +60,8 @@ func (s ReviewedPlanStatus) String() string {
 		return "no plan artifact"
 	case PlanArtifactExpired:
 		return "plan artifact expired"
+	case PlanArtifactRefused:
+		return "plan artifact refused"
 	}
 	return fmt.Sprintf("ReviewedPlanStatus(%d)", int(s))
 }
@@ -73,6 +81,9 @@ type ReviewedPlan struct {
 	ArtifactID int64
 	// Plan is the plan file's bytes (with ReviewedPlanFound).
 	Plan []byte
+	// Refused says why the newest artifact was not taken (with
+	// PlanArtifactRefused).
+	Refused string
 }
 
 // Reason says in one line why no plan was found ("" when one was).
@@ -85,6 +96,8 @@ func (r ReviewedPlan) Reason() string {
 		return fmt.Sprintf("pull request #%d has no saved plan (no artifact %s): its plan workflow did not save one for head commit %s", r.PR, r.Artifact, short(r.HeadSHA))
 	case PlanArtifactExpired:
 		return fmt.Sprintf("the plan saved for pull request #%d (artifact %s) has expired; run its plan workflow again", r.PR, r.Artifact)
+	case PlanArtifactRefused:
+		return fmt.Sprintf("artifact %s was not saved by this workflow's run for pull request #%d (%s), so it is not the plan reviewed there", r.Artifact, r.PR, r.Refused)
 	}
 	return ""
 }
@@ -111,8 +124,15 @@ func (c *Client) ReviewedPlan(ctx context.Context, sha string) (ReviewedPlan, er
 		MergedAt       *string `json:"merged_at"`
 		MergeCommitSHA string  `json:"merge_commit_sha"`
 		Head           struct {
-			SHA string `json:"sha"`
+			SHA  string `json:"sha"`
+			Ref  string `json:"ref"`
+			Repo *struct {
+				ID int64 `json:"id"`
+			} `json:"repo"`
 		} `json:"head"`
+		Base struct {
+			Ref string `json:"ref"`
+		} `json:"base"`
 	}
 	if err := c.send(ctx, http.MethodGet, fmt.Sprintf("/repos/%s/commits/%s/pulls?per_page=100", c.repo, sha), nil, &pulls); err != nil {
 		return res, err
@@ -138,9 +158,17 @@ func (c *Client) ReviewedPlan(ctx context.Context, sha string) (ReviewedPlan, er
 	}
 	res.Artifact = PlanArtifactName(res.HeadSHA)
 
-	id, status, err := c.findPlanArtifact(ctx, res.Artifact, res.HeadSHA)
+	repoID, err := c.repositoryID(ctx)
+	if err != nil {
+		return res, err
+	}
+	origin := prOrigin{number: p.Number, headRef: p.Head.Ref, baseRef: p.Base.Ref, repoID: repoID}
+	if p.Head.Repo != nil {
+		origin.headRepoID = p.Head.Repo.ID
+	}
+	id, status, refused, err := c.findPlanArtifact(ctx, res.Artifact, res.HeadSHA, origin)
 	if err != nil || status != ReviewedPlanFound {
-		res.Status = status
+		res.Status, res.Refused = status, refused
 		return res, err
 	}
 	res.ArtifactID = id
@@ -160,21 +188,57 @@ func (c *Client) ReviewedPlan(ctx context.Context, sha string) (ReviewedPlan, er
 	return res, nil
 }
 
+// prOrigin is what a plan artifact's run must match: the merged pull
+// request (its number, head branch and head repository's id, its base
+// branch) and this repository's id.
+type prOrigin struct {
+	number           int
+	headRef, baseRef string
+	headRepoID       int64 // 0 when GitHub no longer knows the head repository
+	repoID           int64
+}
+
+// repositoryID is WithRepositoryID's id, or GitHub's for c.repo.
+func (c *Client) repositoryID(ctx context.Context) (int64, error) {
+	if c.repoID > 0 {
+		return c.repoID, nil
+	}
+	var repo struct {
+		ID int64 `json:"id"`
+	}
+	if err := c.send(ctx, http.MethodGet, "/repos/"+c.repo, nil, &repo); err != nil {
+		return 0, err
+	}
+	if repo.ID <= 0 {
+		return 0, c.errorf("GitHub gives no id for repository %s", c.repo)
+	}
+	c.repoID = repo.ID
+	return repo.ID, nil
+}
+
 // findPlanArtifact returns the newest unexpired artifact called name made
-// by a workflow run for headSHA. Only runs for that very commit count: a
-// run of another pull request (a fork's, whose workflow its author
-// controls) could upload an artifact of any name.
-func (c *Client) findPlanArtifact(ctx context.Context, name, headSHA string) (int64, ReviewedPlanStatus, error) {
+// by a workflow run for headSHA that came from the merged pull request.
+// Only runs for that very commit count: a run of another pull request (a
+// fork's, whose workflow its author controls) could upload an artifact
+// of any name. And of those only a pull_request run of this workflow file
+// (WithPlanWorkflow), in this repository, from the pull request's head
+// repository, for that pull request (see runFrom): another workflow, a
+// workflow_run, or a pull request to another base with the same head
+// could save one too. refused says why the newest refused one was.
+func (c *Client) findPlanArtifact(ctx context.Context, name, headSHA string, origin prOrigin) (int64, ReviewedPlanStatus, string, error) {
 	type artifact struct {
 		ID          int64     `json:"id"`
 		Name        string    `json:"name"`
 		Expired     bool      `json:"expired"`
 		CreatedAt   time.Time `json:"created_at"`
 		WorkflowRun *struct {
-			HeadSHA string `json:"head_sha"`
+			ID               int64  `json:"id"`
+			HeadSHA          string `json:"head_sha"`
+			RepositoryID     int64  `json:"repository_id"`
+			HeadRepositoryID int64  `json:"head_repository_id"`
 		} `json:"workflow_run"`
 	}
-	var best *artifact
+	var candidates []artifact
 	sawExpired := false
 	for page := 1; page <= maxPages; page++ {
 		var batch struct {
@@ -182,10 +246,9 @@ func (c *Client) findPlanArtifact(ctx context.Context, name, headSHA string) (in
 		}
 		path := fmt.Sprintf("/repos/%s/actions/artifacts?name=%s&per_page=100&page=%d", c.repo, url.QueryEscape(name), page)
 		if err := c.send(ctx, http.MethodGet, path, nil, &batch); err != nil {
-			return 0, 0, err
+			return 0, 0, "", err
 		}
-		for i := range batch.Artifacts {
-			a := &batch.Artifacts[i]
+		for _, a := range batch.Artifacts {
 			if a.Name != name || a.WorkflowRun == nil || a.WorkflowRun.HeadSHA != headSHA {
 				continue
 			}
@@ -193,21 +256,111 @@ func (c *Client) findPlanArtifact(ctx context.Context, name, headSHA string) (in
 				sawExpired = true
 				continue
 			}
-			if best == nil || a.CreatedAt.After(best.CreatedAt) || (a.CreatedAt.Equal(best.CreatedAt) && a.ID > best.ID) {
-				best = a
-			}
+			candidates = append(candidates, a)
 		}
 		if len(batch.Artifacts) < 100 {
 			break
 		}
 	}
-	switch {
-	case best != nil:
-		return best.ID, ReviewedPlanFound, nil
-	case sawExpired:
-		return 0, PlanArtifactExpired, nil
+	// Newest first; each is checked against its run until one holds.
+	sort.SliceStable(candidates, func(i, j int) bool {
+		a, b := candidates[i], candidates[j]
+		return a.CreatedAt.After(b.CreatedAt) || a.CreatedAt.Equal(b.CreatedAt) && a.ID > b.ID
+	})
+	refused := ""
+	for _, a := range candidates {
+		wr := a.WorkflowRun
+		why := origin.repos(wr.RepositoryID, wr.HeadRepositoryID)
+		if why == "" {
+			var err error
+			if why, err = c.runFrom(ctx, wr.ID, origin); err != nil {
+				return 0, 0, "", err
+			}
+		}
+		if why == "" {
+			return a.ID, ReviewedPlanFound, "", nil
+		}
+		if refused == "" {
+			refused = fmt.Sprintf("artifact %d: %s", a.ID, why)
+		}
 	}
-	return 0, NoPlanArtifact, nil
+	switch {
+	case refused != "":
+		return 0, PlanArtifactRefused, refused, nil
+	case sawExpired:
+		return 0, PlanArtifactExpired, "", nil
+	}
+	return 0, NoPlanArtifact, "", nil
+}
+
+// repos says why a run in repository repoID from head repository
+// headRepoID is not the pull request's ("" when it is): the run must be in
+// this repository, and its head this repository or the pull request's
+// head repository (a fork), by id.
+func (o prOrigin) repos(repoID, headRepoID int64) string {
+	switch {
+	case repoID != o.repoID:
+		return fmt.Sprintf("its run is in repository %d, not this one (%d)", repoID, o.repoID)
+	case headRepoID != o.repoID && (o.headRepoID == 0 || headRepoID != o.headRepoID):
+		return fmt.Sprintf("its run's head is repository %d, not the pull request's (%d)", headRepoID, o.headRepoID)
+	}
+	return ""
+}
+
+// runFrom says why workflow run id is not a pull_request run of this
+// workflow for the pull request ("" when it is). Its pull request list
+// must name the pull request, to this repository and base branch; a fork's
+// run lists none, so then its head branch and head repository must be the
+// pull request's.
+func (c *Client) runFrom(ctx context.Context, id int64, o prOrigin) (string, error) {
+	type repo struct {
+		ID int64 `json:"id"`
+	}
+	var run struct {
+		Event          string `json:"event"`
+		Path           string `json:"path"`
+		HeadBranch     string `json:"head_branch"`
+		Repository     repo   `json:"repository"`
+		HeadRepository *repo  `json:"head_repository"`
+		PullRequests   []struct {
+			Number int `json:"number"`
+			Base   struct {
+				Ref  string `json:"ref"`
+				Repo repo   `json:"repo"`
+			} `json:"base"`
+		} `json:"pull_requests"`
+	}
+	if err := c.send(ctx, http.MethodGet, fmt.Sprintf("/repos/%s/actions/runs/%d", c.repo, id), nil, &run); err != nil {
+		return "", err
+	}
+	headRepo := int64(0)
+	if run.HeadRepository != nil {
+		headRepo = run.HeadRepository.ID
+	}
+	if why := o.repos(run.Repository.ID, headRepo); why != "" {
+		return why, nil
+	}
+	if run.Event != "pull_request" {
+		return fmt.Sprintf("it was saved by a %q run, not a pull_request one", run.Event), nil
+	}
+	if c.workflow != "" && workflowFile(run.Path) != c.workflow {
+		return fmt.Sprintf("it was saved by workflow %q, not this one (%q)", run.Path, c.workflow), nil
+	}
+	if len(run.PullRequests) == 0 {
+		if headRepo == o.repoID {
+			return "its run names no pull request", nil
+		}
+		if run.HeadBranch != o.headRef {
+			return fmt.Sprintf("its run is for a fork's branch %q, not the pull request's (%q)", run.HeadBranch, o.headRef), nil
+		}
+		return "", nil
+	}
+	for _, p := range run.PullRequests {
+		if p.Number == o.number && p.Base.Repo.ID == o.repoID && (o.baseRef == "" || p.Base.Ref == o.baseRef) {
+			return "", nil
+		}
+	}
+	return fmt.Sprintf("its run is for another pull request (#%d to %q), not #%d", run.PullRequests[0].Number, run.PullRequests[0].Base.Ref, o.number), nil
 }
 
 // downloadArtifact fetches an artifact's archive. GitHub answers with a

@@ -175,7 +175,9 @@ func TestReviewedPlanFollowsTheRedirectWithoutTheToken(t *testing.T) {
 	}
 	want := []string{
 		"api GET /repos/o/r/commits/" + mergeSHA + "/pulls authorized=yes",
+		"api GET /repos/o/r authorized=yes", // its id, without WithRepositoryID
 		"api GET /repos/o/r/actions/artifacts authorized=yes",
+		"api GET /repos/o/r/actions/runs/900001 authorized=yes",
 		"api GET /repos/o/r/actions/artifacts/1/zip authorized=yes",
 		"blob GET /blob/1 authorized=no",
 	}
@@ -212,5 +214,106 @@ func TestReviewedPlanRefusesABadCommit(t *testing.T) {
 	}
 	if n := len(gh.Requests()); n != 0 {
 		t.Errorf("%d requests", n)
+	}
+}
+
+// TestReviewedPlanOrigin: a plan artifact is taken only from a
+// pull_request run of this workflow file, in this repository, from the
+// merged pull request's head repository (a fork's included, by id), for
+// that pull request. Each artifact below has the right name and head
+// commit; those from elsewhere are refused.
+func TestReviewedPlanOrigin(t *testing.T) {
+	t.Parallel()
+	const fork = 777
+	name := PlanArtifactName(headSHA)
+	good := planZip(map[string][]byte{PlanFileName: planJSON})
+	merged := githubtest.Pull{Number: 7, HeadSHA: headSHA, Merged: true, MergeCommitSHA: mergeSHA, HeadRef: "feature"}
+	forked := merged
+	forked.HeadRepoID = fork
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name           string
+		pull           githubtest.Pull
+		runs           []githubtest.Run // one artifact each, newest last
+		noPlanWorkflow bool
+		planWorkflow   string // a path; GITHUB_WORKFLOW_REF's form when empty
+		want           ReviewedPlanStatus
+		wantID         int64 // of the artifact taken
+		wantWhy        string
+	}{
+		{name: "this workflow's pull_request run", pull: merged, runs: []githubtest.Run{{}}, want: ReviewedPlanFound, wantID: 1},
+		{name: "another workflow", pull: merged, runs: []githubtest.Run{{Path: ".github/workflows/other.yml"}},
+			want: PlanArtifactRefused, wantWhy: `workflow ".github/workflows/other.yml"`},
+		{name: "a workflow_run", pull: merged, runs: []githubtest.Run{{Event: "workflow_run"}},
+			want: PlanArtifactRefused, wantWhy: `"workflow_run" run`},
+		{name: "a pull_request_target run", pull: merged, runs: []githubtest.Run{{Event: "pull_request_target"}},
+			want: PlanArtifactRefused, wantWhy: `"pull_request_target" run`},
+		{name: "a pull request to another base, same head", pull: merged, runs: []githubtest.Run{{PullRequests: []githubtest.RunPull{{Number: 8, BaseRef: "release"}}}},
+			want: PlanArtifactRefused, wantWhy: `another pull request (#8 to "release")`},
+		{name: "the pull request's number, another base", pull: merged, runs: []githubtest.Run{{PullRequests: []githubtest.RunPull{{Number: 7, BaseRef: "release"}}}},
+			want: PlanArtifactRefused, wantWhy: "another pull request"},
+		{name: "a run in another repository", pull: merged, runs: []githubtest.Run{{RepoID: 999}},
+			want: PlanArtifactRefused, wantWhy: "repository 999, not this one"},
+		{name: "a head repository not the pull request's", pull: merged, runs: []githubtest.Run{{HeadRepoID: 555}},
+			want: PlanArtifactRefused, wantWhy: "head is repository 555"},
+		{name: "a same-repository run naming no pull request", pull: merged, runs: []githubtest.Run{{NoPullRequests: true}},
+			want: PlanArtifactRefused, wantWhy: "names no pull request"},
+		{name: "a fork's pull request", pull: forked, runs: []githubtest.Run{{HeadRepoID: fork, NoPullRequests: true}}, want: ReviewedPlanFound, wantID: 1},
+		{name: "a fork's other branch", pull: forked, runs: []githubtest.Run{{HeadRepoID: fork, HeadBranch: "other", NoPullRequests: true}},
+			want: PlanArtifactRefused, wantWhy: `fork's branch "other"`},
+		{name: "another fork", pull: forked, runs: []githubtest.Run{{HeadRepoID: 888, NoPullRequests: true}},
+			want: PlanArtifactRefused, wantWhy: "head is repository 888"},
+		{name: "the newest from elsewhere, an older one from here", pull: merged,
+			runs: []githubtest.Run{{}, {Event: "workflow_run"}}, want: ReviewedPlanFound, wantID: 1},
+		{name: "a plan workflow named by its path", pull: merged, planWorkflow: ".github/workflows/pull-request.yml",
+			runs: []githubtest.Run{{Path: ".github/workflows/pull-request.yml"}}, want: ReviewedPlanFound, wantID: 1},
+		{name: "without WithPlanWorkflow the workflow is not checked", pull: merged, noPlanWorkflow: true,
+			runs: []githubtest.Run{{Path: ".github/workflows/other.yml"}}, want: ReviewedPlanFound, wantID: 1},
+	}
+	for _, tt := range tests {
+		if tt.planWorkflow == "" {
+			tt.planWorkflow = "o/r/.github/workflows/hogsync.yml@refs/heads/main"
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			gh := newFake(t)
+			gh.AddPull(tt.pull)
+			for i, r := range tt.runs {
+				gh.AddArtifact(githubtest.Artifact{Name: name, HeadSHA: headSHA, Created: day(i + 1), Zip: good, Run: r})
+			}
+			opts := []Option{WithRepositoryID("4242")}
+			if !tt.noPlanWorkflow {
+				opts = append(opts, WithPlanWorkflow(tt.planWorkflow))
+			}
+			c, _ := newTestClient(t, gh, opts...)
+			got, err := c.ReviewedPlan(context.Background(), mergeSHA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tt.want || got.ArtifactID != tt.wantID || !strings.Contains(got.Reason(), tt.wantWhy) {
+				t.Errorf("got %v artifact %d (%q), want %v artifact %d saying %q", got.Status, got.ArtifactID, got.Reason(), tt.want, tt.wantID, tt.wantWhy)
+			}
+			if (got.Status == ReviewedPlanFound) != (got.Plan != nil) {
+				t.Errorf("plan %q with %v", got.Plan, got.Status)
+			}
+			if countRequests(gh, "GET", "/repos/o/r") != 0 {
+				t.Error("asked GitHub for the repository's id although WithRepositoryID gave it")
+			}
+		})
+	}
+}
+
+func TestWorkflowFile(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"o/r/.github/workflows/hogsync.yml@refs/heads/main": ".github/workflows/hogsync.yml",
+		".github/workflows/hogsync.yml":                     ".github/workflows/hogsync.yml",
+		".github/workflows/a.yaml@refs/pull/7/merge":        ".github/workflows/a.yaml",
+		"dynamic/pages/pages-build-deployment":              "",
+		"":                                                  "",
+	} {
+		if got := workflowFile(in); got != want {
+			t.Errorf("workflowFile(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -51,6 +51,7 @@ const (
 	CodeInvalidHost       = "invalid-host"
 	CodeInvalidProject    = "invalid-project"
 	CodeInvalidPattern    = "invalid-pattern"
+	CodeInvalidEnvName    = "invalid-env-name"
 	CodeDuplicateConfig   = "duplicate-config"
 	CodeMultipleDocuments = "multiple-documents"
 	CodeMisplacedConfig   = "misplaced-config"

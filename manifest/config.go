@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hogsync/hogsync/internal/escape"
+	"github.com/hogsync/hogsync/internal/glob"
 )
 
 // configNames are the names of a manifest directory's config file, read
@@ -23,7 +23,7 @@ import (
 var configNames = []string{"hogsync.yaml", "hogsync.yml"}
 
 // configKeys are the keys of a config file.
-var configKeys = []string{"host", "project", "protect", "max_deletes"}
+var configKeys = []string{"host", "project", "api_key_env", "protect", "max_deletes"}
 
 // manifestKeys are the keys of a manifest, at either level.
 var manifestKeys = slices.Concat(holdoutKeys, groupKeys)
@@ -35,6 +35,12 @@ func isConfigName(name string) bool { return contains(configNames, name) }
 func likeConfigName(name string) bool {
 	return strings.EqualFold(name, configNames[0]) || strings.EqualFold(name, configNames[1])
 }
+
+// IsConfigFileName reports whether a file of this base name is, or could
+// be taken for, a unit's config: hogsync.yaml or hogsync.yml in any letter
+// case (a file system that ignores case finds one for the other). A tool
+// that writes manifests must never give one such a name.
+func IsConfigFileName(name string) bool { return likeConfigName(name) }
 
 // maxProjectDigits bounds a project id as PostHog's client does: it must
 // fit an int64.
@@ -55,14 +61,22 @@ type Config struct {
 	// in decimal digits without leading zeros; "" when not set. Never
 	// "@current": a directory names one project.
 	Project string
-	// Protect are name patterns, in path.Match syntax, of holdouts that
-	// --prune never deletes. Each is a valid, non-empty pattern.
+	// APIKeyEnv is the name of the environment variable that holds the
+	// unit's PostHog API key, such as "POSTHOG_EU_KEY"; "" when not set
+	// (the CLI then uses its usual one). US and EU PostHog are separate
+	// instances with separate keys, so units of one repository may need
+	// different ones. It matches ^[A-Za-z_][A-Za-z0-9_]*$; the key itself
+	// never stands in a file.
+	APIKeyEnv string
+	// Protect are name patterns (internal/glob syntax, where * matches
+	// "/" too) of holdouts that --prune never deletes. Each is a valid,
+	// non-empty pattern.
 	Protect []string
 	// MaxDeletes is the default for --max-deletes; nil when not set,
 	// never negative.
 	MaxDeletes *int
 	// Pos is where each key that is set stands, by key ("host",
-	// "project", "protect", "max_deletes"), so that a message can say
+	// "project", "api_key_env", "protect", "max_deletes"), so that a message can say
 	// where a value came from.
 	Pos map[string]Pos
 }
@@ -75,16 +89,9 @@ func LoadConfig(dir string) (*Config, error) {
 	if dir == "" {
 		dir = "."
 	}
-	prefix := filepath.ToSlash(dir)
-	if escape.HasUnsafe(dir) {
-		return nil, List{unsafePath(prefix)}
-	}
-	if err := checkDir(dir); err != nil {
-		return nil, fmt.Errorf("manifest directory %q: %w", prefix, err)
-	}
-	w, err := newOSWalker(dir, prefix)
+	w, prefix, err := openRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
+		return nil, err
 	}
 	entries, err := configEntries(dir)
 	if err != nil {
@@ -178,6 +185,8 @@ func (c *checker) config(node *yaml.Node, cfg *Config) {
 			cfg.Host, ok = c.host(v)
 		case "project":
 			cfg.Project, ok = c.project(v)
+		case "api_key_env":
+			cfg.APIKeyEnv, ok = c.apiKeyEnv(v)
 		case "protect":
 			cfg.Protect, ok = c.protect(v)
 		case "max_deletes":
@@ -256,6 +265,41 @@ func (c *checker) project(n *yaml.Node) (string, bool) {
 	return "", false
 }
 
+// apiKeyEnv checks the value of `api_key_env`: the name of an environment
+// variable, never a key.
+func (c *checker) apiKeyEnv(n *yaml.Node) (string, bool) {
+	const how = "write the name of the environment variable that holds the key, such as POSTHOG_EU_KEY (letters, digits and _, not starting with a digit)"
+	s, ok := c.str(n, "api_key_env")
+	if !ok {
+		return "", false
+	}
+	switch {
+	case strings.HasPrefix(s, "phx_") || strings.HasPrefix(s, "phc_"):
+		// Do not echo it: it is a key, which belongs in the environment.
+		c.errorf(n, CodeInvalidEnvName, "api_key_env holds what looks like an API key (not shown); never write the key in a file: %s, and set that variable to the key", how)
+	case s == "":
+		c.errorf(n, CodeInvalidEnvName, "api_key_env is empty; %s, or remove the key", how)
+	case !envName(s):
+		c.errorf(n, CodeInvalidEnvName, "api_key_env %s is not an environment variable name; %s", quote(s), how)
+	default:
+		return s, true
+	}
+	return "", false
+}
+
+// envName reports whether s matches ^[A-Za-z_][A-Za-z0-9_]*$.
+func envName(s string) bool {
+	for i, r := range s {
+		switch {
+		case r == '_', 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case '0' <= r && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
 // protect checks the value of `protect`: a list of name patterns.
 func (c *checker) protect(n *yaml.Node) ([]string, bool) {
 	switch {
@@ -279,7 +323,7 @@ func (c *checker) protect(n *yaml.Node) ([]string, bool) {
 		case s == "":
 			c.errorf(e, CodeInvalidPattern, "protect pattern is empty, and would match no holdout; remove it")
 		case patternError(s) != nil:
-			c.errorf(e, CodeInvalidPattern, "protect pattern %s is not valid: %v; patterns use path.Match syntax (* for any run of characters, ? for one, [a-z] for a class, \\ to quote)", quote(s), patternError(s))
+			c.errorf(e, CodeInvalidPattern, "protect pattern %s is not valid: %v (patterns: * for any run of characters, / included; ? for one; [a-z] for a class; \\ to quote; see docs/manifests.md)", quote(s), patternError(s))
 		default:
 			pats = append(pats, s)
 			continue
@@ -289,13 +333,10 @@ func (c *checker) protect(n *yaml.Node) ([]string, bool) {
 	return pats, ok
 }
 
-// patternError is the error path.Match gives a malformed pattern; it
-// checks the whole pattern whatever the name.
+// patternError is what is wrong with a protect pattern, or nil.
 func patternError(pat string) error {
-	if _, err := path.Match(pat, ""); errors.Is(err, path.ErrBadPattern) {
-		return err
-	}
-	return nil
+	_, err := glob.Compile(pat)
+	return err
 }
 
 // maxDeletes checks the value of `max_deletes`: a whole number of 0 or more.
@@ -317,4 +358,22 @@ func (c *checker) maxDeletes(n *yaml.Node) (*int, bool) {
 		return &v, true
 	}
 	return nil, false
+}
+
+// openRoot checks the OS directory dir that the user named (its path is
+// safe to show, it exists and is a directory) and makes its walker. The
+// error is a List for an unsafe path, a plain error otherwise.
+func openRoot(dir string) (*walker, string, error) {
+	prefix := filepath.ToSlash(dir)
+	if escape.HasUnsafe(dir) {
+		return nil, prefix, List{unsafePath(prefix)}
+	}
+	if err := checkDir(dir); err != nil {
+		return nil, prefix, fmt.Errorf("manifest directory %q: %w", prefix, err)
+	}
+	w, err := newOSWalker(dir, prefix)
+	if err != nil {
+		return nil, prefix, fmt.Errorf("manifest directory %q: %w", prefix, pathErr(err))
+	}
+	return w, prefix, nil
 }

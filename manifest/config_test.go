@@ -28,6 +28,30 @@ func TestParseConfig(t *testing.T) {
 				Pos: map[string]Pos{"host": {"hogsync.yaml", 2, 1}, "project": {"hogsync.yaml", 3, 1}, "protect": {"hogsync.yaml", 4, 1}, "max_deletes": {"hogsync.yaml", 5, 1}},
 			},
 		},
+		{
+			name: "api_key_env",
+			src:  "host: https://eu.posthog.com\napi_key_env: POSTHOG_EU_KEY\n",
+			want: &Config{Host: "https://eu.posthog.com", APIKeyEnv: "POSTHOG_EU_KEY", Pos: map[string]Pos{"host": {"hogsync.yaml", 1, 1}, "api_key_env": {"hogsync.yaml", 2, 1}}},
+		},
+		{name: "api_key_env lower case and _", src: "api_key_env: _eu_key2\n", want: &Config{APIKeyEnv: "_eu_key2", Pos: map[string]Pos{"api_key_env": {"hogsync.yaml", 1, 1}}}},
+		{name: "api_key_env null", src: "api_key_env:\n", want: &Config{Pos: map[string]Pos{}}},
+		{
+			name: "api_key_env with a dash",
+			src:  "project: 1\napi_key_env: POSTHOG-EU-KEY\n",
+			errs: []string{`2:14 invalid-env-name: api_key_env "POSTHOG-EU-KEY" is not an environment variable name; write the name of the environment variable that holds the key, such as POSTHOG_EU_KEY (letters, digits and _, not starting with a digit)`},
+		},
+		{name: "api_key_env starting with a digit", src: "api_key_env: 1KEY\n", errs: []string{"1:14 invalid-env-name"}},
+		{name: "api_key_env with $", src: "api_key_env: $POSTHOG_KEY\n", errs: []string{"1:14 invalid-env-name"}},
+		{name: "api_key_env with a space", src: "api_key_env: 'EU KEY'\n", errs: []string{"1:14 invalid-env-name"}},
+		{name: "api_key_env empty", src: "api_key_env: ''\n", errs: []string{"1:14 invalid-env-name"}},
+		{name: "api_key_env a number", src: "api_key_env: 7\n", errs: []string{"1:14 wrong-type"}},
+		{name: "api_key_env a list", src: "api_key_env: [A]\n", errs: []string{"1:14 wrong-type"}},
+		{
+			name: "api_key_env that is a key is not echoed",
+			src:  "api_key_env: phx_secretsecret\n",
+			errs: []string{"1:14 invalid-env-name: api_key_env holds what looks like an API key (not shown); never write the key in a file: write the name of the environment variable that holds the key, such as POSTHOG_EU_KEY (letters, digits and _, not starting with a digit), and set that variable to the key"},
+		},
+		{name: "api_key_env misspelt", src: "api_key_envs: X\n", errs: []string{`1:1 unknown-key: unknown key "api_key_envs"; did you mean "api_key_env"?`}},
 		{name: "empty file", src: "# nothing yet\n", want: &Config{Pos: map[string]Pos{}}},
 		{name: "nulls are absent", src: "host:\nproject: null\nprotect: ~\nmax_deletes:\n", want: &Config{Pos: map[string]Pos{}}},
 		{
@@ -43,7 +67,7 @@ func TestParseConfig(t *testing.T) {
 				`1:1 unknown-key: unknown key "hots"; did you mean "host"?`,
 				`2:1 misplaced-key: unknown key "name" here; it belongs in a manifest: this file is the directory's config, so write holdouts in other files`,
 				`3:1 misplaced-key`,
-				`4:1 unknown-key: unknown key "colour"; expected one of host, project, protect, max_deletes`,
+				`4:1 unknown-key: unknown key "colour"; expected one of host, project, api_key_env, protect, max_deletes`,
 				`5:1 unknown-key: unknown key "max-deletes"; did you mean "max_deletes"?`,
 			},
 		},
@@ -70,11 +94,17 @@ func TestParseConfig(t *testing.T) {
 			name: "protect patterns",
 			src:  "protect:\n  - ok-*\n  - '[a-'\n  - ''\n  - 7\n  - 'x\\'\n",
 			errs: []string{
-				`3:5 invalid-pattern: protect pattern "[a-" is not valid: syntax error in pattern; patterns use path.Match syntax (* for any run of characters, ? for one, [a-z] for a class, \ to quote)`,
+				`3:5 invalid-pattern: protect pattern "[a-" is not valid: the character class "[" at offset 0 has no closing "]"; write "\[" for a "[" (patterns: * for any run of characters, / included; ? for one; [a-z] for a class; \ to quote; see docs/manifests.md)`,
 				"4:5 invalid-pattern",
 				"5:5 wrong-type",
-				"6:5 invalid-pattern",
+				`6:5 invalid-pattern: protect pattern "x\\" is not valid: "\" at offset 1, the end of the pattern, quotes nothing; write "\\" for a backslash (patterns: * for any run of characters, / included; ? for one; [a-z] for a class; \ to quote; see docs/manifests.md)`,
 			},
+		},
+		{name: "protect range backwards", src: "protect: ['legacy-[z-a]*']\n", errs: []string{`1:11 invalid-pattern: protect pattern "legacy-[z-a]*" is not valid: the range z-a at offset 8 runs backwards and would match nothing; write a-z (patterns: * for any run of characters, / included; ? for one; [a-z] for a class; \ to quote; see docs/manifests.md)`}},
+		{
+			name: "protect patterns with / are kept as written",
+			src:  "protect: [legacy-*, 'team/*']\n",
+			want: &Config{Protect: []string{"legacy-*", "team/*"}, Pos: map[string]Pos{"protect": {"hogsync.yaml", 1, 1}}},
 		},
 		{name: "protect string", src: "protect: manual-*\n", errs: []string{`1:10 wrong-type: protect must be a list of name patterns, not a string; write protect: ["manual-*"]`}},
 		{name: "max_deletes negative", src: "max_deletes: -1\n", errs: []string{"1:14 out-of-range: max_deletes is -1; it must be a whole number of 0 or more (remove the key for no limit)"}},
@@ -179,15 +209,18 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-// TestConfigNameElsewhere: below the top, or in other letters, a config's
-// name is an ordinary manifest file's; one with config keys says where
-// the config belongs.
+// TestConfigNameElsewhere: a config's name in other letters is an
+// ordinary manifest file's, and a config key in it says where the config
+// belongs (misplaced-config); a hogsync.yaml below the top starts a unit
+// of its own, which LoadDir of the parent does not read.
 func TestConfigNameElsewhere(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
-		"team/hogsync.yaml": manifestOf("team-holdout"),
+		"team/hogsync.yaml": "project: 2\n",
+		"team/a.yaml":       manifestOf("team-holdout"),
 		"HOGSYNC.YAML":      "project: 1\n" + manifestOf("upper"),
+		"sub/HogSync.yml":   manifestOf("sub-holdout"),
 	})
 	res, err := loadDirAs(t, dir, ".")
 	if diff := cmp.Diff([]string{"HOGSYNC.YAML misplaced-config"}, codes(errList(t, err))); diff != "" {
@@ -200,8 +233,8 @@ func TestConfigNameElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err = loadDirAs(t, dir, ".")
-	if err != nil || len(res.Holdouts) != 1 || res.Holdouts[0].Pos.File != "team/hogsync.yaml" {
-		t.Errorf("got %v, %v; want the holdout of team/hogsync.yaml", names(res.Holdouts), err)
+	if err != nil || len(res.Holdouts) != 1 || res.Holdouts[0].Pos.File != "sub/HogSync.yml" {
+		t.Errorf("got %v, %v; want only the holdout of sub/HogSync.yml (team/ is a unit of its own)", names(res.Holdouts), err)
 	}
 	var list List
 	if _, err := LoadConfig(filepath.Join(dir, "nope")); err == nil || errors.As(err, &list) {

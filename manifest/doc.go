@@ -22,17 +22,25 @@
 // text would change on its way to PostHog (1.10 sent as 1.1) is a
 // warning.
 //
-// # hogsync.yaml
+// # Units and hogsync.yaml
 //
-// At the top of a manifest directory, a file named hogsync.yaml (or
-// hogsync.yml), in these letters, is not a manifest but the directory's
-// Config: host, project (a numeric id, never "@current"), protect (name
-// patterns in path.Match syntax that --prune never deletes) and
-// max_deletes. It is checked with the same file:line:col problems and
-// codes as manifests, unknown keys with suggestions. LoadDir returns it in
-// Result.Config; LoadConfig reads it alone. A file of that name anywhere
-// deeper is an ordinary manifest file, and a config key in it is the
-// error misplaced-config, which says where the config belongs.
+// A folder holding a file named hogsync.yaml (or hogsync.yml), in these
+// letters, is a unit: one PostHog project. The file is not a manifest but
+// the unit's Config: host, project (a numeric id, never "@current"),
+// api_key_env (the name of the environment variable holding the key),
+// protect (name patterns, internal/glob's syntax, where * matches "/" too,
+// of holdouts that --prune never deletes) and max_deletes. It is checked
+// with the same file:line:col problems and codes as manifests, unknown
+// keys with suggestions. Every manifest belongs to the nearest hogsync.yaml
+// above it, or to the root of the load when there is none; names and
+// source ids must be unique within a unit, never across units.
+//
+// LoadUnits finds every unit under a directory, and LoadPathUnits judges
+// the files and folders of a command line each inside its unit. LoadDir,
+// LoadFS and LoadConfig read the unit at a directory alone. A file whose
+// name is a config's in other letters (HOGSYNC.YAML, Hogsync.yml) is an
+// ordinary manifest file, and a config key in it is the error
+// misplaced-config, which says how to make it a config.
 //
 // # Problem codes
 //
@@ -73,16 +81,17 @@
 //	duplicate-previous-name  error     a previous name listed twice
 //	previous-name-is-name    error     a previous name equal to the holdout's name
 //	ignored-by-flags         warning   properties, aggregation_group_type_index or groups after the first, which current PostHog stores but does not evaluate
-//	duplicate-name           error     two holdouts with one name
+//	duplicate-name           error     two holdouts with one name in one unit
 //	previous-name-claimed    error     two holdouts renamed from one previous name
 //	name-is-previous-name    error     a holdout's name is another's previous name
 //	duplicate-source-id      error     two holdouts with one "# hogsync-source-id" comment
 //	invalid-host             error     hogsync.yaml: host is not an http(s) URL of a host
 //	invalid-project          error     hogsync.yaml: project is not a positive numeric id
-//	invalid-pattern          error     hogsync.yaml: a protect pattern that path.Match cannot use
-//	duplicate-config         error     both hogsync.yaml and hogsync.yml at the top of a directory
+//	invalid-env-name         error     hogsync.yaml: api_key_env is not an environment variable name (or holds a key)
+//	invalid-pattern          error     hogsync.yaml: a protect pattern that is not valid (internal/glob)
+//	duplicate-config         error     both hogsync.yaml and hogsync.yml in one folder
 //	multiple-documents       error     hogsync.yaml holds more than one YAML document
-//	misplaced-config         error     a config key in a hogsync.yaml below the top, which is read as a manifest
+//	misplaced-config         error     a config key in a file named as a config in other letters (HOGSYNC.YAML), which is read as a manifest
 //
 // The package does no network I/O and knows nothing of the PostHog client or
 // of plans.

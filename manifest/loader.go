@@ -43,9 +43,10 @@ type Result struct {
 	Config *Config
 }
 
-// LoadDir reads every manifest under the OS directory dir, and its
-// hogsync.yaml; it is the loader to use for a directory on disk. An empty
-// dir means ".".
+// LoadDir reads every manifest of the unit at the OS directory dir, and
+// its hogsync.yaml. An empty dir means ".". A folder below dir that holds
+// its own hogsync.yaml (or hogsync.yml) is another unit, and LoadDir does
+// not read it: use LoadUnits to read every unit under a directory.
 //
 // It reads every file whose name ends in .yaml or .yml, in any letter
 // case, in every folder, in path order (each folder's entries sorted by
@@ -82,12 +83,13 @@ func LoadDir(dir string) (Result, error) {
 	w.parser = newFileParser(runtime.GOMAXPROCS(0))
 	w.walk()
 	w.parser.wait()
-	return load(w.items, w.skipped, false)
+	return load(w.rootItems(), w.units[0].skipped, false)
 }
 
 // LoadPaths reads the manifests named on a command line: files, read
 // whatever their extension, and folders, read as LoadDir reads a
-// directory. A file named hogsync.yaml or hogsync.yml is checked as a
+// directory (the units below a folder given are not read). Use
+// LoadPathUnits instead, which judges each file inside its unit. A file named hogsync.yaml or hogsync.yml is checked as a
 // directory config, as is the one at the top of each folder given.
 // Every rule that spans files (unique names, previous names, source ids)
 // applies across all of them together; a file reached twice (given, and
@@ -120,8 +122,8 @@ func LoadPaths(paths []string) (Result, error) {
 			}
 			w.parser = parser
 			w.walk()
-			items = append(items, w.items...)
-			skipped += w.skipped
+			items = append(items, w.rootItems()...)
+			skipped += w.units[0].skipped
 			continue
 		}
 		// A file: its folder is the directory its links must stay in.
@@ -173,7 +175,8 @@ func Load(dir string) ([]Holdout, error) {
 	return res.Holdouts, err
 }
 
-// LoadFS reads every manifest under the root of fsys as LoadDir does, in
+// LoadFS reads every manifest of the unit at the root of fsys as LoadDir
+// does (a folder holding hogsync.yaml is another unit, not read), in
 // the same order and with the same rules, except that symbolic links are
 // not followed (they are skipped, and a warning names those that look like
 // manifests): an fs.FS cannot tell where a link points. It returns the
@@ -192,7 +195,7 @@ func LoadFS(fsys fs.FS, prefix string) ([]Holdout, error) {
 	w.parser = newFileParser(runtime.GOMAXPROCS(0))
 	w.walk()
 	w.parser.wait()
-	res, err := load(w.items, w.skipped, false)
+	res, err := load(w.rootItems(), w.units[0].skipped, false)
 	return res.Holdouts, err
 }
 
@@ -268,6 +271,14 @@ func load(items []found, skipped int, many bool) (Result, error) {
 
 // loadWith is load with at most workers files parsed at once.
 func loadWith(items []found, skipped int, many bool, workers int) (Result, error) {
+	return loadFiltered(items, skipped, many, workers, nil)
+}
+
+// loadFiltered is loadWith that, when keep is not nil, reports only the
+// problems of the files keep takes, and of the holdouts only theirs: the
+// other files are read for the rules that span files, and a problem of
+// such a rule is kept when either file it names is.
+func loadFiltered(items []found, skipped int, many bool, workers int, keep func(file string) bool) (Result, error) {
 	results := make([]*parsed, len(items))
 	p := newFileParser(workers)
 	for i, it := range items {
@@ -281,6 +292,7 @@ func loadWith(items []found, skipped int, many bool, workers int) (Result, error
 	p.wait()
 
 	l := newLoader()
+	l.keep = keep
 	res := Result{Skipped: skipped}
 	configs := 0
 	for i, it := range items {
@@ -289,11 +301,12 @@ func loadWith(items []found, skipped int, many bool, workers int) (Result, error
 			l.add(it.problem)
 			continue
 		case it.config:
+			// Read whether it is named or not: it is the unit's config.
 			configs++
 			if results[i].config != nil && configs == 1 {
 				res.Config = results[i].config
 			}
-		default:
+		case keep == nil || keep(it.display):
 			res.Files++
 		}
 		l.addFile(*results[i])
@@ -383,6 +396,9 @@ type loader struct {
 	docs  []*doc
 	errs  problems
 	warns problems
+	// keep, when not nil, takes the files whose problems and holdouts
+	// are reported (see loadFiltered).
+	keep func(file string) bool
 }
 
 // problems are problems grouped by file, the files in the order first met.
@@ -420,6 +436,9 @@ func (p *problems) list() List {
 func newLoader() *loader { return &loader{} }
 
 func (l *loader) add(e *Error) {
+	if l.keep != nil && !l.keep(e.Pos.File) {
+		return
+	}
 	if e.IsWarning() {
 		l.warns.add(e)
 	} else {
@@ -561,7 +580,14 @@ func syntaxError(err error) (line int, code, msg string) {
 // result runs the rules that span files and returns the holdouts (nil when
 // there are errors) and the warnings.
 func (l *loader) result() ([]Holdout, List) {
-	for _, e := range crossCheck(l.docs) {
+	errs, other := crossCheck(l.docs)
+	for _, e := range errs {
+		if l.keep != nil && !l.keep(e.Pos.File) && l.keep(other[e]) {
+			// A duplicate in a file not named of what a named file holds:
+			// shown where it stands, as it names the named file.
+			l.errs.add(e)
+			continue
+		}
 		l.add(e)
 	}
 	warns := l.warns.list()
@@ -570,7 +596,9 @@ func (l *loader) result() ([]Holdout, List) {
 	}
 	hs := make([]Holdout, 0, len(l.docs))
 	for _, d := range l.docs {
-		hs = append(hs, d.h)
+		if l.keep == nil || l.keep(d.h.Pos.File) {
+			hs = append(hs, d.h)
+		}
 	}
 	return hs, warns
 }
@@ -588,21 +616,24 @@ func (l *loader) err() error {
 // twice. It looks only at documents whose name passed the per-document rules
 // (the others already have an error), and at their valid previous names.
 // Each problem is reported at the later place and names the earlier one.
-func crossCheck(docs []*doc) []*Error {
+//
+// other gives, for each problem, the file of the other place it names.
+func crossCheck(docs []*doc) (errs []*Error, other map[*Error]string) {
 	type claim struct {
 		d   *doc
 		pos Pos
 	}
-	var errs []*Error
+	other = map[*Error]string{}
 	names := map[string]*doc{}
 	sources := map[int64]*doc{}  // source id -> first document that carries it
 	claims := map[string]claim{} // previous name -> first document that lists it
 	for _, d := range docs {
 		if d.h.SourceID != 0 {
 			if first, ok := sources[d.h.SourceID]; ok {
-				errs = append(errs, &Error{Pos: d.h.Pos, Code: CodeDuplicateSourceID, Msg: fmt.Sprintf(
+				e := &Error{Pos: d.h.Pos, Code: CodeDuplicateSourceID, Msg: fmt.Sprintf(
 					"source id %d (from the %q comment) is also on the holdout at %s; an exported holdout can have only one manifest, so remove the comment from the copy",
-					d.h.SourceID, SourceIDPrefix+strconv.FormatInt(d.h.SourceID, 10), first.h.Pos)})
+					d.h.SourceID, SourceIDPrefix+strconv.FormatInt(d.h.SourceID, 10), first.h.Pos)}
+				errs, other[e] = append(errs, e), first.h.Pos.File
 			} else {
 				sources[d.h.SourceID] = d
 			}
@@ -611,17 +642,19 @@ func crossCheck(docs []*doc) []*Error {
 			continue
 		}
 		if first, ok := names[d.h.Name]; ok {
-			errs = append(errs, &Error{Pos: d.h.Pos, Code: CodeDuplicateName, Msg: fmt.Sprintf(
-				"duplicate name %s: also declared at %s; names must be unique across the directory",
-				quote(d.h.Name), first.h.Pos)})
+			e := &Error{Pos: d.h.Pos, Code: CodeDuplicateName, Msg: fmt.Sprintf(
+				"duplicate name %s: also declared at %s; names must be unique within a unit (the folder of a hogsync.yaml, and the folders below it that have none)",
+				quote(d.h.Name), first.h.Pos)}
+			errs, other[e] = append(errs, e), first.h.Pos.File
 		} else {
 			names[d.h.Name] = d
 		}
 		for i, prev := range d.h.PreviousNames {
 			if first, ok := claims[prev]; ok && first.d != d {
-				errs = append(errs, &Error{Pos: d.prevPos[i], Code: CodePreviousNameClaimed, Msg: fmt.Sprintf(
+				e := &Error{Pos: d.prevPos[i], Code: CodePreviousNameClaimed, Msg: fmt.Sprintf(
 					"previous name %s is also claimed by %s at %s; only one holdout can be renamed from it",
-					quote(prev), quote(first.d.h.Name), first.pos)})
+					quote(prev), quote(first.d.h.Name), first.pos)}
+				errs, other[e] = append(errs, e), first.pos.File
 			} else if !ok {
 				claims[prev] = claim{d, d.prevPos[i]}
 			}
@@ -634,13 +667,14 @@ func crossCheck(docs []*doc) []*Error {
 		if c, ok := claims[d.h.Name]; ok && c.d != d {
 			// Reported at the name, wherever it stands: either side may be
 			// the mistake, and the message names the other.
-			errs = append(errs, &Error{Pos: d.h.Pos, Code: CodeNameIsPreviousName, Msg: fmt.Sprintf(
+			e := &Error{Pos: d.h.Pos, Code: CodeNameIsPreviousName, Msg: fmt.Sprintf(
 				"name %s is also a previous name of %s at %s; a name cannot be in use and renamed from at once, so remove one of them",
-				quote(d.h.Name), quote(c.d.h.Name), c.pos)})
+				quote(d.h.Name), quote(c.d.h.Name), c.pos)}
+			errs, other[e] = append(errs, e), c.pos.File
 		}
 	}
 	for _, e := range errs {
 		e.Severity = SeverityError
 	}
-	return errs
+	return errs, other
 }

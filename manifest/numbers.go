@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"regexp"
 	"strconv"
 	"strings"
@@ -121,4 +122,25 @@ func sexagesimalF(s string) float64 {
 		return -v
 	}
 	return v
+}
+
+// floatChange says how the decimal text s changes when read as the
+// float64 f PostHog and hogsync carry ("" when it does not): a nonzero
+// number too small for a float64 reads as 0, and digits past what a
+// float64 holds are lost (33.3333333333333333 reads as 33.333333333333336).
+// The text f is written as (its shortest form) is what reaches PostHog.
+func floatChange(s string, f float64) string {
+	want, ok := new(big.Rat).SetString(strings.TrimPrefix(s, "+"))
+	if !ok {
+		return "" // not decimal text (.inf, say): checked elsewhere
+	}
+	sent := strconv.FormatFloat(f, 'g', -1, 64)
+	got, _ := new(big.Rat).SetString(sent)
+	switch {
+	case got == nil || want.Cmp(got) == 0:
+		return ""
+	case f == 0:
+		return fmt.Sprintf("%s is too small for a 64-bit float and would be read as 0", s)
+	}
+	return fmt.Sprintf("%s has more digits than a 64-bit float holds and would be read as %s", s, sent)
 }

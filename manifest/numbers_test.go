@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -182,5 +183,47 @@ func TestDuplicateSourceID(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, errList(t, err)); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestNumbersThatChangeOnReading: a rollout_percentage whose text a
+// 64-bit float cannot hold (too small to be anything but 0, or more
+// digits than it keeps) is an error saying what it would be read as; a
+// property number too small to be anything but 0 likewise. Decimals a
+// float holds as written pass.
+func TestNumbersThatChangeOnReading(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ value, want string }{
+		{"1e-400", "3:25 out-of-range: rollout_percentage 1e-400 is too small for a 64-bit float and would be read as 0; write the decimal you mean (0 is what would be used)"},
+		{"0." + strings.Repeat("0", 400) + "1", "too small for a 64-bit float"},
+		{"33.3333333333333333333", "3:25 out-of-range: rollout_percentage 33.3333333333333333333 has more digits than a 64-bit float holds and would be read as 33.333333333333336; write the decimal you mean (33.333333333333336 is what would be used)"},
+		{"12.50000000000000000001", "would be read as 12.5"},
+		{"0.1", ""}, {"12.5", ""}, {"1e-7", ""}, {"100", ""}, {"33.333333333333336", ""}, {"0", ""}, {"-0.0", ""},
+	} {
+		errs, _ := parseAll(t, "name: n\nfilters:\n  - rollout_percentage: "+tc.value+"\n")
+		got := strings.Join(errs, "\n")
+		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+			t.Errorf("rollout_percentage: %s: errors %q, want %q", tc.value, got, tc.want)
+		}
+	}
+	errs, _ := parseAll(t, "name: n\nfilters:\n  - rollout_percentage: 1\n    properties:\n      - key: k\n        value: [1e-400, 0.0, 0e5]\n")
+	if want := []string{"6:17 out-of-range: number 1e-400 is too small for a 64-bit float and would be read as 0; write the decimal you mean, or put it in quotes to pass it as a string"}; !cmp.Equal(want, errs) {
+		t.Errorf("properties: errors %q, want %q", errs, want)
+	}
+}
+
+// TestBigIntegersKeepTheirDigits: an integer past int64 (or uint64) in
+// properties is passed on with every digit, as PostHog keeps it, so an
+// exported holdout holding one loads back as it is.
+func TestBigIntegersKeepTheirDigits(t *testing.T) {
+	t.Parallel()
+	hs, err := Parse("f.yaml", []byte("name: n\nfilters:\n  - rollout_percentage: 1\n    properties:\n      - key: k\n        value: [12345678901234567890, -99999999999999999999999, 9223372036854775807]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := hs[0].Filters[0].Properties[0]["value"]
+	want := []any{json.Number("12345678901234567890"), json.Number("-99999999999999999999999"), int64(9223372036854775807)}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("values (-want +got):\n%s", d)
 	}
 }

@@ -109,10 +109,15 @@ func ConfigSchema() []byte {
 				map[string]any{"type": "null"},
 			},
 		}, "The numeric id of the PostHog project this directory describes (the N in /project/N); never @current. A --project that differs is refused."),
+		"api_key_env": withDescription(map[string]any{
+			"type":    []string{"string", "null"},
+			"pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+			"not":     map[string]any{"type": "string", "pattern": "^ph[cx]_"}, // a key, not a name
+		}, "The name of the environment variable that holds this directory's PostHog API key, such as POSTHOG_EU_KEY (never the key itself)."),
 		"protect": withDescription(map[string]any{
 			"type":  []string{"array", "null"},
 			"items": map[string]any{"type": "string", "minLength": 1},
-		}, "Name patterns (path.Match syntax: *, ?, [a-z], \\ to quote) of holdouts that --prune never deletes."),
+		}, "Name patterns of holdouts that --prune never deletes: * for any run of characters, / included; ? for one; [a-z] for a class; \\ to quote (docs/manifests.md#name-patterns)."),
 		"max_deletes": withDescription(map[string]any{
 			"type":    []string{"integer", "null"},
 			"minimum": 0,

@@ -199,6 +199,14 @@ func TestConfigSchemaAgreesWithLoader(t *testing.T) {
 		{"max_deletes: -1\n", false},
 		{"max_deletes: '5'\n", false},
 		{"name: a\n", false},
+		{"api_key_env: POSTHOG_EU_KEY\n", true},
+		{"api_key_env: _k9\n", true},
+		{"api_key_env:\n", true},
+		{"api_key_env: POSTHOG-EU-KEY\n", false},
+		{"api_key_env: 9KEY\n", false},
+		{"api_key_env: ''\n", false},
+		{"api_key_env: 7\n", false},
+		{"api_key_env: phx_0123456789abcdef\n", false},
 	} {
 		p := parseConfig("hogsync.yaml", []byte(tt.src))
 		if (p.config != nil) != tt.valid {

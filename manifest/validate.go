@@ -86,7 +86,7 @@ func (c *checker) document(node *yaml.Node) *doc {
 			prev = f.value
 		default:
 			if likeConfigName(path.Base(c.file)) && contains(configKeys, f.key.Value) {
-				c.errorf(f.key, CodeMisplacedConfig, "%s is a key of the directory config, which is read only from a file named hogsync.yaml (in lower case) at the top of the manifest directory; this file is read as a manifest", quote(f.key.Value))
+				c.errorf(f.key, CodeMisplacedConfig, "%s is a key of a unit's config, which is read only from a file named hogsync.yaml or hogsync.yml in these letters; this file's name has other letters, so it is read as a manifest: rename it hogsync.yaml to make its folder a unit, or move the key there", quote(f.key.Value))
 				continue
 			}
 			c.unknownKey(f.key, holdoutKeys, groupKeys, "in a filter group (an item of filters)")
@@ -397,6 +397,10 @@ func (c *checker) rollout(n *yaml.Node) float64 {
 			c.errorf(n, CodeOutOfRange, "rollout_percentage is %s; it must be between 0 and 100 (the share of users excluded)", n.Value)
 			return 0
 		}
+		if why := floatChange(n.Value, f); why != "" {
+			c.errorf(n, CodeOutOfRange, "rollout_percentage %s; write the decimal you mean (%s is what would be used)", why, canon.Float(f))
+			return 0
+		}
 		return f + 0 // turns -0 into 0
 	}
 	return 0
@@ -512,17 +516,29 @@ func (c *checker) jsonScalar(n *yaml.Node) any {
 			c.numberText(n, strconv.FormatInt(i, 10))
 			return i
 		}
+		if decimalInteger.MatchString(n.Value) {
+			// Past int64: passed on with every digit, as PostHog (Python
+			// and jsonb) keeps it.
+			return canon.Number(n.Value)
+		}
 		c.errorf(n, CodeOutOfRange, "number %s does not fit in a 64-bit integer; put it in quotes to pass it as a string", n.Value)
 		return nil
 	case "!!float":
+		if n.Style&yaml.TaggedStyle == 0 && decimalInteger.MatchString(n.Value) {
+			// yaml.v3 reads an untagged integer past 2^64 as a float;
+			// it is passed on with every digit instead.
+			return canon.Number(n.Value)
+		}
 		if n.Style&yaml.TaggedStyle == 0 && wholeNumber.MatchString(n.Value) {
-			// yaml.v3 reads an untagged integer past 2^64 as a float,
-			// which would not pass it on as written.
 			c.errorf(n, CodeOutOfRange, "number %s does not fit in a 64-bit integer; put it in quotes to pass it as a string", n.Value)
 			return nil
 		}
 		var f float64
 		if err := n.Decode(&f); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+			if f == 0 && floatChange(n.Value, f) != "" {
+				c.errorf(n, CodeOutOfRange, "number %s; write the decimal you mean, or put it in quotes to pass it as a string", floatChange(n.Value, f))
+				return nil
+			}
 			c.numberText(n, string(canon.Float(f)))
 			return f
 		}
@@ -534,7 +550,10 @@ func (c *checker) jsonScalar(n *yaml.Node) any {
 	}
 }
 
-var wholeNumber = regexp.MustCompile(`^[-+]?[0-9_]+$`)
+var (
+	wholeNumber    = regexp.MustCompile(`^[-+]?[0-9_]+$`)
+	decimalInteger = regexp.MustCompile(`^-?[1-9][0-9]*$`)
+)
 
 // numberText warns when a number inside properties reaches PostHog as
 // other text than written (1.10 as 1.1, 1e3 as 1000): harmless for a

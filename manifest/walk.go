@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hogsync/hogsync/internal/escape"
@@ -19,7 +20,8 @@ type found struct {
 	display string // the path shown in positions
 	osPath  string // where to read it ("" with an fs.FS)
 	fsys    fs.FS  // where to read it from, when not from the OS
-	config  bool   // the directory's hogsync.yaml, not a manifest
+	config  bool   // the unit's hogsync.yaml, not a manifest
+	unit    int    // the index in walker.units of the unit it belongs to
 	problem *Error // a problem with the path itself; nothing to read
 	// parsed is what reading and parsing the file gave, once the parser
 	// it was given to is done; nil until it is given to one.
@@ -72,8 +74,21 @@ type walker struct {
 
 	items   []found
 	skipped int
-	configs int               // hogsync.yaml and hogsync.yml found at the top
 	dirs    map[string]string // real path of each folder walked -> its display path
+
+	// units are the units met, the root's first: a folder below the root
+	// that holds hogsync.yaml (or hogsync.yml) starts one, and what lies
+	// under it belongs to it, not to the unit above. unit is the index of
+	// the one being walked.
+	units []walkUnit
+	unit  int
+}
+
+// walkUnit is one unit a walk met.
+type walkUnit struct {
+	rel     string // its folder, a slash path below the root ("." for the root)
+	skipped int    // files not read in it
+	configs int    // hogsync.yaml and hogsync.yml found in its folder
 }
 
 func newOSWalker(dir, prefix string) (*walker, error) {
@@ -88,11 +103,29 @@ func newOSWalker(dir, prefix string) (*walker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &walker{prefix: prefix, rootOS: abs, rootReal: real, dirs: map[string]string{}}, nil
+	return &walker{prefix: prefix, rootOS: abs, rootReal: real, dirs: map[string]string{}, units: []walkUnit{{rel: "."}}}, nil
 }
 
 func newFSWalker(fsys fs.FS, prefix string) *walker {
-	return &walker{prefix: prefix, fsys: fsys, dirs: map[string]string{}}
+	return &walker{prefix: prefix, fsys: fsys, dirs: map[string]string{}, units: []walkUnit{{rel: "."}}}
+}
+
+// countSkipped counts one entry not read, in the unit being walked.
+func (w *walker) countSkipped() {
+	w.skipped++
+	w.units[w.unit].skipped++
+}
+
+// rootItems are the items of the root's unit.
+func (w *walker) rootItems() []found {
+	return slices.DeleteFunc(slices.Clone(w.items), func(f found) bool { return f.unit != 0 })
+}
+
+// holdsConfig reports whether a folder with these entries is a unit: it
+// holds a file (or a link) named hogsync.yaml or hogsync.yml, in these
+// letters.
+func holdsConfig(entries []fs.DirEntry) bool {
+	return slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return isConfigName(e.Name()) && !e.IsDir() })
 }
 
 // walk lists the whole directory.
@@ -124,6 +157,7 @@ func (w *walker) readDir(rel string) ([]fs.DirEntry, error) {
 }
 
 func (w *walker) add(f found) {
+	f.unit = w.unit
 	if f.problem == nil {
 		f.fsys = w.fsys
 		if w.parser != nil {
@@ -142,7 +176,7 @@ func (w *walker) warn(rel, code, format string, args ...any) {
 }
 
 func (w *walker) addProblem(display, severity, code, msg string) {
-	w.items = append(w.items, found{display: display, problem: &Error{
+	w.items = append(w.items, found{display: display, unit: w.unit, problem: &Error{
 		Pos: Pos{File: display, Line: 1, Col: 1}, Severity: severity, Code: code, Msg: msg,
 	}})
 }
@@ -153,6 +187,12 @@ func (w *walker) dir(rel, real string) {
 	if err != nil {
 		// os.ReadDir returns what it read before the error: walk that too.
 		w.problem(rel, CodeUnreadable, "cannot read folder: %s", pathErrText(err))
+	}
+	if rel != "." && holdsConfig(entries) {
+		// A unit of its own: what is below belongs to it.
+		defer func(parent int) { w.unit = parent }(w.unit)
+		w.unit = len(w.units)
+		w.units = append(w.units, walkUnit{rel: rel})
 	}
 	for _, e := range entries {
 		w.entry(rel, real, e)
@@ -203,10 +243,11 @@ func (w *walker) pathArg(rel string) {
 func (w *walker) file(rel, osPath string, arg bool) {
 	name := path.Base(rel)
 	switch {
-	case path.Dir(rel) == "." && isConfigName(name):
-		w.configs++
-		if w.configs > 1 {
-			w.problem(rel, CodeDuplicateConfig, "both hogsync.yaml and hogsync.yml are here, and only one can be the directory's config; keep one")
+	case path.Dir(rel) == w.units[w.unit].rel && isConfigName(name):
+		u := &w.units[w.unit]
+		u.configs++
+		if u.configs > 1 {
+			w.problem(rel, CodeDuplicateConfig, "both hogsync.yaml and hogsync.yml are here, and only one can be the unit's config; keep one")
 			return
 		}
 		w.add(found{display: w.display(rel), osPath: osPath, config: true})
@@ -220,7 +261,7 @@ func (w *walker) file(rel, osPath string, arg bool) {
 // skip counts the file at rel as not read and, when its name looks like a
 // manifest's, warns why and what to do.
 func (w *walker) skip(rel, why string) {
-	w.skipped++
+	w.countSkipped()
 	if lookAlike(path.Base(rel)) {
 		w.warn(rel, CodeSkippedFile, "not read as a manifest: %s", why)
 	}
@@ -232,14 +273,14 @@ func (w *walker) skip(rel, why string) {
 // names; .git is neither read nor searched.
 func (w *walker) hidden(rel string, e fs.DirEntry) {
 	if !e.IsDir() {
-		w.skipped++
+		w.countSkipped()
 		if lookAlike(e.Name()) {
 			w.warn(rel, CodeSkippedFile, `not read as a manifest: its name starts with "." (a hidden file); remove the dot if it is one`)
 		}
 		return
 	}
 	if e.Name() == ".git" {
-		w.skipped++
+		w.countSkipped()
 		return
 	}
 	var first string
@@ -256,9 +297,9 @@ func (w *walker) hidden(rel string, e fs.DirEntry) {
 			case e.IsDir() && e.Name() != ".git":
 				search(p)
 			case e.IsDir():
-				w.skipped++
+				w.countSkipped()
 			default:
-				w.skipped++
+				w.countSkipped()
 				if lookAlike(e.Name()) {
 					if first == "" {
 						first = p
@@ -315,7 +356,7 @@ func (w *walker) link(rel, parentReal string, arg bool) {
 		w.problem(rel, CodeUnreadable, "cannot read %s, the target of this symbolic link: %s", target, pathErrText(err))
 		return
 	}
-	read := info.IsDir() || manifestName(name) || arg || (path.Dir(rel) == "." && isConfigName(name))
+	read := info.IsDir() || manifestName(name) || arg || (path.Dir(rel) == w.units[w.unit].rel && isConfigName(name))
 	if !within(w.rootReal, real) {
 		if read {
 			what := "file"
@@ -324,7 +365,7 @@ func (w *walker) link(rel, parentReal string, arg bool) {
 			}
 			w.problem(rel, CodeSymlinkOutside, "symbolic link to %s, outside the manifest directory; hogsync does not read files outside it (a pull request could point it at secrets on the runner): copy the %s in", target, what)
 		} else {
-			w.skipped++
+			w.countSkipped()
 		}
 		return
 	}

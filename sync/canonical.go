@@ -74,12 +74,13 @@ func rawInYAML(r rune) bool {
 }
 
 // yamlEscapeBidi writes every rawInYAML rune of doc as a \u escape, and
-// every "##[" as "#\x23[" (it would start a workflow command in the
+// the second '#' of every "##[" (as escape.HasLegacyCommand finds it,
+// ignorable characters between the signs or not) as \x23 (it would start a workflow command in the
 // GitHub Actions runner's older syntax, anywhere in a line printed to a
 // log). It is right only where each is inside a double-quoted scalar,
 // which scalar makes sure of; the value read back is the same.
 func yamlEscapeBidi(doc string) string {
-	if !strings.ContainsFunc(doc, rawInYAML) && !strings.Contains(doc, escape.LegacyCommand) {
+	if !strings.ContainsFunc(doc, rawInYAML) && !escape.HasLegacyCommand(doc) {
 		return doc
 	}
 	var b strings.Builder
@@ -90,7 +91,7 @@ func yamlEscapeBidi(doc string) string {
 		}
 		b.WriteRune(r)
 	}
-	return strings.ReplaceAll(b.String(), escape.LegacyCommand, `#\x23[`)
+	return escape.ReplaceLegacyCommand(b.String(), `\x23`)
 }
 
 // emitState writes s as encodeState would, for states made only of what
@@ -344,7 +345,7 @@ func addPair(m *yaml.Node, k string, v *yaml.Node) {
 // where yamlEscapeBidi can write them as escapes.
 func scalar(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: strings.ToValidUTF8(s, "\uFFFD")}
-	if strings.ContainsFunc(s, rawInYAML) || strings.Contains(s, escape.LegacyCommand) {
+	if strings.ContainsFunc(s, rawInYAML) || escape.HasLegacyCommand(s) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n

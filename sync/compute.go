@@ -4,11 +4,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 
 	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/internal/glob"
 	"github.com/hogsync/hogsync/manifest"
 )
 
@@ -17,13 +17,14 @@ type Options struct {
 	// Prune deletes remote holdouts that no manifest names.
 	Prune bool
 	// Targets, when not empty, limit the plan to the holdouts they match:
-	// each is a path.Match pattern matched against a manifest's name and
+	// each is a pattern (internal/glob: * matches any run of characters,
+	// "/" included) matched against a manifest's name and
 	// previous names and a remote holdout's name, or "name=" followed by a
 	// name matched exactly (for names holding * ? [ or \). The plan is then
 	// Partial: nothing outside it is planned or pruned. A target that
 	// matches nothing is an error.
 	Targets []string
-	// Protect are path.Match patterns of names that Prune never deletes:
+	// Protect are patterns (as Targets) of names that Prune never deletes:
 	// a remote holdout no manifest names and one of them matches is listed
 	// in Plan.Protected instead of being deleted or listed as unmanaged.
 	Protect []string
@@ -312,13 +313,13 @@ func checkPatterns(targets, protect []string) error {
 		if strings.HasPrefix(t, exactPrefix) {
 			continue
 		}
-		if _, err := path.Match(t, ""); err != nil {
-			return fmt.Errorf("--target %q is not a valid pattern (path.Match syntax: * ? [a-z] and \\ to escape); write name=%s to match that name exactly", t, t)
+		if _, err := glob.Compile(t); err != nil {
+			return fmt.Errorf("--target %q is not a valid pattern: %v (patterns: see docs/manifests.md); write name=%s to match that name exactly", t, err, t)
 		}
 	}
 	for _, p := range protect {
-		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("protect pattern %q is not valid (path.Match syntax: * ? [a-z] and \\ to escape)", p)
+		if _, err := glob.Compile(p); err != nil {
+			return fmt.Errorf("protect pattern %q is not valid: %v (patterns: see docs/manifests.md)", p, err)
 		}
 	}
 	return nil
@@ -329,14 +330,14 @@ func targetMatches(t, name string) bool {
 	if exact, ok := strings.CutPrefix(t, exactPrefix); ok {
 		return exact == name
 	}
-	ok, _ := path.Match(t, name) // patterns were checked
+	ok, _ := glob.Match(t, name) // patterns were checked
 	return ok
 }
 
 // protectedBy is the first protect pattern that matches name.
 func protectedBy(patterns []string, name string) (string, bool) {
 	for _, p := range patterns {
-		if ok, _ := path.Match(p, name); ok {
+		if ok, _ := glob.Match(p, name); ok {
 			return p, true
 		}
 	}
@@ -393,7 +394,7 @@ func (p *Plan) restrict(targets []string, desired []manifest.Holdout) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("--target %s matches no manifest and no holdout in PostHog, by name or previous name; check the spelling (a target is a path.Match pattern; write name=EXACT for a name that holds * ? [ or \\)", strings.Join(missing, ", "))
+		return fmt.Errorf("--target %s matches no manifest and no holdout in PostHog, by name or previous name; check the spelling (a target is a pattern, where * matches any run of characters, / included, as docs/manifests.md says; write name=EXACT for a name that holds * ? [ or \\)", strings.Join(missing, ", "))
 	}
 	return nil
 }

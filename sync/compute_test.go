@@ -454,6 +454,95 @@ func TestComputeProtect(t *testing.T) {
 	}
 }
 
+// TestComputePatternsMatchSlash: in protect and --target, * matches any
+// run of characters, "/" included (issue 17: path.Match's * stopped at
+// "/", so protect: [legacy-*] let apply --prune delete legacy-growth/2024).
+func TestComputePatternsMatchSlash(t *testing.T) {
+	manifests := []manifest.Holdout{desired("team/a/b", 20), desired("keep", 10)}
+	remotes := []client.Holdout{
+		remote(1, "legacy-growth/2024", "1"), remote(2, "team/a/b", "10"), remote(3, "team/old", "1"),
+		remote(4, "keep", "10"), remote(5, "teams", "1"),
+	}
+	tests := []struct {
+		name             string
+		targets, protect []string
+		changes          []string
+		protected        []string
+		wantErr          string
+	}{
+		{
+			name: "protect legacy-* keeps a name holding /", protect: []string{"legacy-*"},
+			changes:   []string{`update holdout "team/a/b" (id 2)`, `delete holdout "team/old" (id 3)`, `delete holdout "teams" (id 5)`},
+			protected: []string{"legacy-growth/2024"},
+		},
+		{
+			name: "protect team/* reaches every depth", protect: []string{"team/*"},
+			changes:   []string{`update holdout "team/a/b" (id 2)`, `delete holdout "legacy-growth/2024" (id 1)`, `delete holdout "teams" (id 5)`},
+			protected: []string{"team/old"},
+		},
+		{
+			name: "protect ? matches /", protect: []string{"team?old", "legacy-growth?2024"},
+			changes:   []string{`update holdout "team/a/b" (id 2)`, `delete holdout "teams" (id 5)`},
+			protected: []string{"legacy-growth/2024", "team/old"},
+		},
+		{
+			name: "target team/* matches team/a/b", targets: []string{"team/*"},
+			changes: []string{`update holdout "team/a/b" (id 2)`, `delete holdout "team/old" (id 3)`},
+		},
+		{
+			name: "target *2024", targets: []string{"*2024"},
+			changes: []string{`delete holdout "legacy-growth/2024" (id 1)`},
+		},
+		{
+			name: "target and protect together", targets: []string{"*"}, protect: []string{"*/*"},
+			changes:   []string{`update holdout "team/a/b" (id 2)`, `delete holdout "teams" (id 5)`},
+			protected: []string{"legacy-growth/2024", "team/old"},
+		},
+		{
+			name: "name=EXACT still matches literally", targets: []string{"name=team/*"},
+			wantErr: `--target "name=team/*" matches no manifest`,
+		},
+		{
+			name: "an invalid target says what is wrong and where", targets: []string{"team/[a"},
+			wantErr: `--target "team/[a" is not a valid pattern: the character class "[" at offset 5 has no closing "]"`,
+		},
+		{
+			name: "an invalid protect pattern says what is wrong and where", protect: []string{"x[z-a]"},
+			wantErr: `protect pattern "x[z-a]" is not valid: the range z-a at offset 2 runs backwards`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Compute(manifests, remotes, nil, Options{Prune: true, Targets: tt.targets, Protect: tt.protect})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "path.Match") {
+					t.Errorf("err = %v, still names path.Match", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, protected []string
+			for _, c := range p.Changes {
+				got = append(got, Headline(c))
+			}
+			for _, r := range p.Protected {
+				protected = append(protected, r.Name)
+			}
+			if d := cmp.Diff(tt.changes, got); d != "" {
+				t.Errorf("changes (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tt.protected, protected); d != "" {
+				t.Errorf("protected (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
 // Every launched, not-ended experiment blocks a change of its holdout's
 // filters or a delete, archived or not; so does a status hogsync does not
 // know (fail safe). Draft and stopped ones do not, and nothing blocks a

@@ -148,11 +148,25 @@ func Export(holdouts []client.Holdout, src ExportSource) []ExportFile {
 	return files
 }
 
+// configSlug replaces a slug that would name the file as a unit's config
+// (hogsync.yaml): exporting a holdout named "hogsync" must not write, or
+// with --overwrite replace, the directory's settings.
+const configSlug = "hogsync-holdout"
+
 // ExportSlug is the file name stem for a holdout: its name in lower case,
 // each run of characters other than a-z and 0-9 turned into one "-",
 // without a leading or trailing "-", cut to 80 characters; "holdout-<id>"
-// when nothing is left.
+// when nothing is left, and "hogsync-holdout" when the stem would make
+// "<stem>.yaml" a config file's name (manifest.IsConfigFileName).
 func ExportSlug(name string, id int64) string {
+	s := slug(name, id)
+	if manifest.IsConfigFileName(s+".yaml") || manifest.IsConfigFileName(s+".yml") {
+		return configSlug
+	}
+	return s
+}
+
+func slug(name string, id int64) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(name) {

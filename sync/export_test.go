@@ -202,6 +202,13 @@ func TestExportSlug(t *testing.T) {
 		{"", "holdout-5"},
 		{strings.Repeat("a", 100), strings.Repeat("a", 80)},
 		{strings.Repeat("a", 79) + " b", strings.Repeat("a", 79)}, // no trailing "-" after the cut
+		// Never a config file's name (issue 17: "hogsync" was exported
+		// to hogsync.yaml, and --overwrite replaced the real config).
+		{"hogsync", "hogsync-holdout"},
+		{"HogSync", "hogsync-holdout"},
+		{"  HOGSYNC!", "hogsync-holdout"},
+		{"hog sync", "hog-sync"},
+		{"hogsync yaml", "hogsync-yaml"},
 	}
 	for _, tt := range tests {
 		if got := ExportSlug(tt.name, 5); got != tt.want {
@@ -253,6 +260,57 @@ func TestExportNamesEveryHoldoutApart(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("files (-want +got):\n%s", d)
+	}
+}
+
+// TestExportNeverWritesConfigName: whatever a holdout is called, no
+// exported file gets a name the loader reads as a unit's config, in any
+// letter case, and every file loads back as the holdout it holds.
+func TestExportNeverWritesConfigName(t *testing.T) {
+	pct := []map[string]any{{"rollout_percentage": json.Number("1")}}
+	hs := []client.Holdout{
+		{ID: 3, Name: "hogsync", Filters: pct},
+		{ID: 4, Name: "HOGSYNC", Filters: pct},
+		{ID: 1, Name: "hogsync-holdout", Filters: pct}, // the stem a config-named holdout gets
+		{ID: 5, Name: "hogsync.yml", Filters: pct},
+		{ID: 6, Name: "Hogsync", Filters: pct},
+	}
+	files := Export(hs, exportSrc)
+	fsys := fstest.MapFS{}
+	var got []string
+	for _, f := range files {
+		if manifest.IsConfigFileName(f.Name) {
+			t.Errorf("holdout %q is exported to %s, a config file's name", f.Holdout, f.Name)
+		}
+		if _, dup := fsys[f.Name]; dup {
+			t.Errorf("two files named %s", f.Name)
+		}
+		fsys[f.Name] = &fstest.MapFile{Data: f.Content}
+		got = append(got, f.Name+" "+f.Holdout)
+	}
+	want := []string{
+		"hogsync-holdout.yaml hogsync-holdout",
+		"hogsync-holdout--3.yaml hogsync",
+		"hogsync-holdout--4.yaml HOGSYNC",
+		"hogsync-holdout--6.yaml Hogsync",
+		"hogsync-yml.yaml hogsync.yml",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("files (-want +got):\n%s", d)
+	}
+	loaded, err := manifest.LoadFS(fsys, "")
+	if err != nil || len(loaded) != len(hs) {
+		t.Fatalf("loading the export back: %d holdouts, %v; want %d", len(loaded), err, len(hs))
+	}
+	for _, c := range []string{"hogsync.yaml", "hogsync.yml", "HogSync.YAML", "HOGSYNC.YML"} {
+		if !manifest.IsConfigFileName(c) {
+			t.Errorf("IsConfigFileName(%q) = false", c)
+		}
+	}
+	for _, c := range []string{"hogsync-holdout.yaml", "hogsync.yaml.bak", "xhogsync.yaml", "hogsync.json"} {
+		if manifest.IsConfigFileName(c) {
+			t.Errorf("IsConfigFileName(%q) = true", c)
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 package sync
 
 import (
+	"github.com/hogsync/hogsync/internal/escape/runnertest"
+
 	"bytes"
 	"context"
 	"errors"
@@ -218,12 +220,17 @@ func hostilePlan(t *testing.T) Plan {
 	evil := "a\x1b[31m\x07\u202e\u0085\u009b\u2028b"
 	ms := []manifest.Holdout{
 		func() manifest.Holdout {
-			h := desired("new-"+evil, 10, withDescription("first\n::warning::x\n  ::add-mask::k\n"+evil),
+			h := desired("new-"+evil, 10, withDescription("first\n::warning::x\n  ::add-mask::k\n\u3000::error title=Deploy key expired::re-authenticate at https://evil.example\n:\u200d:notice::z #\u00ad#[add-mask]m\n"+evil),
 				withProperties(map[string]any{"key": "k\n::error::k", "type": "person", "operator": "exact", "value": []any{evil, "\n::stop-commands::t"}}))
 			h.Pos.File = "m/\n::warning file=x::\u202eevil.yaml"
 			return h
 		}(),
 		desired("kept", 20, withDescription("line\n::notice::n")),
+		func() manifest.Holdout {
+			h := desired("\u3000::warning::w", 3)
+			h.Pos.File = "\u3000::warning::x.yaml"
+			return h
+		}(),
 		func() manifest.Holdout {
 			h := desired("dup", 1, withPrevious("dup-old"))
 			h.Pos.File = "m/\x1b[2Jdup\n::error::d.yaml"
@@ -284,6 +291,42 @@ func TestRenderTextHostileText(t *testing.T) {
 	// The block scalar's lines are inert, not dropped.
 	if !strings.Contains(plan.String(), `\x3a:notice::n`) {
 		t.Errorf("the description's command-looking line is missing:\n%s", plan.String())
+	}
+}
+
+// TestRenderersRunnerCommands: the hostile plan (a description with a
+// line "\u3000::error …", a manifest named "\u3000::warning::x.yaml",
+// ":\u200d:" and "#\u00ad#[") rendered as text, JSON and markdown, with
+// apply results, holds no line the GitHub Actions runner (as
+// runnertest ports it, every command name registered) takes for a
+// workflow command.
+func TestRenderersRunnerCommands(t *testing.T) {
+	t.Parallel()
+	p := hostilePlan(t)
+	meta := Meta{Host: "https://h", Project: "1"}
+	rep := &Report{Results: []Result{{Change: p.Changes[0], Status: Failed, Err: errors.New("PostHog said\n\u3000::warning::x")}}}
+	outs := map[string]*bytes.Buffer{"text": {}, "json": {}, "markdown": {}, "result": {}}
+	if err := RenderText(outs["text"], p, TextOptions{Meta: &meta}); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderJSON(outs["json"], p, meta, rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderMarkdown(outs["markdown"], p, meta, rep, MarkdownOptions{Marker: "m"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if err := RenderResult(outs["result"], r, TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.Contains(outs["text"].String(), "\u3000\\x3a:warning::x.yaml") {
+		t.Errorf("the file name is not in the text plan, inert:\n%s", outs["text"])
+	}
+	for name, out := range outs {
+		if cmds := runnertest.Commands(out.String(), runnertest.AnyName); len(cmds) != 0 {
+			t.Errorf("%s output holds the workflow commands %+v:\n%s", name, cmds, out)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	goversion "go/version"
 	"os"
@@ -12,9 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	stdsync "sync"
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -29,8 +28,9 @@ import (
 // machine: each run: script through bash with the step's env (expressions
 // evaluated), GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_PATH and
 // GITHUB_EVENT_PATH files, against the PostHog emulator and a fake GitHub
-// API on loopback. Steps that use other actions (setup-go) are skipped:
-// Go is already here.
+// API on loopback. The steps that install hogsync (build.sh's install,
+// setup-go and the build from source) are not run: the binary this test
+// run built once stands in for whatever they would put on PATH.
 
 type actionSpec struct {
 	Inputs map[string]struct {
@@ -84,6 +84,9 @@ type actionResult struct {
 	stepEnv map[string]map[string]string
 	// skipped names the steps whose if: was false.
 	skipped []string
+	// installSteps names the steps that install hogsync, which the
+	// prebuilt binary stood in for.
+	installSteps []string
 	// uploads are the artifacts upload-artifact steps made.
 	uploads []upload
 }
@@ -224,7 +227,12 @@ func (a *actionRun) run() actionResult {
 		if strings.Contains(st.Run, "${{") {
 			t.Fatalf("step %q puts an expression inside run:; pass it through env: instead", st.Name)
 		}
-		if !cond(st.If) {
+		// The install steps stand aside whatever their if: says: which
+		// of them a real run takes depends on the action's ref, and
+		// build.sh is tested on its own (action/install_test.go for a
+		// release, TestActionReportsItsRefAsVersion for a build).
+		install := isInstallStep(st)
+		if !install && !cond(st.If) {
 			res.skipped = append(res.skipped, st.Name)
 			continue
 		}
@@ -256,40 +264,28 @@ func (a *actionRun) run() actionResult {
 			env[k] = eval(v)
 		}
 		res.stepEnv[st.Name] = env
-		if st.Uses != "" {
+		if install {
+			// The binary the test run built once goes on the job's
+			// PATH, once, as the install would put it there.
+			if len(res.installSteps) == 0 {
+				if err := appendFile(pathFile, filepath.Dir(builtBinary(t))+"\n"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res.installSteps = append(res.installSteps, st.Name)
+		} else if st.Uses != "" {
 			switch {
-			case strings.HasPrefix(st.Uses, "actions/setup-go@"):
-				// Go is already here.
 			case strings.HasPrefix(st.Uses, "actions/upload-artifact@"):
 				res.uploads = append(res.uploads, a.upload(st, eval))
 			default:
 				t.Fatalf("step %d uses %s, which this test cannot stand in for", i, st.Uses)
 			}
 			continue
-		}
-		if st.Shell != "bash" {
+		} else if st.Shell != "bash" {
 			t.Fatalf("step %q: shell %q, want bash", st.Name, st.Shell)
+		} else if a.runStep(st, i, env, extraPath, &res) != nil {
+			res.failed = true
 		}
-		script := filepath.Join(a.temp, fmt.Sprintf("step-%d.sh", i))
-		if err := os.WriteFile(script, []byte(st.Run), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
-		cmd.Dir = a.workspace
-		if len(extraPath) > 0 {
-			env["PATH"] = strings.Join(extraPath, ":") + ":" + env["PATH"]
-		}
-		if strings.Contains(st.Run, "action/build.sh") && env["HOGSYNC_VERSION"] == "" {
-			// build.sh's logic runs as it is; only its go build stands on
-			// a binary built once for the whole test run (the real build
-			// is TestActionReportsItsRefAsVersion's).
-			env["PATH"] = goShim(t) + ":" + env["PATH"]
-		}
-		for k, v := range env {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-		out, err := cmd.CombinedOutput()
-		res.stdout += string(out)
 		if st.ID != "" {
 			stepOutputs[st.ID] = readOutputs(t, outPath)
 		}
@@ -299,8 +295,7 @@ func (a *actionRun) run() actionResult {
 				extraPath = append([]string{l}, extraPath...)
 			}
 		}
-		if err != nil {
-			res.failed = true
+		if res.failed {
 			break
 		}
 	}
@@ -312,34 +307,43 @@ func (a *actionRun) run() actionResult {
 	return res
 }
 
-// goShim is a folder holding a "go" that stands in for `go build -o OUT
-// ./cmd/hogsync` by copying the binary the test run built once.
-func goShim(t *testing.T) string {
-	t.Helper()
-	bin := builtBinary(t)
-	dir := filepath.Join(filepath.Dir(bin), "go-shim")
-	shimOnce.Do(func() {
-		script := "#!/usr/bin/env bash\n" +
-			"# Stands in for go build -o OUT: copies the test run's binary.\n" +
-			"out=''\nwhile [ $# -gt 0 ]; do if [ \"$1\" = -o ]; then out=\"$2\"; shift; fi; shift; done\n" +
-			"[ -n \"$out\" ] || { echo 'go shim: no -o' >&2; exit 2; }\n" +
-			"cp " + strconv.Quote(bin) + " \"$out\"\n"
-		if err := os.MkdirAll(dir, 0o755); err == nil {
-			shimErr = os.WriteFile(filepath.Join(dir, "go"), []byte(script), 0o755)
-		} else {
-			shimErr = err
-		}
-	})
-	if shimErr != nil {
-		t.Fatal(shimErr)
-	}
-	return dir
+// isInstallStep says whether st is one of the steps that put hogsync on
+// the job's PATH: one that runs action/build.sh, or sets up Go for it.
+func isInstallStep(st actionStep) bool {
+	return strings.Contains(st.Run, "action/build.sh") || strings.HasPrefix(st.Uses, "actions/setup-go@")
 }
 
-var (
-	shimOnce stdsync.Once
-	shimErr  error
-)
+// runStep runs step i's script through bash, as the runner does, with env
+// and the folders steps before it added to GITHUB_PATH.
+func (a *actionRun) runStep(st actionStep, i int, env map[string]string, extraPath []string, res *actionResult) error {
+	t := a.t
+	t.Helper()
+	script := filepath.Join(a.temp, fmt.Sprintf("step-%d.sh", i))
+	if err := os.WriteFile(script, []byte(st.Run), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+	cmd.Dir = a.workspace
+	if len(extraPath) > 0 {
+		env["PATH"] = strings.Join(extraPath, ":") + ":" + env["PATH"]
+	}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	res.stdout += string(out)
+	return err
+}
+
+// appendFile adds text at the end of the file at path.
+func appendFile(path, text string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(text)
+	return errors.Join(err, f.Close())
+}
 
 // upload stands in for actions/upload-artifact: it zips the file at
 // with.path (one file, at the archive's top, as upload-artifact does) and
@@ -723,13 +727,24 @@ func TestActionPassesArgs(t *testing.T) {
 	if d := gocmp.Diff([]string{"checkout-q4"}, names); d != "" {
 		t.Errorf("holdouts after a targeted apply (-want +got):\n%s", d)
 	}
-	if len(res.uploads) != 0 || len(res.skipped) != 1 {
-		t.Errorf("a push saved a plan artifact (skipped steps: %v)", res.skipped)
+	if d := gocmp.Diff([]string{"Save the plan for the merge"}, res.skipped); len(res.uploads) != 0 || d != "" {
+		t.Errorf("a push saved a plan artifact (%d uploads; skipped steps -want +got):\n%s", len(res.uploads), d)
 	}
 }
 
 // The built hogsync reports the action's ref as its version; a ref that
-// could break out of -ldflags is not used.
+// could break out of -ldflags is not used. This is the one test that
+// builds hogsync as the Action does; the others run the binary built once
+// with the tests' own flags (builtBinary).
+//
+// build.sh's go build -trimpath compiles every package, the standard
+// library included, again: half a minute on two cores, a third of a cold
+// go test ./.... So by default its go runs through a shim that records
+// the arguments (the test checks -trimpath is among them) and runs the
+// real go build without -trimpath: the -ldflags, the version they stamp
+// and the binary are real, and only the link is new. With
+// HOGSYNC_TEST_ACTION_BUILD=full (as .ci/run sets for this test alone)
+// build.sh runs the real go, -trimpath and all.
 func TestActionReportsItsRefAsVersion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds hogsync")
@@ -739,18 +754,37 @@ func TestActionReportsItsRefAsVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ ref, checkout, want string }{
+	full := os.Getenv("HOGSYNC_TEST_ACTION_BUILD") == "full"
+	realGo, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct{ ref, checkout, want string }{
 		{"feature/v1.2.3", "", "hogsync feature/v1.2.3 ("},
 		// Refused: the version is then the build's own (dev, or the
 		// pseudo-version go build stamps from a clean git checkout).
 		{"v1 -X main.x=$(touch pwned)", "", "hogsync "},
 		// github.action_ref empty (actions/runner#2473): the checkout
-		// path says it.
-		{"", "_actions/hogsync/hogsync/v7.7.7", "hogsync v7.7.7 ("},
+		// path says it. (A branch: a release tag there installs the
+		// release, which action/install_test.go tests.)
+		{"", "_actions/hogsync/hogsync/release-7.x", "hogsync release-7.x ("},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
-			t.Parallel()
+			// With the real go, one after another: the first compiles
+			// every package with -trimpath, the others find them in the
+			// build cache and only link; side by side, each would
+			// compile them all.
+			if !full {
+				t.Parallel()
+			}
 			temp := t.TempDir()
+			path, argsFile := os.Getenv("PATH"), filepath.Join(temp, "go-args")
+			// Through the shim only the first case links: the others'
+			// -ldflags are read from the arguments.
+			link := full || i == 0
+			if !full {
+				path = trimpathShim(t, realGo, argsFile, link) + ":" + path
+			}
 			actionPath := repo
 			if tc.checkout != "" {
 				actionPath = filepath.Join(temp, tc.checkout)
@@ -763,12 +797,33 @@ func TestActionReportsItsRefAsVersion(t *testing.T) {
 			}
 			cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", filepath.Join(repo, "action", "build.sh"))
 			cmd.Dir = temp
-			cmd.Env = append(os.Environ(), "GITHUB_ACTION_PATH="+actionPath, "RUNNER_TEMP="+temp,
+			cmd.Env = append(os.Environ(), "PATH="+path, "GITHUB_ACTION_PATH="+actionPath, "RUNNER_TEMP="+temp,
 				"GITHUB_PATH="+filepath.Join(temp, "path"), "HOGSYNC_ACTION_REF="+tc.ref, "HOGSYNC_VERSION=",
 				"POSTHOG_PERSONAL_API_KEY=phx_must_not_matter")
 			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), tc.want) {
-				t.Errorf("ref %q: %v, want %q in:\n%s", tc.ref, err, tc.want, out)
+			if err != nil {
+				t.Errorf("ref %q: %v:\n%s", tc.ref, err, out)
+			}
+			if link && !strings.Contains(string(out), tc.want) {
+				t.Errorf("ref %q: want %q in:\n%s", tc.ref, tc.want, out)
+			}
+			if !full {
+				raw, err := os.ReadFile(argsFile)
+				if err != nil {
+					t.Fatalf("build.sh did not run go build: %v", err)
+				}
+				args := strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+				if !slices.Contains(args, "-trimpath") {
+					t.Errorf("build.sh's go build lacks -trimpath: %q", args)
+				}
+				// The version the binary would report, from -ldflags.
+				got := "hogsync "
+				if j := slices.Index(args, "-ldflags"); j >= 0 && j+1 < len(args) {
+					got += strings.TrimPrefix(args[j+1], "-X main.version=") + " ("
+				}
+				if got != tc.want {
+					t.Errorf("ref %q: go build %q stamps %q, want %q", tc.ref, args, got, tc.want)
+				}
 			}
 			if strings.ContainsAny(tc.ref, " $") {
 				if !strings.Contains(string(out), "::warning::hogsync: the action's ref") {
@@ -862,6 +917,11 @@ func TestActionKeyReachesOnlyTheRunStep(t *testing.T) {
 	res := a.run()
 	if res.failed || len(res.skipped) != 0 {
 		t.Fatalf("failed=%v skipped=%v\n%s", res.failed, res.skipped, res.stdout)
+	}
+	// Each install step's env is checked too, though the prebuilt binary
+	// stood in for them.
+	if d := gocmp.Diff([]string{"Install hogsync", "Set up Go", "Build hogsync"}, res.installSteps); d != "" {
+		t.Errorf("install steps (-want +got):\n%s", d)
 	}
 	spec := loadAction(t, a.repo)
 	for _, st := range spec.Runs.Steps {
@@ -1236,3 +1296,31 @@ func TestActionKeepsOneDriftIssue(t *testing.T) {
 		t.Errorf("after the drift was applied away: %d open of %d", n, len(gh.Issues()))
 	}
 }
+
+// trimpathShim writes a folder holding a "go" that records its arguments,
+// one a line, in argsFile and, with link, runs realGo with them less
+// -trimpath; without, it copies builtBinary's binary to the -o path.
+func trimpathShim(t *testing.T, realGo, argsFile string, link bool) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "go-shim")
+	script := "#!/usr/bin/env bash\n" +
+		"printf '%s\\n' \"$@\" > " + shellQuote(argsFile) + "\n" +
+		"args=()\nfor a in \"$@\"; do [ \"$a\" = -trimpath ] || args+=(\"$a\"); done\n" +
+		"exec " + shellQuote(realGo) + " \"${args[@]}\"\n"
+	if !link {
+		script = "#!/usr/bin/env bash\n" +
+			"printf '%s\\n' \"$@\" > " + shellQuote(argsFile) + "\n" +
+			"out=''\nwhile [ $# -gt 0 ]; do if [ \"$1\" = -o ]; then out=\"$2\"; shift; fi; shift; done\n" +
+			"cp " + shellQuote(builtBinary(t)) + " \"$out\"\n"
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// shellQuote quotes s for bash.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	stdsync "sync"
 	"testing"
 	"unicode/utf8"
 
@@ -16,52 +13,6 @@ import (
 
 	"github.com/hogsync/hogsync/client/posthogtest"
 )
-
-// The binary, built once per test run for the tests that need a real
-// process (a pseudo-terminal, signals).
-var (
-	binOnce stdsync.Once
-	binDir  string
-	binPath string
-	binErr  error
-)
-
-// builtBinary builds hogsync once and returns its path.
-func builtBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "hogsync-bin-")
-		if binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "hogsync")
-		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
-			binErr = &buildError{err: err, out: string(out)}
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
 
 // ptyRun runs the built binary with stdin and stdout on a pseudo-terminal,
 // and stderr there too unless stderrPiped. It returns what the terminal

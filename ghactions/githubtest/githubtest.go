@@ -13,6 +13,7 @@ package githubtest
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,6 +57,42 @@ type Pull struct {
 	Commits        []string
 	Merged         bool
 	MergeCommitSHA string
+	// HeadRef is its head branch ("feature" when empty); HeadRepoID the
+	// repository it comes from (RepoID when 0: not a fork); BaseRef the
+	// branch it is to ("main" when empty).
+	HeadRef    string
+	HeadRepoID int64
+	BaseRef    string
+}
+
+// RepoID is the fake repository's id (GITHUB_REPOSITORY_ID).
+const RepoID = 4242
+
+// Workflow is the workflow file a Run is of when it names none.
+const Workflow = ".github/workflows/hogsync.yml"
+
+// Run is the workflow run that uploaded an artifact, as
+// GET /repos/{o}/{r}/actions/runs/{id} tells it. A zero field takes its
+// default: Event "pull_request", Path Workflow, RepoID and HeadRepoID
+// RepoID, HeadBranch and PullRequests those of the pull requests whose
+// head is the artifact's HeadSHA (a fork's run lists none: set
+// NoPullRequests).
+type Run struct {
+	ID             int64
+	Event          string
+	Path           string
+	RepoID         int64
+	HeadRepoID     int64
+	HeadBranch     string
+	PullRequests   []RunPull
+	NoPullRequests bool
+}
+
+// RunPull is one of a run's pull_requests.
+type RunPull struct {
+	Number     int
+	BaseRef    string
+	BaseRepoID int64
 }
 
 // Artifact is a workflow artifact; Zip is its archive.
@@ -66,6 +103,8 @@ type Artifact struct {
 	Expired bool
 	Created time.Time
 	Zip     []byte
+	// Run is the run that uploaded it (see Run for the defaults).
+	Run Run
 }
 
 // Failure is a scripted answer: the next Times requests whose method is
@@ -120,9 +159,11 @@ type Server struct {
 	failures     []*Failure
 	hang         bool
 	rejectLabels bool
-	requests     []Request
-	closing      chan struct{}
-	closeOnce    sync.Once
+	// rejectCreator answers 422 to an issue listing filtered by creator.
+	rejectCreator bool
+	requests      []Request
+	closing       chan struct{}
+	closeOnce     sync.Once
 }
 
 // New starts a fake for repository "o/r" that accepts token. It acts as
@@ -164,6 +205,14 @@ func (s *Server) Hang(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hang = on
+}
+
+// RejectCreator makes listing issues with a creator filter fail with
+// 422 (as GitHub might for a login it does not take there).
+func (s *Server) RejectCreator(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejectCreator = on
 }
 
 // RejectLabels makes creating an issue with labels fail with 422, as
@@ -247,6 +296,9 @@ func (s *Server) AddArtifact(a Artifact) int64 {
 	}
 	if a.Created.IsZero() {
 		a.Created = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(len(s.artifacts)) * time.Minute)
+	}
+	if a.Run.ID == 0 {
+		a.Run.ID = 900000 + a.ID
 	}
 	s.artifacts = append(s.artifacts, a)
 	return a.ID
@@ -366,6 +418,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, http.StatusOK, map[string]any{"login": s.login, "type": "User"})
 		return
 	}
+	if path == prefix && r.Method == http.MethodGet {
+		writeJSON(w, http.StatusOK, map[string]any{"id": RepoID, "full_name": s.Repo})
+		return
+	}
 	if !strings.HasPrefix(path, prefix+"/") {
 		message(w, http.StatusNotFound, "Not Found")
 		return
@@ -474,6 +530,16 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, body []byte) {
 		}
 		writeJSON(w, http.StatusOK, out)
 		return
+	case len(parts) == 3 && parts[0] == "actions" && parts[1] == "runs" && r.Method == http.MethodGet:
+		id, _ := strconv.ParseInt(parts[2], 10, 64)
+		for _, a := range s.artifacts {
+			if a.Run.ID == id {
+				writeJSON(w, http.StatusOK, s.wireRun(a))
+				return
+			}
+		}
+		message(w, http.StatusNotFound, "Not Found")
+		return
 	case len(parts) == 2 && parts[0] == "actions" && parts[1] == "artifacts" && r.Method == http.MethodGet:
 		s.listArtifacts(w, r)
 		return
@@ -570,25 +636,70 @@ func (s *Server) listIssues(w http.ResponseWriter, r *http.Request) {
 	if state == "" {
 		state = "open"
 	}
+	creator := r.URL.Query().Get("creator")
+	var labels []string
+	if l := r.URL.Query().Get("labels"); l != "" {
+		labels = strings.Split(l, ",")
+	}
+	if creator != "" && s.rejectCreator {
+		message(w, http.StatusUnprocessableEntity, "Validation Failed: creator")
+		return
+	}
 	var all []map[string]any
 	for _, is := range s.issues {
-		if state == "all" || is.State == state {
+		if (state == "all" || is.State == state) && (creator == "" || strings.EqualFold(creator, is.User)) &&
+			!slices.ContainsFunc(labels, func(l string) bool { return !slices.Contains(is.Labels, l) }) {
 			all = append(all, s.wireIssue(is))
 		}
 	}
 	// GitHub lists pull requests among issues: one stands here for them.
-	all = append(all, map[string]any{"number": 1, "title": "a pull request", "state": "open", "body": "",
-		"user": wireUser(s.author()), "pull_request": map[string]any{"url": "x"}})
+	if len(labels) == 0 && (creator == "" || strings.EqualFold(creator, s.author())) {
+		all = append(all, map[string]any{"number": 1, "title": "a pull request", "state": "open", "body": "",
+			"user": wireUser(s.author()), "pull_request": map[string]any{"url": "x"}})
+	}
 	if r.URL.Query().Get("direction") != "asc" {
 		slices.Reverse(all)
 	}
 	writeJSON(w, http.StatusOK, append([]map[string]any{}, page(r, all)...))
 }
 
+// wireRun is the run that uploaded a, its defaults filled in.
+func (s *Server) wireRun(a Artifact) map[string]any {
+	run := a.Run
+	run.Event = cmp.Or(run.Event, "pull_request")
+	run.Path = cmp.Or(run.Path, Workflow)
+	run.RepoID = cmp.Or(run.RepoID, RepoID)
+	run.HeadRepoID = cmp.Or(run.HeadRepoID, RepoID)
+	var prs []map[string]any
+	for _, p := range s.pulls {
+		if p.HeadSHA != a.HeadSHA {
+			continue
+		}
+		run.HeadBranch = cmp.Or(run.HeadBranch, p.HeadRef, "feature")
+		if a.Run.PullRequests == nil && !run.NoPullRequests {
+			run.PullRequests = append(run.PullRequests, RunPull{Number: p.Number, BaseRef: cmp.Or(p.BaseRef, "main")})
+		}
+	}
+	if run.NoPullRequests {
+		run.PullRequests = nil
+	}
+	for _, p := range run.PullRequests {
+		prs = append(prs, map[string]any{"number": p.Number,
+			"base": map[string]any{"ref": cmp.Or(p.BaseRef, "main"), "repo": map[string]any{"id": cmp.Or(p.BaseRepoID, RepoID)}},
+			"head": map[string]any{"sha": a.HeadSHA, "ref": run.HeadBranch, "repo": map[string]any{"id": run.HeadRepoID}}})
+	}
+	return map[string]any{
+		"id": run.ID, "event": run.Event, "path": run.Path, "head_sha": a.HeadSHA, "head_branch": run.HeadBranch,
+		"repository": map[string]any{"id": run.RepoID}, "head_repository": map[string]any{"id": run.HeadRepoID},
+		"pull_requests": append([]map[string]any{}, prs...),
+	}
+}
+
 func wirePull(p Pull) map[string]any {
 	out := map[string]any{
 		"number": p.Number, "state": "open", "merged_at": nil, "merge_commit_sha": p.MergeCommitSHA,
-		"head": map[string]any{"sha": p.HeadSHA},
+		"head": map[string]any{"sha": p.HeadSHA, "ref": cmp.Or(p.HeadRef, "feature"), "repo": map[string]any{"id": cmp.Or(p.HeadRepoID, RepoID)}},
+		"base": map[string]any{"ref": cmp.Or(p.BaseRef, "main"), "repo": map[string]any{"id": RepoID}},
 	}
 	if p.Merged {
 		out["state"] = "closed"
@@ -609,12 +720,14 @@ func (s *Server) listArtifacts(w http.ResponseWriter, r *http.Request) {
 	sort.SliceStable(match, func(i, j int) bool { return match[i].Created.After(match[j].Created) })
 	var out []map[string]any
 	for _, a := range page(r, match) {
+		run := s.wireRun(a)
 		out = append(out, map[string]any{
 			"id": a.ID, "name": a.Name, "size_in_bytes": len(a.Zip), "expired": a.Expired,
 			"created_at":           a.Created.Format(time.RFC3339),
 			"expires_at":           a.Created.Add(7 * 24 * time.Hour).Format(time.RFC3339),
 			"archive_download_url": fmt.Sprintf("%s/repos/%s/actions/artifacts/%d/zip", s.URL, s.Repo, a.ID),
-			"workflow_run":         map[string]any{"id": 1, "head_sha": a.HeadSHA},
+			"workflow_run": map[string]any{"id": a.Run.ID, "head_sha": a.HeadSHA, "head_branch": run["head_branch"],
+				"repository_id": run["repository"].(map[string]any)["id"], "head_repository_id": run["head_repository"].(map[string]any)["id"]},
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total_count": len(match), "artifacts": append([]map[string]any{}, out...)})

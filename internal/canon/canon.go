@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -40,12 +41,21 @@ func Description(s *string) string {
 	return Strip(*s)
 }
 
+// bigInteger is integer text as JSON writes it (no leading zeros).
+var bigInteger = regexp.MustCompile(`^-?[1-9][0-9]*$`)
+
 // Number gives equal numbers equal text: "10", "10.0" and "1e1" all become
-// "10". Integers that fit an int64 keep every digit. Text that is not a
+// "10". Integers keep every digit, however large. Text that is not a
 // number is returned as written, so it compares as itself.
 func Number(s string) json.Number {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return json.Number(strconv.FormatInt(i, 10))
+	}
+	if bigInteger.MatchString(s) {
+		// An integer past int64 (12345678901234567890, which PostHog's
+		// Python and jsonb keep exactly) keeps every digit too: through
+		// a float64 it would be 12345678901234567000.
+		return json.Number(s)
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {

@@ -2,7 +2,9 @@ package escape
 
 import (
 	"encoding/json"
+	"html"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -133,4 +135,41 @@ func TestHasUnsafe(t *testing.T) {
 			t.Errorf("Text(%q) = %q: escaped %v, want %v", tc.in, got, got != tc.in, tc.want)
 		}
 	}
+}
+
+// linkPatterns are what GitHub makes mentions, cross-references and
+// autolinks of, on text as shown (character references decoded).
+var linkPatterns = regexp.MustCompile(`(?:^|[^A-Za-z0-9_])@[A-Za-z0-9]|(?:^|[^A-Za-z0-9_&])#[0-9]|/[A-Za-z0-9_.-]+[#@][0-9A-Za-z]|(?i:\bgh-[0-9])|(?i:\bwww\.)|(?i:[a-z]://)|[A-Za-z0-9._+-]@[A-Za-z0-9-]`)
+
+func TestUnlink(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"@org/team", "www.example.com", "WWW.x.org", "https://x.example", "owner/repo#1", "#12", "GH-12", "gh-3", "a@b.example", "o/r@abc123"} {
+		if !linkPatterns.MatchString(s) {
+			t.Errorf("the pattern misses %q: the case tests nothing", s)
+		}
+		shown := html.UnescapeString(Markdown(s))
+		if linkPatterns.MatchString(shown) {
+			t.Errorf("Markdown(%q) shows %q, which GitHub links", s, shown)
+		}
+		if strings.ReplaceAll(shown, WordJoiner, "") != s {
+			t.Errorf("Markdown(%q) shows %q, not the text", s, shown)
+		}
+	}
+	if Unlink("plain: name-1 #") != "plain: name-1 #"+WordJoiner || Unlink("no signs") != "no signs" {
+		t.Errorf("Unlink changes text it need not: %q", Unlink("plain: name-1 #"))
+	}
+}
+
+// FuzzMarkdownLinks: whatever the text, Markdown shows it (word joiners
+// aside, Unsafe runes escaped) with nothing GitHub links.
+func FuzzMarkdownLinks(f *testing.F) {
+	for _, s := range []string{"@org/team", "x www.a.b https://c", "o/r#1 #12 GH-12", "a@b.c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		shown := html.UnescapeString(Markdown(s))
+		if loc := linkPatterns.FindStringIndex(shown); loc != nil {
+			t.Fatalf("Markdown(%q) shows %q: GitHub links %q", s, shown, shown[loc[0]:loc[1]])
+		}
+	})
 }
