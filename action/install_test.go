@@ -185,6 +185,7 @@ type installRun struct {
 	err        error
 	out        string
 	githubPath string // what the run appended to GITHUB_PATH
+	output     string // what it wrote to GITHUB_OUTPUT
 	toolCache  string
 }
 
@@ -212,7 +213,8 @@ func install(tb testing.TB, serverURL, toolCache string, extra ...string) instal
 	cmd.Env = append(cmd.Env, extra...)
 	out, err := cmd.CombinedOutput()
 	p, _ := os.ReadFile(pathFile)
-	return installRun{err: err, out: string(out), githubPath: string(p), toolCache: toolCache}
+	o, _ := os.ReadFile(outFile)
+	return installRun{err: err, out: string(out), githubPath: string(p), output: string(o), toolCache: toolCache}
 }
 
 func must[T any](v T, err error) T {
@@ -259,6 +261,45 @@ func TestInstallFromRelease(t *testing.T) {
 	}
 	if strings.Contains(res.out, "phx_must_not_matter") {
 		t.Error("the key reached the log")
+	}
+}
+
+// With the version input empty, the action's own ref decides: a release
+// tag installs that release, from github.action_ref or, where the runner
+// leaves that empty (actions/runner#2473), from the path the runner
+// checked the action out at; a branch or a commit downloads nothing and
+// says build-from-source=true, so that Go is set up and hogsync built.
+func TestInstallFollowsTheActionsRef(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		extra   []string
+		release bool
+	}{
+		{"a release tag in github.action_ref", []string{"HOGSYNC_ACTION_REF=" + fakeVersion}, true},
+		{"a release tag in the checkout path", []string{"HOGSYNC_ACTION_REF=", "GITHUB_ACTION_PATH=/runner/_work/_actions/o/r/" + fakeVersion}, true},
+		{"a branch in github.action_ref", []string{"HOGSYNC_ACTION_REF=release-9.x"}, false},
+		{"a branch in the checkout path", []string{"HOGSYNC_ACTION_REF=", "GITHUB_ACTION_PATH=/runner/_work/_actions/o/r/release-9.x"}, false},
+		{"a commit", []string{"HOGSYNC_ACTION_REF=0123456789abcdef0123456789abcdef01234567"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rel := serveRelease(t, fakeVersion, goodRelease(t))
+			res := install(t, rel.srv.URL, t.TempDir(), append([]string{"HOGSYNC_VERSION="}, tc.extra...)...)
+			if res.err != nil {
+				t.Fatalf("install failed: %v\n%s", res.err, res.out)
+			}
+			want := "build-from-source=true\n"
+			if tc.release {
+				want = "build-from-source=false\n"
+			}
+			if res.output != want {
+				t.Errorf("GITHUB_OUTPUT = %q, want %q\n%s", res.output, want, res.out)
+			}
+			if got := res.githubPath != "" && rel.requests.Load() > 0; got != tc.release {
+				t.Errorf("installed a release: %v, want %v (GITHUB_PATH %q, %d requests)", got, tc.release, res.githubPath, rel.requests.Load())
+			}
+		})
 	}
 }
 
