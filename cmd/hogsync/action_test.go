@@ -939,7 +939,7 @@ func TestActionKeyReachesOnlyTheRunStep(t *testing.T) {
 }
 
 // On a pull request the plan is saved as artifact hogsync-plan-<head
-// sha>, which ghactions.ReviewedPlan finds once the pull request is
+// sha>-<key>, which ghactions.ReviewedPlan finds once the pull request is
 // merged: the action and the library agree on its name and its file.
 func TestActionSavesThePlanForTheMerge(t *testing.T) {
 	t.Parallel()
@@ -957,17 +957,116 @@ func TestActionSavesThePlanForTheMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	up := res.uploads[0]
-	if up.name != "hogsync-plan-"+prHeadSHA || up.retention != "7" {
-		t.Errorf("artifact %q kept %q days", up.name, up.retention)
+	want := ghactions.StepPlanArtifactName(prHeadSHA, "holdouts")
+	if up.name != want || res.outputs["artifact-name"] != want || up.retention != "7" {
+		t.Errorf("artifact %q (output artifact-name %q) kept %q days, want %q", up.name, res.outputs["artifact-name"], up.retention, want)
+	}
+	if filepath.Base(res.outputs["plan-json"]) != ghactions.StepPlanFileName("holdouts") {
+		t.Errorf("plan-json = %q, want it named %s", res.outputs["plan-json"], ghactions.StepPlanFileName("holdouts"))
 	}
 	gh.AddPull(githubtest.Pull{Number: 7, HeadSHA: prHeadSHA, Merged: true, MergeCommitSHA: mergeSHA})
-	c, err := ghactions.NewClient(gh.URL, gh.Token, gh.Repo)
-	if err != nil {
+	// Told the step's path or not: there is one step's plan.
+	for _, opts := range [][]ghactions.Option{nil, {ghactions.WithPlanPath("holdouts")}} {
+		c, err := ghactions.NewClient(gh.URL, gh.Token, gh.Repo, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp, err := c.ReviewedPlan(context.Background(), mergeSHA)
+		if err != nil || rp.Status != ghactions.ReviewedPlanFound || rp.PR != 7 || !bytes.Equal(rp.Plan, plan) {
+			t.Errorf("ReviewedPlan (%d options): %v %v (plan equal: %v)", len(opts), rp.Status, err, bytes.Equal(rp.Plan, plan))
+		}
+	}
+}
+
+// Issue 19: two hogsync steps on one pull request, in one job (one
+// RUNNER_TEMP), with different paths, write two plan files and save two
+// artifacts, each named for its step's path; neither overwrites the
+// other, and ghactions.ReviewedPlan told a step's path finds that step's.
+func TestActionTwoStepsSaveTwoPlans(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	gh := newGitHub(t)
+	first := newActionRun(t, h, gh)
+	writeWorkspace(t, first.workspace, "checkout.yaml", checkoutYAML)
+	second := newActionRun(t, h, gh)
+	second.workspace, second.temp = first.workspace, first.temp
+	second.inputs["path"], second.inputs["prune"] = "teams/eu", "false"
+	eu := filepath.Join(first.workspace, "teams", "eu")
+	if err := os.MkdirAll(eu, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	rp, err := c.ReviewedPlan(context.Background(), mergeSHA)
-	if err != nil || rp.Status != ghactions.ReviewedPlanFound || rp.PR != 7 || !bytes.Equal(rp.Plan, plan) {
-		t.Errorf("ReviewedPlan: %v %v (plan equal: %v)", rp.Status, err, bytes.Equal(rp.Plan, plan))
+	if err := os.WriteFile(filepath.Join(eu, "pricing.yaml"), []byte("name: pricing\nfilters:\n  - rollout_percentage: 2.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	runs := map[string]actionResult{"holdouts": first.run(), "teams/eu": second.run()}
+	saved := map[string][]byte{}
+	for path, res := range runs {
+		if res.failed || len(res.uploads) != 1 {
+			t.Fatalf("step with path %s: failed=%v uploads=%d\n%s", path, res.failed, len(res.uploads), res.stdout)
+		}
+		want := ghactions.StepPlanArtifactName(prHeadSHA, path)
+		if up := res.uploads[0]; up.name != want || res.outputs["artifact-name"] != want {
+			t.Errorf("step with path %s: artifact %q (output %q), want %q", path, up.name, res.outputs["artifact-name"], want)
+		}
+		// Read once both steps ran: the second must not have
+		// overwritten the first's.
+		plan, err := os.ReadFile(res.outputs["plan-json"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(plan, res.uploads[0].files[filepath.Base(res.outputs["plan-json"])]) {
+			t.Errorf("step with path %s: its plan file is not the plan it uploaded", path)
+		}
+		saved[path] = plan
+	}
+	if runs["holdouts"].outputs["plan-json"] == runs["teams/eu"].outputs["plan-json"] {
+		t.Fatalf("both steps wrote %s", runs["holdouts"].outputs["plan-json"])
+	}
+	if !bytes.Contains(saved["holdouts"], []byte("checkout-q4")) || bytes.Contains(saved["holdouts"], []byte("pricing")) ||
+		!bytes.Contains(saved["teams/eu"], []byte("pricing")) || bytes.Contains(saved["teams/eu"], []byte("checkout-q4")) {
+		t.Errorf("plans:\nholdouts: %s\nteams/eu: %s", saved["holdouts"], saved["teams/eu"])
+	}
+
+	gh.AddPull(githubtest.Pull{Number: 7, HeadSHA: prHeadSHA, Merged: true, MergeCommitSHA: mergeSHA})
+	for path, plan := range saved {
+		c, err := ghactions.NewClient(gh.URL, gh.Token, gh.Repo, ghactions.WithPlanPath(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp, err := c.ReviewedPlan(context.Background(), mergeSHA)
+		if err != nil || rp.Status != ghactions.ReviewedPlanFound || !bytes.Equal(rp.Plan, plan) {
+			t.Errorf("ReviewedPlan for path %s: %v %v (its plan: %v)", path, rp.Status, err, bytes.Equal(rp.Plan, plan))
+		}
+	}
+}
+
+// run.sh names a step's plan file and artifact with the key
+// ghactions.PlanKey computes, for any path, and refuses a head commit
+// that is not a commit SHA.
+func TestActionPlanKeyMatchesTheLibrary(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{"holdouts", "holdouts/", "./holdouts", "teams/eu", "dir with spaces/ünï", `a'b"c$(touch pwned)`, "-n", "x\n"} {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			output := filepath.Join(t.TempDir(), "output")
+			out, calls, failed := runScript(t, map[string]string{"HOGSYNC_PATH": path, "HOGSYNC_HEAD_SHA": prHeadSHA, "GITHUB_OUTPUT": output})
+			if failed || len(calls) != 1 {
+				t.Fatalf("failed=%v, hogsync ran %d times:\n%s", failed, len(calls), out)
+			}
+			var planOut string
+			for _, a := range calls[0] {
+				if v, ok := strings.CutPrefix(a, "--plan-out="); ok {
+					planOut = v
+				}
+			}
+			if filepath.Base(planOut) != ghactions.StepPlanFileName(path) {
+				t.Errorf("--plan-out=%s, want a file named %s", planOut, ghactions.StepPlanFileName(path))
+			}
+			if got := readOutputs(t, output)["artifact-name"]; got != ghactions.StepPlanArtifactName(prHeadSHA, path) {
+				t.Errorf("artifact-name = %q, want %q", got, ghactions.StepPlanArtifactName(prHeadSHA, path))
+			}
+		})
 	}
 }
 
@@ -1041,6 +1140,7 @@ func TestActionRunScript(t *testing.T) {
 		{"drift issue with apply", map[string]string{"HOGSYNC_DRIFT_ISSUE": "true", "HOGSYNC_APPLY": "true"}, nil, "::error::input drift-issue reports drift and never changes PostHog"},
 		{"unsplittable args", map[string]string{"HOGSYNC_ARGS": "--target 'a"}, nil, "::error::input args: cannot split it into words"},
 		{"an input cannot forge a command", map[string]string{"HOGSYNC_REVIEWED_PLAN": "x\n::add-mask::y"}, nil, "not 'x%0A::add-mask::y'"},
+		{"a head commit that is not a SHA", map[string]string{"HOGSYNC_HEAD_SHA": "abc\n::add-mask::y"}, nil, "::error::the pull request's head commit 'abc%0A::add-mask::y' is not a commit SHA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
