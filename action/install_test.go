@@ -224,16 +224,30 @@ func must[T any](v T, err error) T {
 	return v
 }
 
-// goodRelease is a release of v9.9.9 for this machine.
+// goodArchive is hogsyncBinary's release archive and goodSums its
+// checksums file, made once per test process: gzip of a 20 MB binary
+// takes a second, and half a minute under -race, which every test and
+// subtest would otherwise spend again.
+var (
+	goodOnce    sync.Once
+	goodArchive []byte
+	goodSums    []byte
+)
+
+// goodRelease is a release of v9.9.9 for this machine. Its archive's
+// bytes are shared: an edit replaces them, never changes them.
 func goodRelease(tb testing.TB) map[string][]byte {
 	tb.Helper()
 	_, _, goos, goarch := runner(tb)
-	archive := tarGz(tb, hogsyncBinary(tb))
+	bin := hogsyncBinary(tb)
 	asset := assetName(fakeVersion, goos, goarch)
 	other := assetName(fakeVersion, "windows", "arm64")
-	files := map[string][]byte{asset: archive, other: []byte("another platform's archive")}
-	files[checksumsName(fakeVersion)] = checksums(map[string][]byte{asset: archive, other: files[other]})
-	return files
+	otherBody := []byte("another platform's archive")
+	goodOnce.Do(func() {
+		goodArchive = tarGz(tb, bin)
+		goodSums = checksums(map[string][]byte{asset: goodArchive, other: otherBody})
+	})
+	return map[string][]byte{asset: goodArchive, other: otherBody, checksumsName(fakeVersion): goodSums}
 }
 
 // Installing from a release puts the release's hogsync, the version
