@@ -36,7 +36,7 @@ split_args() {
       '"')
         inword=1 i=$((i + 1))
         while ((i < n)) && [[ ${s:i:1} != '"' ]]; do
-          if [[ ${s:i:1} == '\' && (${s:i+1:1} == '"' || ${s:i+1:1} == '\') ]]; then
+          if [[ ${s:i:1} == "\\" && (${s:i+1:1} == '"' || ${s:i+1:1} == "\\") ]]; then
             i=$((i + 1))
           fi
           word+=${s:i:1} i=$((i + 1))
@@ -46,7 +46,7 @@ split_args() {
           return 1
         fi
         ;;
-      '\')
+      "\\")
         inword=1 i=$((i + 1))
         if ((i >= n)); then
           echo "args: a \\ ends it, with nothing to keep" >&2

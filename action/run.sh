@@ -27,7 +27,11 @@ bool apply "$HOGSYNC_APPLY"
 bool prune "$HOGSYNC_PRUNE"
 bool comment "$HOGSYNC_COMMENT"
 bool drift-issue "${HOGSYNC_DRIFT_ISSUE:-false}"
-[[ "$HOGSYNC_MAX_DELETES" =~ ^-?[0-9]+$ ]] || fail "input max-deletes must be a whole number, not '$HOGSYNC_MAX_DELETES'"
+# max-deletes, project and host go to hogsync as HOGSYNC_INPUT_*, never as
+# flags: a flag would beat hogsync.yaml even when the workflow left the
+# input empty. hogsync ranks them below flags and above hogsync.yaml.
+max_deletes="${HOGSYNC_INPUT_MAX_DELETES:-}"
+[[ -z "$max_deletes" || "$max_deletes" =~ ^-?[0-9]+$ ]] || fail "input max-deletes must be a whole number (or empty for hogsync.yaml's max_deletes), not '$max_deletes'"
 reviewed_plan="${HOGSYNC_REVIEWED_PLAN:-off}"
 case "$reviewed_plan" in
   require|prefer|off) ;;
@@ -82,7 +86,7 @@ if [[ -n "${HOGSYNC_HEAD_SHA:-}" ]]; then
   [[ "$HOGSYNC_HEAD_SHA" =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]] || fail "the pull request's head commit '$HOGSYNC_HEAD_SHA' is not a commit SHA"
   out artifact-name "hogsync-plan-$HOGSYNC_HEAD_SHA-$key"
 fi
-args=(sync "--plan-out=$plan_json" "--max-deletes=$HOGSYNC_MAX_DELETES")
+args=(sync "--plan-out=$plan_json")
 [[ "$HOGSYNC_APPLY" == true ]] && args+=(--apply)
 [[ "$HOGSYNC_PRUNE" == true ]] && args+=(--prune)
 [[ "$HOGSYNC_COMMENT" == true ]] && args+=(--comment)

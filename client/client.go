@@ -332,6 +332,22 @@ func (c *Client) Pin(ctx context.Context) (*Client, error) {
 	return &pinned, nil
 }
 
+// ForProject returns a copy of c bound to another project on the same
+// host, with the same key. The copy shares c's rate limiter and request
+// budget, which PostHog counts per key, not per project: a run over
+// several projects with one key keeps to one budget.
+func (c *Client) ForProject(project string) (*Client, error) {
+	if err := checkProject(project); err != nil {
+		return nil, err
+	}
+	p := *c
+	p.project = project
+	if project != "@current" {
+		p.project = strings.TrimLeft(project, "0")
+	}
+	return &p, nil
+}
+
 // newTransport is http.DefaultTransport with a larger read buffer: a page
 // of a thousand holdouts is half a megabyte, which the default 4 KiB
 // buffer reads in over a hundred system calls, each waking the reader.

@@ -212,3 +212,28 @@ func TestBudgetLogBounded(t *testing.T) {
 		t.Errorf("%d turns within a minute, want 10", m)
 	}
 }
+
+// A run over several projects with one key keeps one budget: PostHog
+// counts requests per key, not per project.
+func TestForProjectSharesTheBudget(t *testing.T) {
+	c, err := New("https://eu.posthog.com", "1", "phx_"+strings.Repeat("a", 40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.ForProject("007")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Project() != "7" || c.Project() != "1" {
+		t.Errorf("projects: %s and %s, want 1 and 7", c.Project(), other.Project())
+	}
+	if other.limiter != c.limiter {
+		t.Error("the copy for another project has a budget of its own")
+	}
+	if other.Host() != c.Host() {
+		t.Errorf("host changed: %s", other.Host())
+	}
+	if _, err := c.ForProject("x1"); err == nil {
+		t.Error("ForProject accepted a project that is not an id")
+	}
+}

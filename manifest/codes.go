@@ -22,6 +22,9 @@ const (
 	CodeMisplacedKey   = "misplaced-key"
 	CodeWrongType      = "wrong-type"
 	CodeYAML11Number   = "yaml11-number"
+	CodeYAML11Date     = "yaml11-date"
+	CodeYAML11Bool     = "yaml11-bool"  // a warning
+	CodeYAML11Float    = "yaml11-float" // a warning
 	CodeUnsupportedTag = "unsupported-tag"
 	CodeNotJSON        = "not-json"
 	CodeNumberText     = "number-text" // a warning

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/internal/glob"
+	"github.com/hogsync/hogsync/internal/netaddr"
 )
 
 // configNames are the names of a manifest directory's config file, read
@@ -43,8 +43,11 @@ func likeConfigName(name string) bool {
 func IsConfigFileName(name string) bool { return likeConfigName(name) }
 
 // maxProjectDigits bounds a project id as PostHog's client does: it must
-// fit an int64.
-const maxProjectDigits = 18
+// fit an int64. maxProjectID is the largest id of that many digits.
+const (
+	maxProjectDigits = 18
+	maxProjectID     = 999_999_999_999_999_999
+)
 
 // Config is a manifest directory's hogsync.yaml: settings that belong to
 // the directory rather than to a run. Flags and environment variables
@@ -157,9 +160,9 @@ func parseConfig(file string, data []byte) parsed {
 		return true
 	})
 	if len(c.errs) > 0 {
-		return parsed{errs: c.errs}
+		return parsed{errs: c.errs, warns: c.warns}
 	}
-	return parsed{config: cfg}
+	return parsed{config: cfg, warns: c.warns}
 }
 
 // config checks the document of a config file into cfg.
@@ -201,36 +204,42 @@ func (c *checker) config(node *yaml.Node, cfg *Config) {
 	}
 }
 
-// host checks the value of `host`: the URL of a PostHog site.
+// host checks the value of `host`: the URL of a PostHog site, by the rule
+// the PostHog client applies (netaddr.CheckSite), so that a config that
+// validates is never refused by plan for its host.
 func (c *checker) host(n *yaml.Node) (string, bool) {
 	s, ok := c.str(n, "host")
 	if !ok {
 		return "", false
 	}
 	const example = "https://us.posthog.com"
+	var se *netaddr.SiteError
+	if !errors.As(netaddr.CheckSite(s), &se) {
+		return s, true
+	}
 	shown := quote(s)
-	if strings.HasPrefix(s, "phx_") {
+	switch {
+	case strings.HasPrefix(s, "phx_") && se.Kind != netaddr.SiteNoScheme:
+		// Neither it nor a part of it (the scheme, a character) is shown.
+		c.errorf(n, CodeInvalidHost, "host (not shown: it looks like an API key) is not a valid URL; write it as the PostHog site's URL, such as %s", example)
+		return "", false
+	case strings.HasPrefix(s, "phx_"):
 		shown = "(not shown: it looks like an API key)"
 	}
-	u, err := url.Parse(s)
-	switch {
-	case s == "":
+	switch se.Kind {
+	case netaddr.SiteEmpty:
 		c.errorf(n, CodeInvalidHost, "host is empty; set it to the PostHog site's URL, such as %s, or remove the key", example)
-	case !strings.Contains(s, "://"):
-		c.errorf(n, CodeInvalidHost, "host %s has no scheme; write it as a URL, such as %s", shown, example)
-	case err != nil:
-		c.errorf(n, CodeInvalidHost, "host %s is not a valid URL; write it as the PostHog site's URL, such as %s", shown, example)
-	case u.User != nil:
+	case netaddr.SiteUserInfo:
 		// Do not echo it: it holds a password.
 		c.errorf(n, CodeInvalidHost, "host must not hold a user name or password (not shown); the API key is passed separately, never in a file")
-	case u.Scheme != "https" && u.Scheme != "http":
-		c.errorf(n, CodeInvalidHost, "host %s has the scheme %q; use https://", shown, u.Scheme)
-	case u.Hostname() == "":
+	case netaddr.SiteNoScheme:
+		c.errorf(n, CodeInvalidHost, "host %s has no scheme; write it as a URL, such as %s", shown, example)
+	case netaddr.SiteQuery:
+		c.errorf(n, CodeInvalidHost, "host %s %s; write the site's base URL, such as %s", shown, se, example)
+	case netaddr.SiteNoHost:
 		c.errorf(n, CodeInvalidHost, "host %s has no host name; write the site's URL, such as %s", shown, example)
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		c.errorf(n, CodeInvalidHost, "host %s must not have a query or fragment; write the site's base URL, such as %s", shown, example)
 	default:
-		return s, true
+		c.errorf(n, CodeInvalidHost, "host %s %s", shown, se)
 	}
 	return "", false
 }
@@ -243,15 +252,21 @@ func (c *checker) project(n *yaml.Node) (string, bool) {
 		c.errorf(n, CodeYAML11Number, "project %s; write it in plain decimal digits", p)
 		return "", false
 	}
+	s := n.Value
 	switch tag := n.ShortTag(); {
-	case n.Kind == yaml.ScalarNode && tag == "!!float":
-		c.errorf(n, CodeInvalidProject, "project %s is not a project id; %s", n.Value, how)
-		return "", false
-	case n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!str"):
+	case n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float" && tag != "!!str"):
 		c.errorf(n, CodeWrongType, "project must be a project id, not %s; %s", describe(n), how)
 		return "", false
+	case tag == "!!float":
+		// 12.0 is the whole number 12, as JSON Schema's integer has it.
+		v, whole, ok := wholeNumberOf(n)
+		if !ok || !whole {
+			c.errorf(n, CodeInvalidProject, "project %s is not a project id; %s", n.Value, how)
+			return "", false
+		}
+		c.yaml11Float(n, "project")
+		s = v.String()
 	}
-	s := n.Value
 	switch {
 	case s == "@current":
 		c.errorf(n, CodeInvalidProject, `project "@current" is not allowed here: PostHog resolves it, on every request, to the project the key's owner last opened, so a directory would not describe one project; %s`, how)
@@ -345,17 +360,18 @@ func (c *checker) maxDeletes(n *yaml.Node) (*int, bool) {
 		c.errorf(n, CodeYAML11Number, "max_deletes %s; write it in plain decimal digits", p)
 		return nil, false
 	}
-	var i int64
-	switch tag := n.ShortTag(); {
-	case n.Kind != yaml.ScalarNode || (tag != "!!int" && tag != "!!float"):
-		c.errorf(n, CodeWrongType, "max_deletes must be a whole number of 0 or more (the most holdouts one run may delete), not %s", describe(n))
-	case tag == "!!float":
+	v, whole, ok := wholeNumberOf(n)
+	switch {
+	case !ok:
+		c.errorf(n, CodeWrongType, "max_deletes must be a whole number of 0 or more (the most holdouts one run may delete), not %s", describeValue(n))
+	case !whole:
 		c.errorf(n, CodeWrongType, "max_deletes must be a whole number, not %s", n.Value)
-	case n.Decode(&i) != nil || i < 0 || int64(int(i)) != i:
-		c.errorf(n, CodeOutOfRange, "max_deletes is %s; it must be a whole number of 0 or more (remove the key for no limit)", n.Value)
+	case !inInt64Range(v) || int64(int(v.Int64())) != v.Int64():
+		c.errorf(n, CodeOutOfRange, "max_deletes is %s; it must be a whole number from 0 to 2^63-1 (remove the key for no limit)", n.Value)
 	default:
-		v := int(i)
-		return &v, true
+		c.yaml11Float(n, "max_deletes")
+		i := int(v.Int64())
+		return &i, true
 	}
 	return nil, false
 }

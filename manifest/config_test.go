@@ -90,6 +90,22 @@ func TestParseConfig(t *testing.T) {
 		{name: "host query", src: "host: https://x.example/?a=1\n", errs: []string{"1:7 invalid-host"}},
 		{name: "host empty", src: "host: ''\n", errs: []string{"1:7 invalid-host"}},
 		{name: "host number", src: "host: 1\n", errs: []string{"1:7 wrong-type"}},
+		// One host rule with plan (netaddr.CheckSite): plain http only
+		// for loopback, and nothing the site pattern does not allow.
+		{name: "host plain http", src: "host: http://posthog.internal.example\n", errs: []string{`1:7 invalid-host: host "http://posthog.internal.example" uses plain http:// for "posthog.internal.example", which is not a loopback host: the API key would travel unencrypted; use https:// (http is allowed only for localhost, 127.0.0.0/8 and ::1)`}},
+		{
+			name: "host plain http to loopback",
+			src:  "host: http://[::1]:8000\n",
+			want: &Config{Host: "http://[::1]:8000", Pos: map[string]Pos{"host": {"hogsync.yaml", 1, 1}}},
+		},
+		{name: "host empty fragment", src: "host: https://eu.posthog.com#\n", errs: []string{`1:7 invalid-host: host "https://eu.posthog.com#" has a query or fragment ("#"); write the site's base URL, such as https://us.posthog.com`}},
+		{name: "host space", src: "host: https://eu posthog.com\n", errs: []string{`1:7 invalid-host: host "https://eu posthog.com" holds a space`}},
+		{name: "host tab", src: "host: \"https://eu.posthog.com\\t\"\n", errs: []string{`1:7 invalid-host: host "https://eu.posthog.com\t" holds a tab`}},
+		{name: "host trailing newline", src: "host: |\n  https://eu.posthog.com\n", errs: []string{`1:7 invalid-host: host "https://eu.posthog.com\n" holds a line break`}},
+		{name: "host escape", src: "host: https://eu%2Eposthog.com\n", errs: []string{`1:7 invalid-host: host "https://eu%2Eposthog.com" holds a %-escape in the host name; write the host name as it is`}},
+		{name: "host port without host", src: "host: https://:443\n", errs: []string{`1:7 invalid-host: host "https://:443" has no host name; write the site's URL, such as https://us.posthog.com`}},
+		{name: "host backslash", src: "host: https://eu.posthog.com\\x\n", errs: []string{`1:7 invalid-host: host "https://eu.posthog.com\\x" holds a backslash (\); write the URL with / only`}},
+		{name: "host key scheme", src: "host: phx_abc:x\n", errs: []string{`1:7 invalid-host: host (not shown: it looks like an API key) has no scheme; write it as a URL, such as https://us.posthog.com`}},
 		{
 			name: "protect patterns",
 			src:  "protect:\n  - ok-*\n  - '[a-'\n  - ''\n  - 7\n  - 'x\\'\n",
@@ -107,11 +123,16 @@ func TestParseConfig(t *testing.T) {
 			want: &Config{Protect: []string{"legacy-*", "team/*"}, Pos: map[string]Pos{"protect": {"hogsync.yaml", 1, 1}}},
 		},
 		{name: "protect string", src: "protect: manual-*\n", errs: []string{`1:10 wrong-type: protect must be a list of name patterns, not a string; write protect: ["manual-*"]`}},
-		{name: "max_deletes negative", src: "max_deletes: -1\n", errs: []string{"1:14 out-of-range: max_deletes is -1; it must be a whole number of 0 or more (remove the key for no limit)"}},
+		{name: "max_deletes negative", src: "max_deletes: -1\n", errs: []string{"1:14 out-of-range: max_deletes is -1; it must be a whole number from 0 to 2^63-1 (remove the key for no limit)"}},
 		{name: "max_deletes fraction", src: "max_deletes: 1.5\n", errs: []string{"1:14 wrong-type"}},
 		{name: "max_deletes quoted", src: "max_deletes: '5'\n", errs: []string{"1:14 wrong-type"}},
 		{name: "max_deletes separators", src: "max_deletes: 1_000\n", errs: []string{"1:14 yaml11-number"}},
-		{name: "max_deletes huge", src: "max_deletes: 99999999999999999999\n", errs: []string{"1:14 wrong-type"}},
+		{name: "max_deletes huge", src: "max_deletes: 99999999999999999999\n", errs: []string{"1:14 out-of-range"}},
+		// A whole number written with a fraction or an exponent is the
+		// same number, as JSON Schema's integer has it.
+		{name: "max_deletes 5.0", src: "max_deletes: 5.0\n", want: &Config{MaxDeletes: intPtr(5), Pos: map[string]Pos{"max_deletes": {"hogsync.yaml", 1, 1}}}},
+		{name: "project 12.0", src: "project: 12.0\n", want: &Config{Project: "12", Pos: map[string]Pos{"project": {"hogsync.yaml", 1, 1}}}},
+		{name: "project past 18 digits", src: "project: 9999999999999999999\n", errs: []string{`1:10 invalid-project: project "9999999999999999999" is not a project id; use the positive number in the project's URL (/project/N)`}},
 		{name: "anchors", src: "project: &p 1\nmax_deletes: *p\n", errs: []string{"1:10 anchor", "2:14 anchor"}},
 		{name: "duplicate keys", src: "project: 1\nproject: 2\n", errs: []string{"2:1 duplicate-key"}},
 		{name: "not a mapping", src: "- project: 1\n", errs: []string{"1:1 wrong-type"}},

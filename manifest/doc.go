@@ -20,7 +20,12 @@
 // Number forms that YAML tools read differently (010, 1_000, 0x1F, 1:30)
 // are errors wherever a number is read; a number inside properties whose
 // text would change on its way to PostHog (1.10 sent as 1.1) is a
-// warning.
+// warning. Where a string is expected, a bare date is an error (hogsync's
+// YAML reader sees a date, a YAML 1.2 editor a string), and a YAML 1.1
+// boolean (yes, off) a warning; so is an exponent YAML 1.1 reads as a
+// string (1e2). A whole number where one is expected may be written 5.0,
+// as JSON Schema's integer allows. An empty document (a trailing ---, or
+// only null) is no holdout.
 //
 // # Units and hogsync.yaml
 //
@@ -65,6 +70,9 @@
 //	misplaced-key            error     a key of the other level (a filter group's key at the top, or the reverse)
 //	wrong-type               error     a value of the wrong type (a string for a number, a mapping for a list, ...)
 //	yaml11-number            error     a number written as 010, 1_000, 0x1F or 1:30, which YAML tools read differently
+//	yaml11-date              error     a bare date (2026-01-01) where a string is expected: a date to hogsync, a string to YAML 1.2 editors
+//	yaml11-bool              warning   yes, no, on, off, y or n (any letter case) unquoted where a string is expected: a boolean to YAML 1.1 tools
+//	yaml11-float             warning   a number with an exponent but no dot or no sign (1e2, 1.5e3), which YAML 1.1 tools read as a string
 //	unsupported-tag          error     a YAML tag inside properties that JSON cannot carry
 //	not-json                 error     a number inside properties that JSON cannot carry (.nan, .inf)
 //	number-text              warning   a number inside properties that reaches PostHog as other text (1.10 as 1.1)

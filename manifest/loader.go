@@ -517,13 +517,16 @@ func decode(dec *yaml.Decoder, n *yaml.Node) (err error) {
 	return dec.Decode(n)
 }
 
-// isEmpty reports whether a document holds nothing but comments.
+// isEmpty reports whether a document holds nothing but comments, or only
+// null (~, null): what "---" with nothing after it gives, at the end of a
+// file or between two documents. It is no holdout, and JSON Schema's
+// null, which the schemas accept, so that an editor and hogsync agree.
 func isEmpty(doc *yaml.Node) bool {
 	if len(doc.Content) == 0 {
 		return true
 	}
 	n := doc.Content[0]
-	return n.Kind == yaml.ScalarNode && n.Value == "" && n.Style == 0 && n.Anchor == "" && n.ShortTag() == "!!null"
+	return n.Kind == yaml.ScalarNode && n.Anchor == "" && n.ShortTag() == "!!null"
 }
 
 // lineCount is the number of lines in data, the last one counting even

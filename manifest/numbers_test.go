@@ -99,7 +99,7 @@ func TestYAML11Numbers(t *testing.T) {
 			if index == "" {
 				index = "0"
 			}
-			content := "name: n\nfilters:\n  - rollout_percentage: " + rollout + "\n    aggregation_group_type_index: " + index +
+			content := "name: h\nfilters:\n  - rollout_percentage: " + rollout + "\n    aggregation_group_type_index: " + index +
 				"\n    properties:\n      - value: " + tt.value + "\n"
 			errs, _ := parseAll(t, content)
 			if diff := cmp.Diff(tt.want, errs); diff != "" {
@@ -110,10 +110,11 @@ func TestYAML11Numbers(t *testing.T) {
 }
 
 // TestNumberText: a number inside properties that reaches PostHog as other
-// text is a warning; rollout_percentage never is.
+// text is a warning; rollout_percentage never is. 1e3, which YAML 1.1
+// tools read as the text "1e3", gets the YAML 1.1 warning instead.
 func TestNumberText(t *testing.T) {
 	t.Parallel()
-	errs, warns := parseAll(t, `name: n
+	errs, warns := parseAll(t, `name: h
 filters:
   - rollout_percentage: 10.0
     properties:
@@ -126,7 +127,7 @@ filters:
 	want := []string{
 		"4:5 ignored-by-flags: properties are stored but not evaluated by current PostHog: a holdout's flag uses only rollout_percentage, so it excludes that share of all users, matching or not (older self-hosted PostHog evaluated them); remove them unless your PostHog is one of those",
 		`6:17 number-text: number 1.10 is sent to PostHog as 1.1; quote it ("1.10") if its text matters, as in a version number`,
-		`6:23 number-text: number 1e3 is sent to PostHog as 1000; quote it ("1e3") if its text matters, as in a version number`,
+		`6:23 yaml11-float: 1e3 is read as the number 1000 by hogsync and YAML 1.2 editors, but as a string by YAML 1.1 tools such as PyYAML (which need a dot and a signed exponent); write 1000, or 1.0e+3, or quote it ("1e3") if the text is meant`,
 		`6:28 number-text: number 1.0 is sent to PostHog as 1; quote it ("1.0") if its text matters, as in a version number`,
 		`6:33 number-text: number +5 is sent to PostHog as 5; quote it ("+5") if its text matters, as in a version number`,
 		`6:37 number-text: number .5 is sent to PostHog as 0.5; quote it (".5") if its text matters, as in a version number`,
@@ -142,7 +143,7 @@ filters:
 // is a warning where it stands.
 func TestIgnoredByFlags(t *testing.T) {
 	t.Parallel()
-	_, warns := parseAll(t, `name: n
+	_, warns := parseAll(t, `name: h
 filters:
   - rollout_percentage: 10
     aggregation_group_type_index: 0
@@ -200,13 +201,13 @@ func TestNumbersThatChangeOnReading(t *testing.T) {
 		{"12.50000000000000000001", "would be read as 12.5"},
 		{"0.1", ""}, {"12.5", ""}, {"1e-7", ""}, {"100", ""}, {"33.333333333333336", ""}, {"0", ""}, {"-0.0", ""},
 	} {
-		errs, _ := parseAll(t, "name: n\nfilters:\n  - rollout_percentage: "+tc.value+"\n")
+		errs, _ := parseAll(t, "name: h\nfilters:\n  - rollout_percentage: "+tc.value+"\n")
 		got := strings.Join(errs, "\n")
 		if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
 			t.Errorf("rollout_percentage: %s: errors %q, want %q", tc.value, got, tc.want)
 		}
 	}
-	errs, _ := parseAll(t, "name: n\nfilters:\n  - rollout_percentage: 1\n    properties:\n      - key: k\n        value: [1e-400, 0.0, 0e5]\n")
+	errs, _ := parseAll(t, "name: h\nfilters:\n  - rollout_percentage: 1\n    properties:\n      - key: k\n        value: [1e-400, 0.0, 0e5]\n")
 	if want := []string{"6:17 out-of-range: number 1e-400 is too small for a 64-bit float and would be read as 0; write the decimal you mean, or put it in quotes to pass it as a string"}; !cmp.Equal(want, errs) {
 		t.Errorf("properties: errors %q, want %q", errs, want)
 	}
@@ -217,7 +218,7 @@ func TestNumbersThatChangeOnReading(t *testing.T) {
 // exported holdout holding one loads back as it is.
 func TestBigIntegersKeepTheirDigits(t *testing.T) {
 	t.Parallel()
-	hs, err := Parse("f.yaml", []byte("name: n\nfilters:\n  - rollout_percentage: 1\n    properties:\n      - key: k\n        value: [12345678901234567890, -99999999999999999999999, 9223372036854775807]\n"))
+	hs, err := Parse("f.yaml", []byte("name: h\nfilters:\n  - rollout_percentage: 1\n    properties:\n      - key: k\n        value: [12345678901234567890, -99999999999999999999999, 9223372036854775807]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

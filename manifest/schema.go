@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/hogsync/hogsync/internal/canon"
+	"github.com/hogsync/hogsync/internal/netaddr"
 )
 
 // Addresses of the JSON Schemas, as editors fetch them: a manifest names
@@ -26,71 +28,106 @@ const SchemaComment = "# yaml-language-server: $schema=" + SchemaURL
 // Schema returns the JSON Schema (draft 2020-12) of one manifest document,
 // as indented JSON ending in a newline. It is made from the rules this
 // package applies (its keys, limits and ranges), so it cannot drift from
-// them; schema/holdout.schema.json is a copy a test keeps equal. The
-// schema cannot say everything the loader checks (number forms, names
-// unique across files, a description's length after trimming, ...): an
-// editor's help, not a replacement for hogsync validate.
+// them; schema/holdout.schema.json is a copy a test keeps equal, and
+// TestSchemaAndLoaderAgree runs both over a corpus of boundary cases. The
+// schema cannot say everything the loader checks (names unique across
+// documents, a bare date, number forms such as 010): docs/manifests.md
+// lists where an editor and hogsync validate differ, and why.
+//
+// Lengths are maxLength, and what a value may not hold is a separate rule
+// under $defs with its own description, so that an editor says "longer
+// than the maximum length of 400" for a long description rather than
+// that a pattern does not match. Only standard keywords are used
+// (description, examples): ajv's strict mode refuses others.
 func Schema() []byte {
-	name := map[string]any{
-		"type":      "string",
-		"minLength": 1,
-		"maxLength": MaxNameLength,
-		// No white space at either end (as PostHog trims it) and no NUL.
-		"pattern": fmt.Sprintf("^[^%[1]s\x00](?:[^\x00]*[^%[1]s\x00])?$", spaceClass()),
+	defs := map[string]any{
+		"name": map[string]any{
+			"type":        "string",
+			"description": fmt.Sprintf("A holdout name: 1 to %d characters, without white space at either end, without NUL.", MaxNameLength),
+			"minLength":   1,
+			"maxLength":   MaxNameLength,
+			"allOf":       []any{map[string]any{"$ref": "#/$defs/trimmed"}, map[string]any{"$ref": "#/$defs/noNUL"}},
+		},
+		// Each rule names its types, as ajv's strict mode wants of a
+		// schema reached by $ref: null passes, for description.
+		"trimmed": map[string]any{
+			"type":        []string{"string", "null"},
+			"description": "No white space at either end: PostHog trims a name, so one with white space would differ from PostHog's on every sync.",
+			"pattern":     fmt.Sprintf(`^(?:[^%[1]s](?:[\s\S]*[^%[1]s])?)?$`, spaceClass()),
+		},
+		"noNUL": map[string]any{
+			"type":        []string{"string", "null"},
+			"description": "No NUL character (U+0000): PostHog refuses it.",
+			"pattern":     `^[^\x00]*$`,
+		},
 	}
 	keys := map[string]any{
-		"name": withDescription(map[string]any{"$ref": "#/$defs/name"},
+		"name": described(map[string]any{"$ref": "#/$defs/name"},
+			[]any{"checkout-q4"},
 			"The holdout's identity: unique across the manifest directory, at most %d characters, without white space at either end. hogsync matches PostHog's holdouts to manifests by name.", MaxNameLength),
-		"description": withDescription(map[string]any{
-			"type": []string{"string", "null"},
+		"description": described(map[string]any{
+			"type":  []string{"string", "null"},
+			"allOf": []any{map[string]any{"$ref": "#/$defs/noNUL"}},
 			// At most the limit once trimmed, as PostHog trims it: a block
-			// scalar (|) ends with a newline, which does not count.
-			"pattern": fmt.Sprintf("^[%[1]s]*(?:[^%[1]s\x00](?:[^\x00]{0,%[2]d}[^%[1]s\x00])?)?[%[1]s]*$", spaceClass(), MaxDescriptionLength-2),
-		}, "What the holdout is for, at most %d characters once leading and trailing white space is trimmed (as PostHog trims it).", MaxDescriptionLength),
-		"filters": withDescription(map[string]any{
+			// scalar (|) ends with a newline, which does not count. Only a
+			// text with white space at an end needs the pattern; any other
+			// is held to maxLength, which editors explain.
+			"if":   map[string]any{"type": "string", "pattern": fmt.Sprintf("^[%[1]s]|[%[1]s]$", spaceClass())},
+			"then": map[string]any{"pattern": fmt.Sprintf(`^[%[1]s]*(?:[^%[1]s](?:[\s\S]{0,%[2]d}[^%[1]s])?)?[%[1]s]*$`, spaceClass(), MaxDescriptionLength-2)},
+			"else": map[string]any{"maxLength": MaxDescriptionLength},
+		}, []any{"Held out of all checkout experiments in Q4 2026"},
+			"What the holdout is for, at most %d characters once leading and trailing white space is trimmed (as PostHog trims it).", MaxDescriptionLength),
+		"filters": described(map[string]any{
 			"type":     "array",
 			"minItems": 1,
 			"items":    map[string]any{"$ref": "#/$defs/filterGroup"},
-		}, "The holdout's filter groups; at least one. Current PostHog evaluates only the first group's rollout_percentage."),
-		"previous_names": withDescription(map[string]any{
+		}, []any{[]any{map[string]any{"rollout_percentage": 10}}},
+			"The holdout's filter groups; at least one. Current PostHog evaluates only the first group's rollout_percentage."),
+		"previous_names": described(map[string]any{
 			"type":        []string{"array", "null"},
 			"items":       map[string]any{"$ref": "#/$defs/name"},
 			"uniqueItems": true,
-		}, "Names the holdout had before: a PostHog holdout with one of them is renamed in place, keeping its id and its experiments' links."),
+		}, []any{[]any{"checkout-holdout"}},
+			"Names the holdout had before: a PostHog holdout with one of them is renamed in place, keeping its id and its experiments' links."),
 	}
 	groupProps := map[string]any{
-		"rollout_percentage": withDescription(map[string]any{
+		"rollout_percentage": described(map[string]any{
 			"type":    "number",
 			"minimum": 0,
 			"maximum": 100,
-		}, "The share of users EXCLUDED from every experiment that uses this holdout, from 0 to 100."),
-		"properties": withDescription(map[string]any{
+		}, []any{10, 2.5},
+			"The share of users EXCLUDED from every experiment that uses this holdout, from 0 to 100."),
+		"properties": described(map[string]any{
 			"type":  []string{"array", "null"},
 			"items": map[string]any{"type": "object", "description": "A PostHog property filter, such as {key: country, type: person, operator: exact, value: [US]}."},
-		}, "Property filters, passed to PostHog as written. Current PostHog stores them but does not evaluate them for a holdout: its flag excludes rollout_percentage of all users."),
-		"aggregation_group_type_index": withDescription(map[string]any{
+		}, []any{[]any{map[string]any{"key": "$geoip_country_code", "type": "person", "operator": "exact", "value": []any{"US", "CA"}}}},
+			"Property filters, passed to PostHog as written. Current PostHog stores them but does not evaluate them for a holdout: its flag excludes rollout_percentage of all users."),
+		"aggregation_group_type_index": described(map[string]any{
 			"type":    []string{"integer", "null"},
 			"minimum": 0,
-		}, "The group type to aggregate by, instead of persons. Current PostHog stores it but does not evaluate it for a holdout."),
+			"maximum": math.MaxInt64,
+		}, []any{0},
+			"The group type to aggregate by, instead of persons: a whole number of 0 or more. Current PostHog stores it but does not evaluate it for a holdout."),
+	}
+	defs["filterGroup"] = map[string]any{
+		"type":                 "object",
+		"description":          "One filter group: the share of users excluded, and what current PostHog stores but does not evaluate.",
+		"required":             []string{"rollout_percentage"},
+		"additionalProperties": false,
+		"properties":           only(groupProps, groupKeys),
 	}
 	return renderSchema(map[string]any{
-		"$schema":              "https://json-schema.org/draft/2020-12/schema",
-		"$id":                  SchemaURL,
-		"title":                "hogsync holdout manifest",
-		"description":          "One PostHog experiment holdout, as one YAML document of a hogsync manifest file (a file may hold several, separated by ---).",
-		"type":                 "object",
+		"$schema": "https://json-schema.org/draft/2020-12/schema",
+		"$id":     SchemaURL,
+		"title":   "hogsync holdout manifest",
+		"description": "One PostHog experiment holdout, as one YAML document of a hogsync manifest file (a file may hold several, separated by ---). " +
+			"An empty document (a --- with nothing after it) is null, and no holdout.",
+		// null: an empty document, which hogsync skips.
+		"type":                 []string{"object", "null"},
 		"required":             []string{"name", "filters"},
 		"additionalProperties": false,
 		"properties":           only(keys, holdoutKeys),
-		"$defs": map[string]any{
-			"name": name,
-			"filterGroup": map[string]any{
-				"type":                 "object",
-				"required":             []string{"rollout_percentage"},
-				"additionalProperties": false,
-				"properties":           only(groupProps, groupKeys),
-			},
-		},
+		"$defs":                defs,
 	})
 }
 
@@ -98,30 +135,39 @@ func Schema() []byte {
 // config at the top of a manifest directory, made and kept as Schema is.
 func ConfigSchema() []byte {
 	keys := map[string]any{
-		"host": withDescription(map[string]any{
+		"host": described(map[string]any{
 			"type":    []string{"string", "null"},
-			"pattern": "^[hH][tT][tT][pP][sS]?://[^/?#@]+[^?#@]*$",
-		}, "The PostHog site's URL, such as https://us.posthog.com or https://eu.posthog.com."),
-		"project": withDescription(map[string]any{
+			"pattern": netaddr.SitePattern,
+			// Plain http only for loopback, as plan has it.
+			"if":   map[string]any{"type": "string", "pattern": "^[hH][tT][tT][pP]:"},
+			"then": map[string]any{"pattern": netaddr.PlainHTTPSitePattern},
+		}, []any{"https://us.posthog.com", "https://eu.posthog.com"},
+			"The PostHog site's URL, such as https://us.posthog.com or https://eu.posthog.com: https, or plain http for localhost, 127.0.0.0/8 or ::1 only; no query, fragment, user name or white space."),
+		"project": described(map[string]any{
 			"anyOf": []any{
-				map[string]any{"type": "integer", "minimum": 1},
+				map[string]any{"type": "integer", "minimum": 1, "maximum": maxProjectID},
 				map[string]any{"type": "string", "pattern": fmt.Sprintf("^0*[1-9][0-9]{0,%d}$", maxProjectDigits-1)},
 				map[string]any{"type": "null"},
 			},
-		}, "The numeric id of the PostHog project this directory describes (the N in /project/N); never @current. A --project that differs is refused."),
-		"api_key_env": withDescription(map[string]any{
+		}, []any{12345},
+			"The numeric id of the PostHog project this directory describes (the N in /project/N), at most %d digits; never @current. A --project that differs is refused.", maxProjectDigits),
+		"api_key_env": described(map[string]any{
 			"type":    []string{"string", "null"},
 			"pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
 			"not":     map[string]any{"type": "string", "pattern": "^ph[cx]_"}, // a key, not a name
-		}, "The name of the environment variable that holds this directory's PostHog API key, such as POSTHOG_EU_KEY (never the key itself)."),
-		"protect": withDescription(map[string]any{
+		}, []any{"POSTHOG_EU_KEY"},
+			"The name of the environment variable that holds this directory's PostHog API key, such as POSTHOG_EU_KEY (never the key itself)."),
+		"protect": described(map[string]any{
 			"type":  []string{"array", "null"},
 			"items": map[string]any{"type": "string", "minLength": 1},
-		}, "Name patterns of holdouts that --prune never deletes: * for any run of characters, / included; ? for one; [a-z] for a class; \\ to quote (docs/manifests.md#name-patterns)."),
-		"max_deletes": withDescription(map[string]any{
+		}, []any{[]any{"manual-*", "legacy-[0-9]*"}},
+			"Name patterns of holdouts that --prune never deletes: * for any run of characters, / included; ? for one; [a-z] for a class; \\ to quote (docs/manifests.md#name-patterns)."),
+		"max_deletes": described(map[string]any{
 			"type":    []string{"integer", "null"},
 			"minimum": 0,
-		}, "The most holdouts one run may delete: the default for --max-deletes."),
+			"maximum": math.MaxInt64,
+		}, []any{5},
+			"The most holdouts one run may delete: the default for --max-deletes."),
 	}
 	return renderSchema(map[string]any{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
@@ -149,8 +195,11 @@ func only(schemas map[string]any, keys []string) map[string]any {
 	return schemas
 }
 
-func withDescription(s map[string]any, format string, args ...any) map[string]any {
+// described gives the schema s of a key its description, which editors
+// show on hover, and examples, which they offer to complete.
+func described(s map[string]any, examples []any, format string, args ...any) map[string]any {
 	s["description"] = fmt.Sprintf(format, args...)
+	s["examples"] = examples
 	return s
 }
 

@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/hogsync/hogsync/internal/golden"
-	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hogsync/hogsync/internal/golden"
+
 	"github.com/santhosh-tekuri/jsonschema/v6"
-	"go.yaml.in/yaml/v3"
 )
 
 // schemaFiles are the checked-in copies of the generated schemas.
@@ -63,44 +63,6 @@ func compileSchema(t *testing.T, gen func() []byte, url string) *jsonschema.Sche
 	return s
 }
 
-// yamlDoc is one non-empty document of a YAML file: where it starts, and
-// the JSON value an editor's schema check sees (nil when JSON cannot hold
-// it, as with .nan).
-type yamlDoc struct {
-	line  int
-	value any
-}
-
-func yamlDocuments(t *testing.T, data []byte) []yamlDoc {
-	t.Helper()
-	var docs []yamlDoc
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var v any
-		if err := n.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		if v == nil {
-			continue
-		}
-		d := yamlDoc{line: n.Content[0].Line}
-		if js, err := json.Marshal(v); err == nil {
-			if d.value, err = jsonschema.UnmarshalJSON(bytes.NewReader(js)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		docs = append(docs, d)
-	}
-}
-
 // TestSchemaAgreesWithLoader: every example and valid manifest passes the
 // schema and the loader; invalid cases the schema can see fail it.
 func TestSchemaAgreesWithLoader(t *testing.T) {
@@ -125,7 +87,7 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		if _, err := Parse(p, data); err != nil {
 			t.Errorf("%s: the loader refuses it: %v", p, err)
 		}
-		for i, doc := range yamlDocuments(t, data) {
+		for i, doc := range editorDocuments(t, data) {
 			if err := schema.Validate(doc.value); err != nil {
 				t.Errorf("%s, document %d: the schema refuses it: %v", p, i+1, err)
 			}
@@ -149,7 +111,7 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		docs := yamlDocuments(t, data)
+		docs := editorDocuments(t, data)
 		// The loader's problems, by the document they stand in.
 		loaderRefuses := map[int]bool{}
 		for _, e := range parseFile(name, data).errs {
@@ -160,7 +122,7 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 			loaderRefuses[i] = true
 		}
 		for i, doc := range docs {
-			if doc.value == nil {
+			if !doc.json {
 				continue // JSON cannot hold it (.nan): the schema cannot see it
 			}
 			err := schema.Validate(doc.value)
@@ -170,54 +132,6 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		}
 		if len(loaderRefuses) == 0 {
 			t.Errorf("%s: the loader refuses no document", name)
-		}
-	}
-}
-
-// TestConfigSchemaAgreesWithLoader checks the config schema on configs the
-// loader takes and refuses.
-func TestConfigSchemaAgreesWithLoader(t *testing.T) {
-	t.Parallel()
-	schema := compileSchema(t, ConfigSchema, ConfigSchemaURL)
-	for _, tt := range []struct {
-		src   string
-		valid bool
-	}{
-		{"host: https://eu.posthog.com\nproject: 12345\nprotect: [manual-*]\nmax_deletes: 5\n", true},
-		{"project: \"0042\"\nmax_deletes: 0\nprotect: []\nhost: http://localhost:8000\n", true},
-		{"host:\nproject:\n", true},
-		{"hots: https://x.example\n", false},
-		{"project: \"@current\"\n", false},
-		{"project: 0\n", false},
-		{"project: -3\n", false},
-		{"project: 1.5\n", false},
-		{"project: \"1234567890123456789\"\n", false},
-		{"host: us.posthog.com\n", false},
-		{"host: ftp://x.example\n", false},
-		{"protect: manual-*\n", false},
-		{"protect: ['']\n", false},
-		{"max_deletes: -1\n", false},
-		{"max_deletes: '5'\n", false},
-		{"name: a\n", false},
-		{"api_key_env: POSTHOG_EU_KEY\n", true},
-		{"api_key_env: _k9\n", true},
-		{"api_key_env:\n", true},
-		{"api_key_env: POSTHOG-EU-KEY\n", false},
-		{"api_key_env: 9KEY\n", false},
-		{"api_key_env: ''\n", false},
-		{"api_key_env: 7\n", false},
-		{"api_key_env: phx_0123456789abcdef\n", false},
-	} {
-		p := parseConfig("hogsync.yaml", []byte(tt.src))
-		if (p.config != nil) != tt.valid {
-			t.Errorf("%q: the loader gives %v, want valid %v", tt.src, p.errs, tt.valid)
-		}
-		docs := yamlDocuments(t, []byte(tt.src))
-		if len(docs) == 0 {
-			docs = []yamlDoc{{}} // an empty config is null
-		}
-		if err := schema.Validate(docs[0].value); (err == nil) != tt.valid {
-			t.Errorf("%q: the schema says %v, want valid %v", tt.src, err, tt.valid)
 		}
 	}
 }
@@ -237,6 +151,182 @@ func TestExamplesNameTheSchema(t *testing.T) {
 		}
 		if first, _, _ := strings.Cut(string(data), "\n"); first != SchemaComment {
 			t.Errorf("%s starts with %q, want %q", p, first, SchemaComment)
+		}
+	}
+}
+
+// schemaKeys are the JSON pointers, in each schema, of the keys a user
+// writes, by schema.
+var schemaKeys = map[string][]string{
+	SchemaURL: {
+		"/properties/name", "/properties/description", "/properties/filters", "/properties/previous_names",
+		"/$defs/filterGroup/properties/rollout_percentage", "/$defs/filterGroup/properties/properties",
+		"/$defs/filterGroup/properties/aggregation_group_type_index",
+	},
+	ConfigSchemaURL: {
+		"/properties/host", "/properties/project", "/properties/api_key_env", "/properties/protect", "/properties/max_deletes",
+	},
+}
+
+// TestSchemaDescribesEveryKey: hover in an editor explains every key, and
+// its completion offers examples that are themselves valid.
+func TestSchemaDescribesEveryKey(t *testing.T) {
+	t.Parallel()
+	for _, f := range schemaFiles {
+		var doc map[string]any
+		if err := json.Unmarshal(f.gen(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		keys := schemaKeys[f.url]
+		if want := len(holdoutKeys) + len(groupKeys); f.url == SchemaURL && len(keys) != want {
+			t.Fatalf("schemaKeys lists %d manifest keys, the rules have %d", len(keys), want)
+		}
+		if f.url == ConfigSchemaURL && len(keys) != len(configKeys) {
+			t.Fatalf("schemaKeys lists %d config keys, the rules have %d", len(keys), len(configKeys))
+		}
+		for _, ptr := range keys {
+			node := any(doc)
+			for _, part := range strings.Split(ptr[1:], "/") {
+				node = node.(map[string]any)[part]
+			}
+			prop, _ := node.(map[string]any)
+			if d, _ := prop["description"].(string); len(d) < 20 {
+				t.Errorf("%s%s has no description", f.url, ptr)
+			}
+			examples, _ := prop["examples"].([]any)
+			if len(examples) == 0 {
+				t.Errorf("%s%s has no examples", f.url, ptr)
+				continue
+			}
+			sub := compileSchemaAt(t, f.gen, f.url, ptr)
+			for _, ex := range examples {
+				js, err := json.Marshal(ex)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := sub.Validate(v); err != nil {
+					t.Errorf("%s%s: example %s is not valid: %v", f.url, ptr, js, err)
+				}
+			}
+		}
+	}
+}
+
+// compileSchemaAt compiles the subschema at the JSON pointer ptr.
+func compileSchemaAt(t *testing.T, gen func() []byte, url, ptr string) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(gen()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(url + "#" + ptr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// failedKeywords are the schema locations of the leaf errors of err, as
+// "keyword" or "$defs/name/keyword", relative to the schema's root.
+func failedKeywords(err error, url string) []string {
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	var out []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			loc := strings.TrimPrefix(e.SchemaURL, url+"#")
+			kw := strings.Join(e.ErrorKind.KeywordPath(), "/")
+			out = append(out, strings.TrimPrefix(loc+"/"+kw, "/"))
+			return
+		}
+		for _, c := range e.Causes {
+			walk(c)
+		}
+	}
+	walk(ve)
+	slices.Sort(out)
+	return out
+}
+
+// TestSchemaNamesTheRuleBroken: an editor explains a value by the rule it
+// breaks: a length by maxLength ("longer than 400 characters"), not by a
+// pattern full of control characters; white space and NUL by rules of
+// their own, whose descriptions say why.
+func TestSchemaNamesTheRuleBroken(t *testing.T) {
+	t.Parallel()
+	schema := compileSchema(t, Schema, SchemaURL)
+	long := strings.Repeat("a", MaxDescriptionLength+1)
+	tests := []struct {
+		doc  string
+		want []string
+	}{
+		{`{"name": "` + long + `", "filters": [{"rollout_percentage": 1}]}`, []string{"$defs/name/maxLength"}},
+		{`{"name": "a", "description": "` + long + `", "filters": [{"rollout_percentage": 1}]}`, []string{"properties/description/else/maxLength"}},
+		{`{"name": "a", "description": "` + long + `\n", "filters": [{"rollout_percentage": 1}]}`, []string{"properties/description/then/pattern"}},
+		{`{"name": " a", "filters": [{"rollout_percentage": 1}]}`, []string{"$defs/trimmed/pattern"}},
+		{`{"name": "a\u0000b", "filters": [{"rollout_percentage": 1}]}`, []string{"$defs/noNUL/pattern"}},
+		{`{"name": "a", "description": "a\u0000b", "filters": [{"rollout_percentage": 1}]}`, []string{"$defs/noNUL/pattern"}},
+		{`{"name": "", "filters": [{"rollout_percentage": 1}]}`, []string{"$defs/name/minLength"}},
+	}
+	for _, tt := range tests {
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(tt.doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := failedKeywords(schema.Validate(v), SchemaURL)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%.60s...: the schema fails %q, want %q", tt.doc, got, tt.want)
+		}
+	}
+}
+
+// typeKeywords are the keywords that apply to one JSON type: ajv's strict
+// mode (strictTypes) refuses a schema reached by $ref that uses one
+// without saying "type".
+var typeKeywords = []string{"pattern", "minLength", "maxLength", "minimum", "maximum", "items", "minItems", "uniqueItems", "properties", "required", "additionalProperties"}
+
+// TestSchemaDefsNameTheirType: every schema under $defs and every key's
+// schema that uses a type's keywords names the type, so that ajv 8 in
+// strict mode compiles the schemas (TestSchemaAndLoaderAgree runs
+// santhosh-tekuri/jsonschema, which does not check this).
+func TestSchemaDefsNameTheirType(t *testing.T) {
+	t.Parallel()
+	for _, f := range schemaFiles {
+		var doc map[string]any
+		if err := json.Unmarshal(f.gen(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		check := func(where string, s map[string]any) {
+			if _, ok := s["type"]; ok {
+				return
+			}
+			for _, k := range typeKeywords {
+				if _, ok := s[k]; ok {
+					t.Errorf("%s%s uses %q without a type", f.url, where, k)
+				}
+			}
+		}
+		defs, _ := doc["$defs"].(map[string]any)
+		for name, d := range defs {
+			check("#/$defs/"+name, d.(map[string]any))
+		}
+		for _, ptr := range schemaKeys[f.url] {
+			node := any(doc)
+			for _, part := range strings.Split(ptr[1:], "/") {
+				node = node.(map[string]any)[part]
+			}
+			check("#"+ptr, node.(map[string]any))
 		}
 	}
 }

@@ -111,7 +111,7 @@ func TestLoadUnits(t *testing.T) {
 		{
 			name: "a config's name in other letters is a manifest, and misplaced with config keys",
 			files: map[string]string{
-				"us/hogsync.yaml": cfg1, "us/x/HOGSYNC.YAML": "project: 3\n" + manifestOf("x"), "us/y/Hogsync.yml": manifestOf("y"),
+				"us/hogsync.yaml": cfg1, "us/x/HOGSYNC.YAML": "project: 3\n" + manifestOf("x"), "us/y/Hogsync.yml": manifestOf("z"),
 			},
 			root: ".",
 			want: []string{"us | us/x/HOGSYNC.YAML:1 misplaced-config"},

@@ -232,12 +232,24 @@ func contains(list []string, s string) bool {
 
 // str returns the value of n, which must be a string scalar; a null is "".
 // Otherwise it reports n, naming it what, and returns false.
+//
+// A plain scalar that YAML tools read differently is reported: a YAML 1.1
+// boolean (yes, off) with a warning, as hogsync reads the string an editor
+// reads; a date or a number form such as 1_000 with an error, as hogsync
+// would read a date or a number where an editor reads a string.
 func (c *checker) str(n *yaml.Node, what string) (string, bool) {
+	plain := n.Kind == yaml.ScalarNode && n.Style == 0
 	switch {
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str":
+		c.yaml11Bool(n, what)
 		return n.Value, true
 	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
 		return "", true
+	case plain && n.ShortTag() == "!!timestamp":
+		c.errorf(n, CodeYAML11Date, "%s %s is read as a date by hogsync and YAML 1.1 tools such as PyYAML, but as a string by YAML 1.2 editors; quote it so that every tool reads the string: %s",
+			what, n.Value, strconv.Quote(n.Value))
+	case plain && yaml11Number(n) != "":
+		c.errorf(n, CodeYAML11Number, "%s must be a string, and %s; put it in quotes: %s", what, yaml11Number(n), strconv.Quote(n.Value))
 	case n.Kind == yaml.ScalarNode && n.Style&yaml.TaggedStyle == 0:
 		c.errorf(n, CodeWrongType, "%s must be a string, not %s; put it in quotes: %s", what, describe(n), strconv.Quote(n.Value))
 	default:
@@ -388,6 +400,7 @@ func (c *checker) rollout(n *yaml.Node) float64 {
 	case tag != "!!int" && tag != "!!float":
 		c.errorf(n, CodeWrongType, "rollout_percentage must be a number from 0 to 100, not %s", describe(n))
 	default:
+		c.yaml11Float(n, "rollout_percentage")
 		var f float64
 		if err := n.Decode(&f); err != nil {
 			c.errorf(n, CodeWrongType, "rollout_percentage must be a number from 0 to 100, not %s", quote(n.Value))
@@ -416,20 +429,21 @@ func (c *checker) groupTypeIndex(n *yaml.Node) *int64 {
 		c.errorf(n, CodeYAML11Number, "aggregation_group_type_index %s; write it in plain decimal digits", p)
 		return nil
 	}
-	switch tag := n.ShortTag(); {
-	case n.Kind == yaml.ScalarNode && tag == "!!null":
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return nil
-	case n.Kind == yaml.ScalarNode && tag == "!!int":
-		var i int64
-		if err := n.Decode(&i); err != nil || i < 0 {
-			c.errorf(n, CodeOutOfRange, "aggregation_group_type_index is %s; it must be a group type index, a whole number of 0 or more", n.Value)
-			return nil
-		}
-		return &i
-	case n.Kind == yaml.ScalarNode && tag == "!!float":
+	}
+	v, whole, ok := wholeNumberOf(n)
+	switch {
+	case !ok:
+		c.errorf(n, CodeWrongType, "aggregation_group_type_index must be a whole number of 0 or more (a group type index), not %s", describeValue(n))
+	case !whole:
 		c.errorf(n, CodeWrongType, "aggregation_group_type_index must be a whole number, not %s", n.Value)
+	case !inInt64Range(v):
+		c.errorf(n, CodeOutOfRange, "aggregation_group_type_index is %s; it must be a group type index, a whole number from 0 to 2^63-1", n.Value)
 	default:
-		c.errorf(n, CodeWrongType, "aggregation_group_type_index must be a whole number of 0 or more (a group type index), not %s", describe(n))
+		c.yaml11Float(n, "aggregation_group_type_index")
+		i := v.Int64()
+		return &i
 	}
 	return nil
 }
@@ -501,7 +515,10 @@ func (c *checker) jsonScalar(n *yaml.Node) any {
 	switch tag := n.ShortTag(); tag {
 	case "!!null":
 		return nil
-	case "!!str", "!!timestamp":
+	case "!!str":
+		c.yaml11Bool(n, "")
+		return n.Value
+	case "!!timestamp":
 		return n.Value
 	case "!!bool":
 		var b bool
@@ -539,7 +556,9 @@ func (c *checker) jsonScalar(n *yaml.Node) any {
 				c.errorf(n, CodeOutOfRange, "number %s; write the decimal you mean, or put it in quotes to pass it as a string", floatChange(n.Value, f))
 				return nil
 			}
-			c.numberText(n, string(canon.Float(f)))
+			if !c.yaml11Float(n, "") {
+				c.numberText(n, string(canon.Float(f)))
+			}
 			return f
 		}
 		c.errorf(n, CodeNotJSON, "%s is not a number JSON can carry; put it in quotes to pass it as a string", n.Value)
@@ -607,6 +626,15 @@ func (c *checker) previousNames(d *doc, n *yaml.Node) {
 			d.prevPos = append(d.prevPos, c.pos(e))
 		}
 	}
+}
+
+// describeValue is describe(n), with the value of a scalar that is a
+// number (".nan" reads better than "a number").
+func describeValue(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && (n.ShortTag() == "!!float" || n.ShortTag() == "!!int") {
+		return n.Value
+	}
+	return describe(n)
 }
 
 // describe names the kind of value n is, for "must be X, not Y" messages.

@@ -25,8 +25,10 @@ type Meta struct {
 	ProjectSource string
 	Prune         bool
 	Apply         bool
-	// Refused says why the plan was not applied as a whole (more deletions
-	// than --max-deletes allow); "" when it was not refused.
+	// Refused says why the plan is not applied at all, whatever it holds
+	// (more deletions than --max-deletes allow, or any other reason the
+	// caller refuses the whole plan for); "" when it is not refused. The
+	// JSON plan then says to_apply 0, the markdown plan says so on top.
 	Refused string
 }
 
@@ -46,14 +48,16 @@ type jsonDoc struct {
 	Refused          string   `json:"refused,omitempty"`
 	BlastRadiusKnown bool     `json:"blast_radius_known"`
 	// ExperimentsUnreadable is Plan.ExperimentsUnreadable.
-	ExperimentsUnreadable string         `json:"experiments_unreadable,omitempty"`
-	Changes               []jsonChange   `json:"changes"`
-	Conflicts             []jsonConflict `json:"conflicts"`
-	Unmanaged             []jsonRemote   `json:"unmanaged"`
-	Protected             []jsonRemote   `json:"protected"`
-	Summary               jsonSummary    `json:"summary"`
-	Results               []jsonResult   `json:"results,omitempty"`
-	ApplySummary          *jsonApplySum  `json:"apply_summary,omitempty"`
+	ExperimentsUnreadable string `json:"experiments_unreadable,omitempty"`
+	// BlastRadiusNote is HiddenExperimentsNote(plan).
+	BlastRadiusNote string         `json:"blast_radius_note,omitempty"`
+	Changes         []jsonChange   `json:"changes"`
+	Conflicts       []jsonConflict `json:"conflicts"`
+	Unmanaged       []jsonRemote   `json:"unmanaged"`
+	Protected       []jsonRemote   `json:"protected"`
+	Summary         jsonSummary    `json:"summary"`
+	Results         []jsonResult   `json:"results,omitempty"`
+	ApplySummary    *jsonApplySum  `json:"apply_summary,omitempty"`
 	// Duplicates and VerifyError: see Report.
 	Duplicates  []jsonDuplicate `json:"duplicates,omitempty"`
 	VerifyError string          `json:"verify_error,omitempty"`
@@ -137,6 +141,10 @@ type jsonSummary struct {
 	Unmanaged  int  `json:"unmanaged"`
 	Protected  int  `json:"protected"`
 	HasChanges bool `json:"has_changes"`
+	// ToApply is how many changes an apply of this plan sends to PostHog:
+	// those not blocked, none when the plan is refused. HasChanges stays
+	// true for a refused plan, or one whose changes are all blocked.
+	ToApply int `json:"to_apply"`
 }
 
 type jsonResult struct {
@@ -170,9 +178,10 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 		Partial: p.Partial, Targets: p.Targets,
 		Prune: meta.Prune, Apply: meta.Apply, Refused: meta.Refused,
 		BlastRadiusKnown: p.BlastRadiusKnown, ExperimentsUnreadable: p.ExperimentsUnreadable,
-		Changes: []jsonChange{}, Conflicts: []jsonConflict{}, Unmanaged: []jsonRemote{}, Protected: []jsonRemote{},
+		BlastRadiusNote: HiddenExperimentsNote(p),
+		Changes:         []jsonChange{}, Conflicts: []jsonConflict{}, Unmanaged: []jsonRemote{}, Protected: []jsonRemote{},
 		Summary: jsonSummary{Create: c, Update: u, Delete: d, Blocked: p.Blocked(), Conflicts: len(p.Conflicts),
-			Unmanaged: len(p.Unmanaged), Protected: len(p.Protected), HasChanges: p.HasChanges()},
+			Unmanaged: len(p.Unmanaged), Protected: len(p.Protected), HasChanges: p.HasChanges(), ToApply: toApply(p, meta)},
 	}
 	for _, cf := range p.Conflicts {
 		doc.Conflicts = append(doc.Conflicts, jsonConflict{Name: cf.Name, IDs: cf.IDs, Names: cf.Names,
@@ -207,6 +216,15 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 	}
 	warmDiffs(p.Changes)
 	return writeDoc(w, doc, p.Changes)
+}
+
+// toApply is how many changes applying p sends to PostHog: none when the
+// plan is refused, else every change that is not blocked.
+func toApply(p Plan, meta Meta) int {
+	if meta.Refused != "" {
+		return 0
+	}
+	return len(p.Changes) - p.Blocked()
 }
 
 // changesSlot is how the document's empty changes list reads once

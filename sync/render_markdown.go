@@ -79,6 +79,10 @@ func markdownParts(p Plan, meta Meta, rep *Report, opts MarkdownOptions) (head s
 	if !p.BlastRadiusKnown {
 		h.WriteString("> [!NOTE]\n> Experiments could not be read with this API key, so the plan cannot show which experiments each change affects.\n\n")
 	}
+	if note := HiddenExperimentsNote(p); note != "" {
+		// The note is hogsync's own text: no escaping needed.
+		h.WriteString("> [!NOTE]\n> " + note + "\n\n")
+	}
 	h.WriteString("| Create | Update | Delete | Conflicts | Unmanaged |\n|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&h, "| %d | %d | %d | %d | %d |\n\n", c, u, d, len(p.Conflicts), len(p.Unmanaged))
 	if rep != nil {

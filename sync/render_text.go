@@ -58,11 +58,12 @@ func actionColor(a Action) string {
 // naming the project and host (when opts.Meta is set) and whether the plan
 // is partial, a block per change with the line diff of the holdout's
 // canonical YAML and the experiments it affects, conflicts, unmanaged and
-// protected holdouts, and a closing "Plan: N to create, M to update, K to
-// delete." or "No changes.". Every string from a manifest, a file name or
-// PostHog is shown through escape.Text (or quoted), and no line of the
-// output can be read as a GitHub Actions workflow command. The same plan
-// always gives the same bytes.
+// protected holdouts, a note when PostHog may hide experiments the plan
+// changes (HiddenExperimentsNote), and a closing "Plan: N to create, M to
+// update, K to delete." or "No changes.". Every string from a manifest, a
+// file name or PostHog is shown through escape.Text (or quoted), and no
+// line of the output can be read as a GitHub Actions workflow command.
+// The same plan always gives the same bytes.
 func RenderText(w io.Writer, p Plan, opts TextOptions) error {
 	warmDiffs(p.Changes)
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -108,10 +109,34 @@ func RenderText(w io.Writer, p Plan, opts TextOptions) error {
 		}
 		b.WriteByte('\n')
 	}
+	if note := HiddenExperimentsNote(p); note != "" {
+		b.WriteString("Note: " + note + "\n\n")
+	}
 	b.WriteString(Summary(p))
 	b.WriteByte('\n')
 	flush()
 	return bw.Flush()
+}
+
+// HiddenExperimentsNote says, for a plan that rewrites experiments'
+// feature flags (an update of a holdout's filters, or a delete), that the
+// experiments it lists may not be all of them: PostHog's experiments list
+// leaves out those the key's user may not see (access control) and
+// soft-deleted ones, while a holdout change rewrites the flag of every
+// experiment linked to it (instance.experiment_set.all()). It is "" when
+// the plan rewrites no flag, and when experiments could not be read at
+// all (the plan says that instead). Every format says it once, in these
+// words.
+func HiddenExperimentsNote(p Plan) string {
+	if !p.BlastRadiusKnown {
+		return ""
+	}
+	for _, c := range p.Changes {
+		if c.ChangesFilters() {
+			return "Experiments this API key's user may not see (PostHog access control) and soft-deleted experiments are not listed, yet a change of a holdout's filters or its deletion rewrites their feature flags too."
+		}
+	}
+	return ""
 }
 
 // textHeader names the project and host the plan is for, and where each
@@ -163,7 +188,7 @@ func Summary(p Plan) string {
 			}
 		}
 		if byExperiments == n {
-			s += fmt.Sprintf(" %d blocked by running experiments (--force applies %s).", n, words.Plural(n, "it", "them"))
+			s += fmt.Sprintf(" %d blocked by launched experiments (--force applies %s).", n, words.Plural(n, "it", "them"))
 		} else {
 			s += fmt.Sprintf(" %d blocked (each says why).", n)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +24,10 @@ type SavedPlan struct {
 	Changes       []jsonChange `json:"changes"`
 }
 
-// ReadSavedPlan decodes a JSON plan, refusing other format versions.
+// ReadSavedPlan decodes a JSON plan, refusing other format versions, and
+// a plan edited after it was written: one with a change whose fields do
+// not give its fingerprint (unless they show RedactedMark, where Stale
+// checks them against the plan made now).
 func ReadSavedPlan(r io.Reader) (SavedPlan, error) {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
@@ -34,7 +38,74 @@ func ReadSavedPlan(r io.Reader) (SavedPlan, error) {
 	if s.FormatVersion != FormatVersion {
 		return SavedPlan{}, fmt.Errorf("plan format_version %q: this hogsync reads %q; make the plan again with this version", s.FormatVersion, FormatVersion)
 	}
+	if err := s.checkFingerprints(); err != nil {
+		return SavedPlan{}, err
+	}
 	return s, nil
+}
+
+// RedactedMark is what stands in a saved plan where the caller's
+// redactor took a secret out (cmd/hogsync writes the API key, should a
+// manifest or PostHog hold it, this way). Fields holding it no longer give
+// their change's fingerprint; see SavedPlan.Stale.
+const RedactedMark = "[REDACTED]"
+
+// checkFingerprints refuses a plan in which a change's fingerprint is not
+// the one its fields give: Stale compares fingerprints, so a fingerprint
+// left in place over edited fields would vouch for what nobody reviewed.
+// A change without a fingerprint of the current scheme is compared by its
+// fields anyway (see storedFingerprint), so it needs no check; one whose
+// fields show RedactedMark is checked by Stale against the plan made now.
+func (s SavedPlan) checkFingerprints() error {
+	for i, c := range s.Changes {
+		if !notFromFields(c) || strings.Contains(fieldsText(c), RedactedMark) {
+			continue
+		}
+		return fmt.Errorf("change %d (%s) does not match its fingerprint: %s", i+1, changeKey(c.Action, c.Name, c.ID), editedAfterWritten)
+	}
+	return nil
+}
+
+const editedAfterWritten = "the file was edited after hogsync wrote it; make a fresh plan (sync --plan-out), review it, and apply that"
+
+// notFromFields reports whether c carries a fingerprint of the current
+// scheme that its fields do not give.
+func notFromFields(c jsonChange) bool {
+	return strings.HasPrefix(c.Fingerprint, fingerprintPrefix) && c.Fingerprint != fingerprint(c.Before, c.After, c.Experiments)
+}
+
+// fieldsText is what a change's fingerprint covers (its two sides and
+// experiments) as JSON: keys sorted, numbers as they are held.
+func fieldsText(c jsonChange) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode([]any{c.Before, c.After, c.Experiments}); err != nil {
+		return "" // not from a JSON file; matches nothing but itself
+	}
+	return b.String()
+}
+
+// redactedFrom reports whether saved is now with some secrets written as
+// RedactedMark: equal wherever saved shows no mark, and each mark
+// standing, inside a string, for a run of the characters secrets are made
+// of (word characters and those of their markdown-escaped form).
+func redactedFrom(saved, now string) bool {
+	parts := strings.Split(saved, RedactedMark)
+	if len(parts) == 1 {
+		return saved == now
+	}
+	var re strings.Builder
+	re.WriteString(`^`)
+	for i, p := range parts {
+		if i > 0 {
+			re.WriteString(`[\w&#;.~+/=-]+`)
+		}
+		re.WriteString(regexp.QuoteMeta(p))
+	}
+	re.WriteString(`$`)
+	m, err := regexp.Compile(re.String())
+	return err == nil && m.MatchString(now)
 }
 
 // Stale compares the saved plan with one computed now from the same
@@ -43,7 +114,9 @@ func ReadSavedPlan(r io.Reader) (SavedPlan, error) {
 // which holdout moved in PostHog or in a manifest and how, which
 // experiment's status changed, which planned name PostHog now holds — or
 // nothing when applying the current plan does exactly what the saved one
-// showed. A plan made for another project or host is always stale.
+// showed. A plan made for another project or host is always stale, and so
+// is one whose fields, where they hold RedactedMark, are not those of the
+// plan made now with secrets taken out.
 func (s SavedPlan) Stale(current Plan, meta Meta) []string {
 	var diffs []string
 	if s.Host != meta.Host || s.Project != meta.Project {
@@ -84,6 +157,10 @@ func (s SavedPlan) Stale(current Plan, meta Meta) []string {
 				moved = []string{fmt.Sprintf("changed since it was planned (in PostHog, in the experiments using it, or in the manifest): %s", k)}
 			}
 			diffs = append(diffs, moved...)
+		case notFromFields(sc) && !redactedFrom(fieldsText(sc), fieldsText(nc)):
+			// The fingerprint is right, but the fields shown are not
+			// what it was made from, even allowing for redaction.
+			diffs = append(diffs, fmt.Sprintf("%s: the saved plan does not show what its fingerprint was made from: %s", k, editedAfterWritten))
 		}
 	}
 	slices.Sort(diffs)

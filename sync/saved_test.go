@@ -223,3 +223,125 @@ func TestSavedPlanStaleWhenExperimentsChange(t *testing.T) {
 		t.Errorf("stale = %v", d)
 	}
 }
+
+// A saved plan whose fields were edited after it was written, under the
+// fingerprint hogsync wrote for the original fields, is refused when it is
+// read: the fingerprint must not vouch for fields it was not made from.
+func TestReadSavedPlanRefusesEditedFields(t *testing.T) {
+	var buf bytes.Buffer
+	if err := RenderJSON(&buf, samplePlan(t), sampleMeta, nil); err != nil {
+		t.Fatal(err)
+	}
+	orig := buf.String()
+	// The "after" of the update of "pricing" (id 2) holds 20.
+	afterPricing := regexp.MustCompile(`("after": \{\s*"name": "pricing",[^\]]*"rollout_percentage": )20`)
+	tests := []struct {
+		name, edit string
+		wantErr    string // "" when the file must be accepted
+	}{
+		{"as written", orig, ""},
+		{
+			"rollout_percentage 99 under the original fingerprint", afterPricing.ReplaceAllString(orig, "${1}99"),
+			`change 3 (update holdout "pricing" (id 2)) does not match its fingerprint: the file was edited after hogsync wrote it; make a fresh plan`,
+		},
+		{
+			"an experiment's status edited", strings.Replace(orig, `"status": "running"`, `"status": "stopped"`, 1),
+			`change 3 (update holdout "pricing" (id 2)) does not match its fingerprint`,
+		},
+		{
+			"the fingerprint removed: compared by fields", regexp.MustCompile(`(?m),\n\s*"fingerprint": "[^"]*"`).ReplaceAllString(afterPricing.ReplaceAllString(orig, "${1}99"), ""),
+			"",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.edit == orig && tt.name != "as written" {
+				t.Fatal("the edit changed nothing")
+			}
+			_, err := ReadSavedPlan(strings.NewReader(tt.edit))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("err = %v, want it to hold %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// A file whose fingerprint was removed is compared by its fields, so the
+// doctored percentage makes it stale rather than trusted.
+func TestSavedPlanWithoutFingerprintIsComparedByFields(t *testing.T) {
+	var buf bytes.Buffer
+	if err := RenderJSON(&buf, samplePlan(t), sampleMeta, nil); err != nil {
+		t.Fatal(err)
+	}
+	doctored := regexp.MustCompile(`("after": \{\s*"name": "pricing",[^\]]*"rollout_percentage": )20`).ReplaceAllString(buf.String(), "${1}99")
+	doctored = regexp.MustCompile(`(?m),\n\s*"fingerprint": "[^"]*"`).ReplaceAllString(doctored, "")
+	s, err := ReadSavedPlan(strings.NewReader(doctored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{`holdout "pricing" (id 2): the manifest (m/pricing.yaml:1:7) was edited since: filters[0].rollout_percentage is 20 now, the plan saw 99`}
+	if d := cmp.Diff(want, s.Stale(samplePlan(t), sampleMeta)); d != "" {
+		t.Errorf("stale (-want +got):\n%s", d)
+	}
+}
+
+// A saved plan goes through the caller's redactor on its way to the file:
+// a secret in a field (an API key pasted into a description) is written
+// as RedactedMark, so those fields no longer give the fingerprint. Such a
+// plan is still applied when the plan made now has the same fingerprint
+// and the same fields wherever the file shows no mark; a mark does not
+// excuse any other edit.
+func TestSavedPlanRedactedFields(t *testing.T) {
+	const secret = "phx_0123456789abcdefghijKLMN"
+	inputs := func() ([]manifest.Holdout, []client.Holdout, []client.Experiment) {
+		return []manifest.Holdout{desired("a", 20, withDescription("the key: "+secret+" (oops)")), desired("b", 5)},
+			[]client.Holdout{remote(1, "a", "10"), remote(2, "b", "1")},
+			[]client.Experiment{{ID: 9, Name: "exp", Holdout: &client.ExperimentHoldout{ID: 1}}}
+	}
+	m, r, e := inputs()
+	now, err := Compute(m, r, e, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := RenderJSON(&buf, now, sampleMeta, nil); err != nil {
+		t.Fatal(err)
+	}
+	redacted := strings.ReplaceAll(buf.String(), secret, RedactedMark)
+	if redacted == buf.String() {
+		t.Fatal("the secret is not in the plan")
+	}
+	tests := []struct {
+		name, file string
+		stale      bool
+	}{
+		{"as redacted", redacted, false},
+		{"a percentage edited beside the mark", strings.Replace(redacted, `"rollout_percentage": 20`, `"rollout_percentage": 99`, 1), true},
+		{"another description edited to hold a mark", strings.Replace(redacted, `"description": "",`, `"description": "`+RedactedMark+`",`, 1), true},
+		{"a mark standing for more than the secret", strings.Replace(redacted, RedactedMark+" (oops)", RedactedMark, 1), true},
+		{"an experiment renamed, a mark in its name", strings.Replace(redacted, `"name": "exp"`, `"name": "`+RedactedMark+`"`, 1), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.file == redacted && tt.name != "as redacted" {
+				t.Fatal("the edit changed nothing")
+			}
+			s, err := ReadSavedPlan(strings.NewReader(tt.file))
+			if err != nil {
+				t.Fatalf("refused on reading: %v", err)
+			}
+			diffs := s.Stale(now, sampleMeta)
+			if got := len(diffs) > 0; got != tt.stale {
+				t.Errorf("stale = %v, want %v: %q", got, tt.stale, diffs)
+			}
+			for _, d := range diffs {
+				if strings.Contains(d, secret) {
+					t.Errorf("a stale line shows the secret: %s", d)
+				}
+			}
+		})
+	}
+}

@@ -81,17 +81,28 @@
 //     refuses the LIMIT). Holdouts come in id order; PostHog's list has no
 //     ORDER BY, so use SetShuffle or SetReorderEachList to test a client
 //     against other orders.
-//   - Experiments list: deleted experiments never appear; archived ones
-//     only with ?archived=true, which then lists nothing else (any other
-//     value of archived lists the unarchived); ?status= (draft, running,
-//     paused, exposure_frozen, stopped; "complete" is stopped; anything
-//     else filters nothing), ?search= (name, case-insensitive) and
-//     ?order= (name, created_at, updated_at, start_date, end_date, each
-//     with an optional "-"; others are 400 "Invalid order field: '...'")
-//     apply; the default order is newest first (-created_at, then id).
-//     Experiment.Status is served as "status"; empty, it is derived from
-//     the dates (draft without a start, stopped with an end, running
-//     otherwise). A paused experiment's flag has "active": false.
+//   - Experiments list: deleted experiments never appear, nor those
+//     PostHog's access control hides from the key's user
+//     (Experiment.HiddenByAccessControl; a holdout change still rewrites
+//     the flags of both); archived ones only with ?archived=true, which
+//     then lists nothing else (any other value of archived lists the
+//     unarchived). ?status= filters as filter_experiments_queryset does,
+//     on the stored status and the flag's "active": draft; running
+//     (launched, not ended, flag on: exposure-frozen experiments
+//     included); paused (the same, flag off); stopped, or its alias
+//     complete; anything else, exposure_frozen and all included, filters
+//     nothing. ?search= (name, case-insensitive) and ?order= (name,
+//     created_at, updated_at, start_date, end_date, and the computed
+//     duration: end or now minus start, NULL for a draft, and status:
+//     draft, launched, ended, by the dates; each with an optional "-",
+//     NULLs last ascending and first descending; others are 400 "Invalid
+//     order field: '...'") apply; the default order is newest first
+//     (-created_at); equal keys come in id order. Experiment.Status is
+//     served as "status"; empty, it is derived from the dates (draft
+//     without a start, stopped with an end, running otherwise). A paused
+//     experiment's flag has "active": false. updated_at is
+//     Experiment.UpdatedAt (CreatedAt when not set): a holdout change
+//     does not move it.
 //   - Project route: PostHog's ProjectViewSet. "@current" with no current
 //     project, or an unknown id, is 404 "Not found."; a non-integer id is
 //     400 "Field 'id' expected a number but got '...'.". Keys limited to
@@ -209,7 +220,17 @@
 //     organization is the same for every project, and project writes are
 //     405.
 //   - No organisation membership, roles or access-control levels:
-//     user_access_level is always "manager".
+//     user_access_level is always "manager", also on an experiment
+//     listed beside one access control hides.
+//   - ?status= follows ExperimentService.filter_experiments_queryset as
+//     read (and realstack restates it). A later PostHog test
+//     (test_can_filter_experiments_by_status) lists exposure-frozen
+//     experiments under ?status=exposure_frozen only, not under running;
+//     hogsync filters by no status, so it does not depend on either.
+//   - SetShuffle and SetReorderEachList reorder the experiments list
+//     whole, although PostHog orders it (-created_at by default): a
+//     stress test of offset pagination beyond what equal keys and
+//     concurrent writes cause there.
 //   - A key's Projects restriction applies to unscoped legacy keys too.
 //   - Floats are written as Python's repr writes them (1e+16); PostHog's
 //     orjson writes 1e16. The values are equal.

@@ -40,10 +40,20 @@ type Experiment struct {
 	// Deleted experiments (PostHog soft-deletes) are never listed, but a
 	// holdout change still rewrites their flags.
 	Deleted bool
+	// HiddenByAccessControl experiments are ones the key's user may not
+	// see: PostHog's access control leaves them out of the experiments
+	// list (and its count), archived or not, but a holdout change still
+	// rewrites their flags.
+	HiddenByAccessControl bool
 	// CreatedAt orders the list, newest first (PostHog's default
 	// order_by("-created_at"); equal times come in id order). Zero means
 	// the emulator's current time.
 	CreatedAt time.Time
+	// UpdatedAt is the experiment's last save, served as updated_at and
+	// ordered by ?order=updated_at. A holdout change does not move it (it
+	// saves the flag, and a deleted holdout is unlinked by an UPDATE that
+	// sets no auto_now field). Zero means CreatedAt.
+	UpdatedAt time.Time
 	// FlagSaves counts the rewrites of the experiment's feature flag by a
 	// holdout change: a PATCH or PUT whose filters differ from the stored
 	// ones (including the server's variant), an approved such change, and
@@ -90,6 +100,10 @@ func (e *Emulator) AddExperiment(project int64, x Experiment) Experiment {
 		x.CreatedAt = e.now()
 	}
 	x.CreatedAt = dbTime(x.CreatedAt)
+	if x.UpdatedAt.IsZero() {
+		x.UpdatedAt = x.CreatedAt
+	}
+	x.UpdatedAt = dbTime(x.UpdatedAt)
 	x.FlagSaves = 0
 	e.lastFlag++
 	e.experiments[x.ID] = &experimentRow{Experiment: x, project: project, flagID: e.lastFlag}
@@ -123,7 +137,8 @@ func (r *experimentRow) public() Experiment {
 	return x
 }
 
-// status is what PostHog serves as the experiment's status.
+// status is what PostHog serves as the experiment's status (its
+// status_label).
 func (x *Experiment) status() string {
 	switch {
 	case x.Status != "":
@@ -136,6 +151,62 @@ func (x *Experiment) status() string {
 	return StatusRunning
 }
 
+// storedStatus is the status column PostHog filters on: draft, running or
+// stopped. Paused and exposure-frozen experiments are stored as running
+// (the label comes from their flag); a status hogsync does not know is
+// stored as it is, and so matches no filter.
+func (x *Experiment) storedStatus() string {
+	switch s := x.status(); s {
+	case StatusPaused, StatusExposureFrozen:
+		return StatusRunning
+	default:
+		return s
+	}
+}
+
+// flagActive is the experiment's feature flag's "active": off only for a
+// paused experiment.
+func (x *Experiment) flagActive() bool { return x.status() != StatusPaused }
+
+// matchesStatus is PostHog's ?status= filter for one of draft, running,
+// paused or stopped: running is the stored status with the flag on, so it
+// includes exposure-frozen experiments; paused the same with the flag off.
+func (x *Experiment) matchesStatus(status string) bool {
+	switch status {
+	case StatusRunning:
+		return x.storedStatus() == StatusRunning && x.flagActive()
+	case StatusPaused:
+		return x.storedStatus() == StatusRunning && !x.flagActive()
+	}
+	return x.storedStatus() == status
+}
+
+// duration is PostHog's computed_duration: nil for a draft, end - start
+// once ended, now - start before.
+func (x *Experiment) duration(now time.Time) *time.Duration {
+	if x.StartDate == nil {
+		return nil
+	}
+	end := now
+	if x.EndDate != nil {
+		end = *x.EndDate
+	}
+	d := end.Sub(*x.StartDate)
+	return &d
+}
+
+// statusSortKey is PostHog's status_sort_key, from the dates alone: 0 for
+// a draft, 1 for launched and not ended, 2 for ended.
+func (x *Experiment) statusSortKey() int {
+	switch {
+	case x.StartDate == nil:
+		return 0
+	case x.EndDate == nil:
+		return 1
+	}
+	return 2
+}
+
 func copyTime(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -144,18 +215,29 @@ func copyTime(t *time.Time) *time.Time {
 	return &c
 }
 
-// experimentOrders are the ?order= values PostHog accepts.
-var experimentOrders = map[string]func(a, b *experimentRow) int{
-	"name":       func(a, b *experimentRow) int { return strings.Compare(a.Name, b.Name) },
-	"created_at": func(a, b *experimentRow) int { return a.CreatedAt.Compare(b.CreatedAt) },
-	"updated_at": func(a, b *experimentRow) int { return a.CreatedAt.Compare(b.CreatedAt) },
-	"start_date": func(a, b *experimentRow) int { return compareNullsLast(a.StartDate, b.StartDate) },
-	"end_date":   func(a, b *experimentRow) int { return compareNullsLast(a.EndDate, b.EndDate) },
+// experimentOrders are the ?order= values PostHog accepts (its
+// EXPERIMENT_ORDER_ALLOWLIST), each in ascending order; now is the time of
+// the request, for the duration of an experiment not ended.
+var experimentOrders = map[string]func(a, b *experimentRow, now time.Time) int{
+	"name":       func(a, b *experimentRow, _ time.Time) int { return strings.Compare(a.Name, b.Name) },
+	"created_at": func(a, b *experimentRow, _ time.Time) int { return a.CreatedAt.Compare(b.CreatedAt) },
+	"updated_at": func(a, b *experimentRow, _ time.Time) int { return a.UpdatedAt.Compare(b.UpdatedAt) },
+	"start_date": func(a, b *experimentRow, _ time.Time) int { return compareNullsLast(a.StartDate, b.StartDate) },
+	"end_date":   func(a, b *experimentRow, _ time.Time) int { return compareNullsLast(a.EndDate, b.EndDate) },
+	"duration": func(a, b *experimentRow, now time.Time) int {
+		return nullsLast(a.duration(now), b.duration(now), cmp.Compare[time.Duration])
+	},
+	"status": func(a, b *experimentRow, _ time.Time) int { return cmp.Compare(a.statusSortKey(), b.statusSortKey()) },
 }
 
 // compareNullsLast orders times as Postgres does in ascending order:
 // NULL after every value (and so first when descending).
 func compareNullsLast(a, b *time.Time) int {
+	return nullsLast(a, b, func(x, y time.Time) int { return x.Compare(y) })
+}
+
+// nullsLast compares a and b with by, a nil after every value.
+func nullsLast[T any](a, b *T, by func(x, y T) int) int {
 	switch {
 	case a == nil && b == nil:
 		return 0
@@ -164,14 +246,15 @@ func compareNullsLast(a, b *time.Time) int {
 	case b == nil:
 		return -1
 	}
-	return a.Compare(*b)
+	return by(*a, *b)
 }
 
 // listExperiments is the experiments list as PostHog's
-// filter_experiments_queryset builds it: deleted experiments never,
-// archived ones only for ?archived=true (any other value of archived
-// lists the others), then ?status=, ?search= (name, case-insensitive)
-// and ?order= (default -created_at).
+// filter_experiments_queryset builds it: deleted experiments never, nor
+// those access control hides, archived ones only for ?archived=true (any
+// other value of archived lists the others), then ?status= (see
+// matchesStatus), ?search= (name, case-insensitive) and ?order= (default
+// -created_at).
 func (q *apiRequest) listExperiments() *response {
 	pairs := parseQuery(q.r.URL.RawQuery)
 	archived := false
@@ -184,8 +267,10 @@ func (q *apiRequest) listExperiments() *response {
 		status = StatusStopped
 	}
 	switch status {
-	case StatusDraft, StatusRunning, StatusPaused, StatusExposureFrozen, StatusStopped:
+	case StatusDraft, StatusRunning, StatusPaused, StatusStopped:
 	default:
+		// No ExperimentQueryStatus ("all", "exposure_frozen", anything
+		// else): no filter.
 		status = ""
 	}
 	search, _ := queryLast(pairs, "search")
@@ -203,15 +288,16 @@ func (q *apiRequest) listExperiments() *response {
 
 	var rows []*experimentRow
 	for _, x := range q.e.experiments {
-		if x.project != q.project || x.Deleted || x.Archived != archived ||
-			(status != "" && x.status() != status) ||
+		if x.project != q.project || x.Deleted || x.HiddenByAccessControl || x.Archived != archived ||
+			(status != "" && !x.matchesStatus(status)) ||
 			(search != "" && !strings.Contains(strings.ToLower(x.Name), search)) {
 			continue
 		}
 		rows = append(rows, x)
 	}
+	now := q.e.now()
 	slices.SortFunc(rows, func(a, b *experimentRow) int {
-		c := by(a, b)
+		c := by(a, b, now)
 		if desc {
 			c = -c
 		}
@@ -289,7 +375,7 @@ func (e *Emulator) experimentJSON(x *experimentRow) *object {
 			"key", key,
 			"filters", flagFilters,
 			"deleted", false,
-			"active", x.status() != StatusPaused,
+			"active", x.flagActive(),
 			"ensure_experience_continuity", false,
 		),
 		"holdout", holdout,
@@ -299,7 +385,7 @@ func (e *Emulator) experimentJSON(x *experimentRow) *object {
 		"deleted", x.Deleted,
 		"created_by", userJSON(&user),
 		"created_at", pyTime(x.CreatedAt),
-		"updated_at", pyTime(x.CreatedAt),
+		"updated_at", pyTime(x.UpdatedAt),
 		"type", "product",
 		"conclusion", nil,
 		"conclusion_comment", nil,

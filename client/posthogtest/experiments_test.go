@@ -89,7 +89,7 @@ func TestExperimentsList(t *testing.T) {
 		t.Errorf("exclusion after PATCH %v, want 12", got)
 	}
 
-	want2 := []posthogtest.Experiment{{ID: 5, Name: "elsewhere", CreatedAt: at(5)}}
+	want2 := []posthogtest.Experiment{{ID: 5, Name: "elsewhere", CreatedAt: at(5), UpdatedAt: at(5)}}
 	if d := cmp.Diff(want2, e.emu.Experiments(2)); d != "" {
 		t.Errorf("Experiments(2) (-want +got):\n%s", d)
 	}
@@ -130,14 +130,20 @@ func TestExperimentStatuses(t *testing.T) {
 			t.Errorf("%s: feature_flag.active %v, want %v", tc.x.Name, got, tc.active)
 		}
 	}
-	// ?status= filters on the status served; "complete" means stopped;
-	// an unknown value filters nothing.
+	// ?status= filters as PostHog's filter_experiments_queryset does, on
+	// the stored status (draft, running, stopped) and the flag's active:
+	// running is launched, not ended and its flag on, exposure-frozen
+	// ones included; paused is the same with the flag off; "complete"
+	// means stopped; any other value, exposure_frozen included, filters
+	// nothing (it is no ExperimentQueryStatus).
 	for query, want := range map[string][]string{
-		"status=running":         {"2", "6"},
+		"status=running":         {"2", "5", "6"},
 		"status=PAUSED":          {"4"},
-		"status=exposure_frozen": {"5"},
+		"status=exposure_frozen": {"1", "2", "3", "4", "5", "6", "7"},
 		"status=complete":        {"3"},
+		"status=stopped":         {"3"},
 		"status=draft":           {"1"},
+		"status=all":             {"1", "2", "3", "4", "5", "6", "7"},
 		"status=launching":       {"1", "2", "3", "4", "5", "6", "7"},
 	} {
 		got := resultIDs(e.do(call{method: "GET", path: "/api/projects/1/experiments/?" + query}).must(t, http.StatusOK).body)
@@ -265,5 +271,80 @@ func TestAddExperimentPanics(t *testing.T) {
 	}
 	if got := e.emu.AddExperiment(1, posthogtest.Experiment{Name: "next"}); got.ID != 6 {
 		t.Errorf("next experiment id %d, want 6", got.ID)
+	}
+}
+
+// ?order= accepts what PostHog's EXPERIMENT_ORDER_ALLOWLIST holds:
+// duration (end - start, or now - start while not ended; NULL for a
+// draft) and status (draft, then launched, then ended, by the dates) are
+// computed; updated_at is the time of the experiment's last save, not of
+// its creation.
+func TestExperimentsOrderComputed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	e.emu.SetClock(func() time.Time { return now })
+	day := func(d int) *time.Time { t := time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC); return &t }
+	// 1: ended after 9 days. 2: draft. 3: running since Jan 20 (40 days).
+	// 4: ended after 2 days, exposure frozen by its status alone. 5: running
+	// since Feb 25 (4 days).
+	e.emu.AddExperiment(1, posthogtest.Experiment{Name: "a", StartDate: day(1), EndDate: day(10), CreatedAt: *day(1), UpdatedAt: *day(28)})
+	e.emu.AddExperiment(1, posthogtest.Experiment{Name: "b", CreatedAt: *day(2)})
+	e.emu.AddExperiment(1, posthogtest.Experiment{Name: "c", StartDate: day(20), CreatedAt: *day(3), UpdatedAt: *day(4)})
+	e.emu.AddExperiment(1, posthogtest.Experiment{Name: "d", StartDate: day(5), EndDate: day(7), CreatedAt: *day(4), UpdatedAt: *day(30)})
+	feb25 := time.Date(2026, 2, 25, 0, 0, 0, 0, time.UTC)
+	e.emu.AddExperiment(1, posthogtest.Experiment{Name: "e", StartDate: &feb25, Status: posthogtest.StatusExposureFrozen, CreatedAt: *day(5)})
+	for query, want := range map[string][]string{
+		"order=duration":    {"4", "5", "1", "3", "2"}, // 2d, 4d, 9d, 40d, NULL last
+		"order=-duration":   {"2", "3", "1", "5", "4"}, // NULL first
+		"order=status":      {"2", "3", "5", "1", "4"}, // draft, launched, ended; ties by id
+		"order=-status":     {"1", "4", "3", "5", "2"},
+		"order=updated_at":  {"2", "3", "5", "1", "4"}, // b and e never saved again: created_at
+		"order=-updated_at": {"4", "1", "5", "3", "2"},
+	} {
+		got := resultIDs(e.do(call{method: "GET", path: "/api/projects/1/experiments/?" + query}).must(t, http.StatusOK).body)
+		if !cmp.Equal(got, want) {
+			t.Errorf("?%s lists %v, want %v", query, got, want)
+		}
+	}
+	body := e.do(call{method: "GET", path: "/api/projects/1/experiments/?order=name"}).must(t, http.StatusOK).body
+	if got := get(body, "results", 0, "updated_at"); got != "2026-01-28T00:00:00Z" {
+		t.Errorf("updated_at served %v, want the experiment's UpdatedAt", got)
+	}
+	if got := get(body, "results", 1, "updated_at"); got != get(body, "results", 1, "created_at") {
+		t.Errorf("updated_at of an experiment never saved again %v, want its created_at", got)
+	}
+	if got := e.emu.Experiments(1)[1].UpdatedAt; !got.Equal(*day(2)) {
+		t.Errorf("Experiments: UpdatedAt %v, want the creation time", got)
+	}
+}
+
+// An experiment PostHog's access control hides from the key's user is not
+// listed, archived or not, yet a change of its holdout's filters or the
+// holdout's deletion rewrites its flag, as for a deleted one.
+func TestExperimentsHiddenByAccessControl(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	start := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	h := e.emu.Seed(1, posthogtest.Holdout{Name: "h", Filters: []map[string]any{{"rollout_percentage": 10}}})
+	e.emu.AddExperiment(1, posthogtest.Experiment{Name: "seen", StartDate: &start, HoldoutID: h.ID})
+	e.emu.AddExperiment(1, posthogtest.Experiment{Name: "hidden", StartDate: &start, HoldoutID: h.ID, HiddenByAccessControl: true})
+	e.emu.AddExperiment(1, posthogtest.Experiment{Name: "hidden archived", HoldoutID: h.ID, Archived: true, HiddenByAccessControl: true})
+	for _, query := range []string{"", "?archived=true", "?status=running", "?search=hidden"} {
+		r := e.do(call{method: "GET", path: "/api/projects/1/experiments/" + query}).must(t, http.StatusOK)
+		for _, id := range resultIDs(r.body) {
+			if id != "1" {
+				t.Errorf("experiments%s lists hidden experiment %s", query, id)
+			}
+		}
+		if n := get(r.body, "count"); query == "" && n != num("1") {
+			t.Errorf("count %v, want 1: the hidden experiments are not counted", n)
+		}
+	}
+	e.do(call{method: "PATCH", path: holdouts1 + fmt.Sprint(h.ID) + "/", body: `{"filters":[{"rollout_percentage":20}]}`}).must(t, http.StatusOK)
+	for _, x := range e.emu.Experiments(1) {
+		if x.FlagSaves != 1 {
+			t.Errorf("%s: flag saved %d times, want 1", x.Name, x.FlagSaves)
+		}
 	}
 }

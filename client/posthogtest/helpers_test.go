@@ -341,8 +341,8 @@ func num(s string) json.Number { return json.Number(s) }
 
 func strp(s string) *string { return &s }
 
-// ignoreCreatedAt leaves out the time AddExperiment stamps.
-var ignoreCreatedAt = cmpopts.IgnoreFields(posthogtest.Experiment{}, "CreatedAt")
+// ignoreCreatedAt leaves out the times AddExperiment stamps.
+var ignoreCreatedAt = cmpopts.IgnoreFields(posthogtest.Experiment{}, "CreatedAt", "UpdatedAt")
 
 // resultByID is the item of a list body's results with the given id.
 func resultByID(t *testing.T, list any, id int64) any {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hogsync/hogsync/ghactions"
 	"github.com/hogsync/hogsync/ghactions/githubtest"
+	"github.com/hogsync/hogsync/run"
 	hsync "github.com/hogsync/hogsync/sync"
 )
 
@@ -460,7 +461,7 @@ func TestActionPlansAndKeepsOneComment(t *testing.T) {
 	// hogsync's first: it is never taken for the plan comment, nor edited
 	// (issue 10). Being first, a lookup that skipped the author check
 	// would find it.
-	marker := hsync.MarkerComment(commentMarker(h.srv.URL, "1", "holdouts"))
+	marker := hsync.MarkerComment(run.CommentMarker(h.srv.URL, "1", "holdouts"))
 	forged := marker + "\nforged by someone else"
 	gh.AddComment(7, "mallory", forged)
 	first := a.run()
@@ -1090,8 +1091,8 @@ func runScript(t *testing.T, env map[string]string) (out string, calls [][]strin
 		"PATH": temp + ":" + os.Getenv("PATH"), "HOGSYNC_TEST_CALLS": record,
 		"GITHUB_ACTION_PATH": repo, "GITHUB_OUTPUT": filepath.Join(temp, "output"), "GITHUB_STEP_SUMMARY": filepath.Join(temp, "summary"),
 		"RUNNER_TEMP": temp, "GITHUB_EVENT_NAME": "pull_request", "POSTHOG_PERSONAL_API_KEY": "phx_test",
-		"HOGSYNC_PATH": "holdouts", "POSTHOG_PROJECT_ID": "1", "HOGSYNC_APPLY": "false", "HOGSYNC_PRUNE": "false",
-		"HOGSYNC_MAX_DELETES": "-1", "HOGSYNC_COMMENT": "true", "HOGSYNC_ARGS": "", "HOGSYNC_REVIEWED_PLAN": "off", "HOGSYNC_DRIFT_ISSUE": "false",
+		"HOGSYNC_PATH": "holdouts", "HOGSYNC_INPUT_PROJECT": "", "HOGSYNC_INPUT_HOST": "", "HOGSYNC_APPLY": "false", "HOGSYNC_PRUNE": "false",
+		"HOGSYNC_INPUT_MAX_DELETES": "", "HOGSYNC_COMMENT": "true", "HOGSYNC_ARGS": "", "HOGSYNC_REVIEWED_PLAN": "off", "HOGSYNC_DRIFT_ISSUE": "false",
 	}
 	for k, v := range env {
 		all[k] = v
@@ -1115,7 +1116,9 @@ func runScript(t *testing.T, env map[string]string) (out string, calls [][]strin
 // they stand for only where they apply.
 func TestActionRunScript(t *testing.T) {
 	t.Parallel()
-	base := []string{"sync", "--plan-out=PLAN", "--max-deletes=-1"}
+	// No --max-deletes, --project or --host: the inputs reach hogsync as
+	// HOGSYNC_INPUT_*, below hogsync.yaml's settings when left empty.
+	base := []string{"sync", "--plan-out=PLAN"}
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -1135,6 +1138,8 @@ func TestActionRunScript(t *testing.T) {
 			append(base, "--", "holdouts"), "::warning::hogsync: reviewed-plan applies only to a push with apply: true; this push run plans afresh"},
 		{"drift issue", map[string]string{"HOGSYNC_DRIFT_ISSUE": "true", "GITHUB_EVENT_NAME": "schedule", "HOGSYNC_PRUNE": "true", "HOGSYNC_COMMENT": "false"},
 			append(base, "--prune", "--drift-issue", "--", "holdouts"), ""},
+		{"max-deletes set", map[string]string{"HOGSYNC_INPUT_MAX_DELETES": "2"}, append(base, "--comment", "--", "holdouts"), ""},
+		{"bad max-deletes", map[string]string{"HOGSYNC_INPUT_MAX_DELETES": "two"}, nil, "::error::input max-deletes must be a whole number"},
 		{"bad reviewed plan", map[string]string{"HOGSYNC_REVIEWED_PLAN": "sometimes"}, nil, "::error::input reviewed-plan must be require, prefer or off, not 'sometimes'"},
 		{"bad drift issue", map[string]string{"HOGSYNC_DRIFT_ISSUE": "yes"}, nil, "::error::input drift-issue must be true or false, not 'yes'"},
 		{"drift issue with apply", map[string]string{"HOGSYNC_DRIFT_ISSUE": "true", "HOGSYNC_APPLY": "true"}, nil, "::error::input drift-issue reports drift and never changes PostHog"},
@@ -1424,3 +1429,99 @@ func trimpathShim(t *testing.T, realGo, argsFile string, link bool) string {
 
 // shellQuote quotes s for bash.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// Acceptance (issue 17): the action, run with the defaults action.yml
+// declares (no project, host or max-deletes input), obeys hogsync.yaml:
+// its host and project are used, and its max_deletes refuses a merge that
+// would delete 3 holdouts, naming the line that set the limit.
+func TestActionObeysHogsyncYAMLWithItsDefaults(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	gh := newGitHub(t)
+	a := newActionRun(t, h, gh)
+	delete(a.inputs, "project")
+	delete(a.inputs, "host")
+	a.inputs["apply"], a.inputs["comment"] = "true", "false"
+	for _, n := range []string{"old-a", "old-b", "old-c"} {
+		seed(h, n, nil, map[string]any{"rollout_percentage": 1})
+	}
+	writeWorkspace(t, a.workspace, "hogsync.yaml", "host: "+h.srv.URL+"\nproject: 1\nmax_deletes: 2\n")
+	writeWorkspace(t, a.workspace, "checkout.yaml", checkoutYAML)
+	res := a.run()
+	if !res.failed || res.outputs["exit-code"] != "1" {
+		t.Fatalf("a plan deleting 3 with max_deletes: 2 was not refused (exit-code %q):\n%s", res.outputs["exit-code"], res.stdout)
+	}
+	for _, want := range []string{"the limit is 2, set by holdouts/hogsync.yaml:3:1", "(from holdouts/hogsync.yaml:2:1)", "(from holdouts/hogsync.yaml:1:1)"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if n := len(h.emu.Holdouts(1)); n != 3 {
+		t.Errorf("%d holdouts in PostHog after a refused apply, want the 3 seeded", n)
+	}
+
+	// A limit the workflow sets on purpose outranks hogsync.yaml, and says so.
+	a.inputs["max-deletes"] = "5"
+	res = a.run()
+	if res.failed || res.outputs["summary"] != "Apply complete: 1 created, 0 updated, 3 deleted." {
+		t.Fatalf("max-deletes: 5 did not allow 3 deletes (summary %q):\n%s", res.outputs["summary"], res.stdout)
+	}
+}
+
+// Issue 19: a reviewed plan counts only when a pull_request run of the
+// plan workflow saved it: --plan-workflow, else the run's own workflow.
+func TestActionReviewedPlanMustComeFromThePlanWorkflow(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	gh := newGitHub(t)
+	a := reviewPullRequest(t, h, gh) // saved by githubtest.Workflow's run
+	a.asMerge("require")
+	a.env["GITHUB_REPOSITORY_ID"] = fmt.Sprint(githubtest.RepoID)
+	a.env["GITHUB_WORKFLOW_REF"] = gh.Repo + "/.github/workflows/apply.yml@refs/heads/main"
+	res := a.run()
+	if !res.failed || len(h.emu.Holdouts(1)) != 1 || !strings.Contains(res.stdout, "workflow") {
+		t.Fatalf("a plan saved by another workflow was applied, or refused for another reason:\n%s", res.stdout)
+	}
+	a.inputs["args"] = "--plan-workflow " + githubtest.Workflow
+	if res := a.run(); res.failed {
+		t.Fatalf("the plan saved by --plan-workflow was refused:\n%s", res.stdout)
+	}
+	if d := gocmp.Diff([]string{"checkout-q4"}, holdoutNames(h)); d != "" {
+		t.Errorf("holdouts after the merge (-want +got):\n%s", d)
+	}
+}
+
+// Issue 17: one Action step over a repository of units (us/ and eu/, one
+// hogsync.yaml each) plans both, keeps one comment per unit, and applies
+// both on merge.
+func TestActionRunsEveryUnit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.emu.AddProject(2)
+	gh := newGitHub(t)
+	a := newActionRun(t, h, gh)
+	delete(a.inputs, "project")
+	delete(a.inputs, "host")
+	writeWorkspace(t, a.workspace, "us/hogsync.yaml", "host: "+h.srv.URL+"\nproject: 1\n")
+	writeWorkspace(t, a.workspace, "eu/hogsync.yaml", "host: "+h.srv.URL+"\nproject: 2\n")
+	writeWorkspace(t, a.workspace, "us/checkout.yaml", checkoutYAML)
+	writeWorkspace(t, a.workspace, "eu/checkout.yaml", checkoutYAML)
+	res := a.run()
+	if res.failed || res.outputs["has-changes"] != "true" {
+		t.Fatalf("plan over two units: failed=%v outputs=%v\n%s", res.failed, res.outputs, res.stdout)
+	}
+	if s := res.outputs["summary"]; !strings.Contains(s, "holdouts/eu: Plan: 1 to create") || !strings.Contains(s, "holdouts/us: Plan: 1 to create") {
+		t.Errorf("summary output = %q", s)
+	}
+	if bodies := commentBodies(gh); len(bodies) != 2 {
+		t.Errorf("%d comments, want one per unit:\n%q", len(bodies), bodies)
+	}
+	a.inputs["apply"], a.inputs["comment"] = "true", "false"
+	a.eventName = "push"
+	if res := a.run(); res.failed {
+		t.Fatalf("apply over two units failed:\n%s", res.stdout)
+	}
+	if len(h.emu.Holdouts(1)) != 1 || len(h.emu.Holdouts(2)) != 1 {
+		t.Errorf("holdouts after apply: us %d, eu %d; want 1 each", len(h.emu.Holdouts(1)), len(h.emu.Holdouts(2)))
+	}
+}

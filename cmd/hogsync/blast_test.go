@@ -27,7 +27,7 @@ func TestRunningExperimentBlocksWithoutForce(t *testing.T) {
 		r.contains(t,
 			fmt.Sprintf(`update holdout "kept" (id %d): blocked: running experiment "live-checkout" (id 1) uses this holdout; it will not be applied without --force`, kept.ID),
 			fmt.Sprintf(`delete holdout "doomed" (id %d): blocked: running experiment "live-pricing" (id 2) uses this holdout`, doomed.ID),
-			"2 blocked by running experiments (--force applies them).")
+			"2 blocked by launched experiments (--force applies them).")
 	}
 	// The independent create went through; the blocked changes did not.
 	if x, _ := h.emu.Holdout(1, kept.ID); fmt.Sprint(x.Filters[0]["rollout_percentage"]) != "10" {

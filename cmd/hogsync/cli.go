@@ -6,22 +6,18 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
-	"time"
 
 	"github.com/alecthomas/kong"
-
-	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/run"
 )
 
-// Exit codes. They are part of hogsync's contract with CI (README, "Exit
-// codes"); change none of them.
+// Exit codes: run's, named here for help and the tests.
 const (
-	exitOK      = 0  // no changes, or everything applied
-	exitFailure = 1  // bad manifests, API or network failure, refused plan, failed changes
-	exitChanges = 2  // --detailed-exitcode dry run: changes are pending
-	exitPending = 3  // applied, but some changes wait for approval in PostHog
-	exitUsage   = 80 // bad flags or arguments (kong's own code)
+	exitOK      = run.ExitOK
+	exitFailure = run.ExitFailure
+	exitChanges = run.ExitChanges
+	exitPending = run.ExitPending
+	exitUsage   = run.ExitUsage
 )
 
 // cli is hogsync's command line. Its help (help.go) adds examples to
@@ -42,91 +38,19 @@ type cli struct {
 	VersionC   versionCmd    `cmd:"" name:"version" help:"Print version, commit and Go version."`
 }
 
-// env is what commands get from the process: streams, environment,
-// context. Only this package touches os.*, and only through env.
-type env struct {
-	ctx    context.Context
-	stdout *stream
-	stderr *stream
-	getenv func(string) string
-	args   []string // the command line, for where a value came from
-	// red holds the secrets of the run (the API key, the GitHub token),
-	// registered before any argument is checked or echoed, so every
-	// output can be redacted.
-	red   *redactor
-	color bool
-	// quiet is --quiet: no progress and no notes.
-	quiet bool
-	// progress is the live status line's view, nil unless stderr is a
-	// terminal and --quiet is not set.
-	progress *progressView
-}
-
-// observe passes a request's attempt to the progress line, if any.
-func (e *env) observe(a client.Attempt) {
-	if e.progress != nil {
-		e.progress.request(a)
-	}
-}
-
-// warnf writes a one-line warning to stderr.
-func (e *env) warnf(format string, args ...any) {
-	printDiagnostic(e, diagnostic{severity: "warning", msg: fmt.Sprintf(format, args...)})
-}
-
-// exitError carries an exit code out of a command. A nil err means the
-// command already said everything it had to say.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }
-
-// quiet ends a command with code, having printed what it had to.
-func quiet(code int) error { return &exitError{code: code} }
-
 type kongExit int
 
-// run is hogsync's whole CLI: main only wires os.* into it, so tests run
-// it in-process.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int) {
-	red := &redactor{}
-	outw, errw := stdout, stderr
-	var live *liveLine
-	if liveCapable(stderr, getenv) {
-		// A status line on the terminal: every line, on stderr and on
-		// stdout when it is the terminal too, moves it out of the way.
-		live = &liveLine{term: stderr, width: terminalWidth(stderr)}
-		errw = live.writer(stderr)
-		if isTerminal(stdout) {
-			outw = live.writer(stdout)
-		}
-	}
-	stdoutS, stderrS := newOutputStreams(outw, errw, red)
-	e := &env{ctx: ctx, stdout: stdoutS, stderr: stderrS, getenv: getenv, args: args, red: red}
-	defer func() {
-		_ = e.stdout.Flush()
-		_ = e.stderr.Flush()
-		if live != nil {
-			live.clear()
-		}
-	}()
-	// Secrets first: nothing below may echo an argument (a key pasted
-	// into POSTHOG_PROJECT_ID, say) before the key is known.
-	registerSecrets(e, args)
+// runCLI is hogsync's whole CLI: main only wires os.* into it, so tests
+// run it in-process. It parses the command line into a command's
+// options and makes one call to package run.
+func runCLI(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	e := run.NewEnv(ctx, args, stdout, stderr, getenv, currentVersion())
+	defer e.Close()
 
 	var c cli
 	parser, err := newParser(&c, e)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "hogsync: internal error: %v\n", err)
+		e.Errorf("internal error: %v", err)
 		return exitFailure
 	}
 	defer func() {
@@ -145,30 +69,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		var perr *kong.ParseError
-		msg := err.Error()
-		if strings.HasPrefix(msg, "missing flags:") && strings.Contains(msg, "--project") {
-			msg += " (or set POSTHOG_PROJECT_ID)"
-		}
-		printDiagnostic(e, diagnostic{severity: "error", msg: msg})
+		e.Errorf("%s", err.Error())
 		if errors.As(err, &perr) && perr.Context != nil {
-			fmt.Fprintln(e.stderr, usageHint(perr.Context))
+			fmt.Fprintln(e.Stderr(), usageHint(perr.Context))
 		}
 		return exitUsage
 	}
-	e.color = useColor(c.Color, isTerminal(stdout), getenv)
-	e.quiet = c.Quiet
-	if live != nil && !c.Quiet {
-		e.progress = newProgressView(live, time.Now)
-	}
-	code = report(e, kctx.Run(e, kctx.Model))
+	e.Configure(c.Color, c.Quiet, run.IsTerminal(stdout))
+	code = run.Report(e, kctx.Run(e, kctx.Model))
 	if code == exitUsage {
-		fmt.Fprintln(e.stderr, usageHint(kctx))
+		fmt.Fprintln(e.Stderr(), usageHint(kctx))
 	}
 	return code
 }
 
 // newParser builds hogsync's kong parser, writing to e's streams.
-func newParser(c *cli, e *env) (*kong.Kong, error) {
+func newParser(c *cli, e *run.Env) (*kong.Kong, error) {
 	parser, err := kong.New(c,
 		kong.Name("hogsync"),
 		kong.Description("Manage PostHog experiment holdouts as code: plan, review, apply."),
@@ -177,14 +93,14 @@ func newParser(c *cli, e *env) (*kong.Kong, error) {
 		kong.Help(helpPrinter),
 		kong.ExplicitGroups(flagGroups),
 		kong.Vars{"version": versionString()},
-		kong.Writers(e.stdout, e.stderr),
+		kong.Writers(e.Stdout(), e.Stderr()),
 		kong.Exit(func(code int) { panic(kongExit(code)) }),
 		// Flags' environment variables come through getenv, not os, so
 		// that every input of a run (tests' too) goes through run's
 		// arguments.
 		kong.Resolvers(kong.ResolverFunc(func(_ *kong.Context, _ *kong.Path, f *kong.Flag) (any, error) {
 			for _, name := range f.Tag.Envs {
-				if v := e.getenv(name); v != "" {
+				if v := e.Getenv(name); v != "" {
 					return v, nil
 				}
 			}
@@ -218,29 +134,4 @@ func hideVerbFlags(app *kong.Application) {
 			}
 		}
 	}
-}
-
-// report prints err once and returns the exit code it stands for.
-func report(e *env, err error) int {
-	if err == nil {
-		return exitOK
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			printError(e, ee.err)
-		}
-		return ee.code
-	}
-	printError(e, err)
-	return exitFailure
-}
-
-// printError prints err as one line, with a hint when there is one.
-func printError(e *env, err error) {
-	msg := err.Error()
-	if h := hint(err); h != "" {
-		msg = strings.TrimSuffix(msg, ".") + ". Hint: " + h
-	}
-	printDiagnostic(e, diagnostic{severity: "error", msg: msg})
 }

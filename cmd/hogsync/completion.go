@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/alecthomas/kong"
+	"github.com/hogsync/hogsync/run"
 )
 
 type completionCmd struct {
@@ -23,21 +24,21 @@ func (completionCmd) Help() string {
 // Run prints the completion script for the shell. The scripts are
 // static: made here from the command line's model, they run nothing at
 // completion time.
-func (c *completionCmd) Run(e *env, app *kong.Application) error {
+func (c *completionCmd) Run(e *run.Env, app *kong.Application) error {
 	cmds := completionModel(app)
 	var err error
 	switch c.Shell {
 	case "bash":
-		err = bashCompletion(e.stdout, cmds)
+		err = bashCompletion(e.Stdout(), cmds)
 	case "zsh":
-		err = zshCompletion(e.stdout, cmds)
+		err = zshCompletion(e.Stdout(), cmds)
 	case "fish":
-		err = fishCompletion(e.stdout, cmds)
+		err = fishCompletion(e.Stdout(), cmds)
 	}
 	if err != nil {
 		return err
 	}
-	return e.stdout.Flush()
+	return e.Stdout().Flush()
 }
 
 // compCommand is what completion needs of one command ("" is hogsync
@@ -221,8 +222,36 @@ func bashCompletion(w io.Writer, cmds []compCommand) error {
 # Load it in this shell with:   source <(hogsync completion bash)
 # or for every shell with:      hogsync completion bash > ~/.local/share/bash-completion/completions/hogsync
 
+# _hogsync_reply sets COMPREPLY to what compgen "$@" prints, one line a
+# candidate: never split at blanks nor expanded as a glob, as
+# COMPREPLY=($(compgen ...)) would.
+_hogsync_reply() {
+    local line
+    COMPREPLY=()
+    while IFS= read -r line; do
+        COMPREPLY+=("$line")
+    done < <(compgen "$@")
+}
+
+# _hogsync_names completes file names (-f), or directory names (-d), from
+# the word $2 as typed. bash's own name completion does it (-o default,
+# -o dirnames): it reads the word's quotes and backslashes, and quotes
+# what it inserts, so "my holdouts/" and "it's/" are one word each. A bash
+# without compopt (3.2) gets compgen's names for the word as it stands.
+_hogsync_names() {
+    local opt=default
+    [[ $1 == -d ]] && opt=dirnames
+    if compopt -o "$opt" 2>/dev/null; then
+        COMPREPLY=()
+        return
+    fi
+    _hogsync_reply "$1" -- "$2"
+}
+
 # _hogsync_value completes the value of flag $2 of command $1 from the
-# prefix $3, and fails when that flag takes no value.
+# prefix $3, and fails when that flag takes no value. Without $3 it only
+# tells whether the flag takes one, completing nothing (so setting no
+# compopt option for this completion).
 _hogsync_value() {
     case "$1 $2" in
 `)
@@ -245,7 +274,7 @@ _hogsync_value() {
 					pats = append(pats, fmt.Sprintf(`"%s %s"`, c.name, n))
 				}
 			}
-			fmt.Fprintf(&b, "    %s) %s ;;\n", strings.Join(pats, "|"), bashReply(f.value, "$3"))
+			fmt.Fprintf(&b, "    %s) (($# < 3)) || %s ;;\n", strings.Join(pats, "|"), bashReply(f.value, "$3"))
 		}
 	}
 	b.WriteString(`    *) return 1 ;;
@@ -274,7 +303,7 @@ _hogsync_flags() {
 _hogsync_arg() {
     case "$1" in
 `)
-	fmt.Fprintf(&b, "    \"\") COMPREPLY=($(compgen -W %q -- \"$2\")) ;;\n", strings.Join(commandNames(cmds), " "))
+	fmt.Fprintf(&b, "    \"\") _hogsync_reply -W %q -- \"$2\" ;;\n", strings.Join(commandNames(cmds), " "))
 	for _, c := range cmds[1:] {
 		if c.arg.kind == "" {
 			continue
@@ -303,7 +332,7 @@ _hogsync() {
     for ((i = 0; i < ${#words[@]} - 1; i++)); do
         word=${words[i]}
         if [[ $word == -* ]]; then
-            [[ $word != *=* ]] && _hogsync_value "$cmd" "$word" "" && prev=$word && continue
+            [[ $word != *=* ]] && _hogsync_value "$cmd" "$word" && prev=$word && continue
         elif [[ -n $prev ]]; then
             :
         elif [[ -z $cmd ]]; then
@@ -317,7 +346,7 @@ _hogsync() {
     elif [[ $cur == --*=* ]]; then
         _hogsync_value "$cmd" "${cur%%=*}" "${cur#*=}"
     elif [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$(_hogsync_flags "$cmd")" -- "$cur"))
+        _hogsync_reply -W "$(_hogsync_flags "$cmd")" -- "$cur"
     else
         _hogsync_arg "$cmd" "$cur"
     fi
@@ -334,11 +363,11 @@ complete -F _hogsync hogsync
 func bashReply(v compValue, cur string) string {
 	switch v.kind {
 	case "words":
-		return fmt.Sprintf(`COMPREPLY=($(compgen -W %q -- "%s"))`, strings.Join(v.words, " "), cur)
+		return fmt.Sprintf(`_hogsync_reply -W %q -- "%s"`, strings.Join(v.words, " "), cur)
 	case "file":
-		return fmt.Sprintf(`compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "%s"))`, cur)
+		return fmt.Sprintf(`_hogsync_names -f "%s"`, cur)
 	case "dir":
-		return fmt.Sprintf(`compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "%s"))`, cur)
+		return fmt.Sprintf(`_hogsync_names -d "%s"`, cur)
 	}
 	return "COMPREPLY=()"
 }

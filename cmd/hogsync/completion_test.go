@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,8 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	stdsync "sync"
 	"testing"
+	"time"
 
+	"github.com/creack/pty"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -105,7 +111,7 @@ func TestCompletionDescriptions(t *testing.T) {
 		{"plan --drift-issue", "On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does"},
 		{"--color", "Colour the output"},
 		{"sync --output", "Plan format"},
-		{"sync --reviewed-plan", "On GitHub Actions, on a push to the default branch with --apply: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact)"},
+		{"sync --reviewed-plan", "On GitHub Actions, on a push to the default branch, when applying: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact)"},
 		{"sync --detailed-exitcode", "On a dry run, exit 2 when there are changes (0: none, 1: error)"},
 	}
 	for _, tt := range tests {
@@ -162,7 +168,7 @@ func TestBashCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	for _, d := range []string{"holdouts", "hx"} {
+	for _, d := range []string{"holdouts", "hx", "my holdouts", "it's"} {
 		if err := os.Mkdir(filepath.Join(work, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -198,24 +204,29 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"hogsync", "apply", "--ap"}, []string{"--api-key-file"}},
 		{[]string{"hogsync", "sync", "--ap"}, []string{"--api-key-file", "--apply"}},
 		{[]string{"hogsync", "sync", "--budget"}, nil},
+		// A name with a blank or a quote is one candidate, never split.
+		{[]string{"hogsync", "validate", "my"}, []string{"my holdouts"}},
+		{[]string{"hogsync", "sync", "i"}, []string{"it's"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.words, " "), func(t *testing.T) {
 			t.Parallel()
 			var quoted []string
 			for _, w := range tt.words {
-				quoted = append(quoted, "'"+w+"'")
+				quoted = append(quoted, bashQuote(w))
 			}
 			prog := "source " + script + "\nCOMP_WORDS=(" + strings.Join(quoted, " ") + ")\nCOMP_CWORD=" +
-				itoa(len(tt.words)-1) + "\n_hogsync\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+				itoa(len(tt.words)-1) + "\n_hogsync\n((${#COMPREPLY[@]} == 0)) || printf '%s\\n' \"${COMPREPLY[@]}\"\n"
 			cmd := exec.Command(bash, "--norc", "--noprofile", "-c", prog)
 			cmd.Dir = work
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("bash: %v\n%s", err, out)
 			}
-			var got []string
-			got = append(got, strings.Fields(string(out))...)
+			var got []string // one candidate a line: a name may hold blanks
+			if len(out) > 0 {
+				got = strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+			}
 			if d := cmp.Diff(tt.want, got); d != "" {
 				t.Errorf("completions differ (-want +got):\n%s", d)
 			}
@@ -224,3 +235,170 @@ func TestBashCompletion(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// bashQuote quotes s as one bash word.
+func bashQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// In an interactive bash, on a terminal, TAB completes a file or folder
+// whose name holds a blank, a quote or a glob character to one word,
+// quoted as bash quotes what it completes itself: the line is then run
+// with printf in front, and bash's own parsing of it gives each word.
+// The unquoted "glob[1].yaml" would match glob1.yaml instead, and
+// COMPREPLY=($(compgen ...)) offered "my" and "holdouts/".
+func TestBashCompletionQuotesNamesOnATerminal(t *testing.T) {
+	t.Parallel()
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "hogsync.bash")
+	r := newHarness(t).run("completion", "bash").must(t, exitOK)
+	if err := os.WriteFile(script, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	for _, d := range []string{"my holdouts", "it's", "hx"} {
+		if err := os.MkdirAll(filepath.Join(work, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"glob[1].yaml", "glob1.yaml"} {
+		if err := os.WriteFile(filepath.Join(work, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		typed string // before the TAB
+		want  []string
+	}{
+		{"hogsync validate my", []string{"hogsync", "validate", "my holdouts/"}},
+		{`hogsync validate my\ h`, []string{"hogsync", "validate", "my holdouts/"}},
+		{`hogsync validate "my h`, []string{"hogsync", "validate", "my holdouts/"}},
+		{"hogsync validate it", []string{"hogsync", "validate", "it's/"}},
+		{"hogsync sync m", []string{"hogsync", "sync", "my holdouts/"}},
+		{"hogsync plan --project 1 i", []string{"hogsync", "plan", "--project", "1", "it's/"}},
+		{"hogsync validate glob[", []string{"hogsync", "validate", "glob[1].yaml"}},
+		{"hogsync sync --plan-out=glob[", []string{"hogsync", "sync", "--plan-out=glob[1].yaml"}},
+		{"hogsync --color al", []string{"hogsync", "--color", "always"}},
+		// An enum value that matches nothing completes nothing: no file
+		// name, though a flag before it takes a file.
+		{"hogsync sync --plan-out x --output g", []string{"hogsync", "sync", "--plan-out", "x", "--output", "g"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typed, func(t *testing.T) {
+			t.Parallel()
+			got := completeOnTerminal(t, bash, script, work, tt.typed)
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("%q then TAB gives other words (-want +got):\n%s", tt.typed, d)
+			}
+		})
+	}
+}
+
+// completeOnTerminal types typed and a TAB into an interactive bash on a
+// pseudo-terminal, in the folder work, with the completion script
+// sourced; then it moves to the line's start, puts a printf in front and
+// runs the line. It returns the words bash parsed from the completed line.
+func completeOnTerminal(t *testing.T, bash, script, work, typed string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a guard against a hang, not a measure
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bash, "--norc", "--noprofile", "-i")
+	cmd.Dir = work
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + work, "TERM=dumb", "PS1=$ ", "PS2=MORE> ", "INPUTRC=/dev/null", "LC_ALL=C"}
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 300})
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	var mu stdsync.Mutex
+	var screen bytes.Buffer
+	grew := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			mu.Lock()
+			screen.Write(buf[:n])
+			mu.Unlock()
+			select {
+			case grew <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	// waitFor waits until the screen holds one of ss after the first from
+	// bytes, and returns which and the offset after it.
+	waitFor := func(from int, ss ...string) (string, int) {
+		for {
+			mu.Lock()
+			shown := screen.String()[from:]
+			mu.Unlock()
+			for _, s := range ss {
+				if i := strings.Index(shown, s); i >= 0 {
+					return s, from + i + len(s)
+				}
+			}
+			select {
+			case <-grew:
+			case <-done:
+				t.Fatalf("bash ended before printing %q:\n%s", ss, screen.String())
+			case <-ctx.Done():
+				t.Fatalf("bash did not print %q:\n%s", ss, screen.String())
+			}
+		}
+	}
+	write := func(s string) {
+		if _, err := io.WriteString(ptmx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The marker is printed by printf, not by the echo of what is typed.
+	write("bind 'set enable-bracketed-paste off' 2>/dev/null; source " + bashQuote(script) + "; printf '%s\\n' RE''ADY\r")
+	_, at := waitFor(0, "READY\r\n")
+	_, at = waitFor(at, "$ ") // readline reads the next line from here: the TAB is a key
+	write(typed + "\t\x01printf '<%s>\\n' \r")
+	// A quote the completion left open makes bash ask for more (PS2).
+	if prompt, end := waitFor(at, "\n$ ", "MORE> "); prompt == "MORE> " {
+		t.Errorf("%q then TAB leaves a quote open", typed)
+		write("\x03")
+		waitFor(end, "$ ")
+	}
+	write("exit 0\r")
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("bash: %v\n%s", err, screen.String())
+	}
+	<-done
+	var words []string
+	for _, line := range strings.Split(strings.ReplaceAll(screen.String()[at:], "\r", ""), "\n") {
+		if w, ok := strings.CutPrefix(line, "<"); ok && strings.HasSuffix(w, ">") {
+			words = append(words, strings.TrimSuffix(w, ">"))
+		}
+	}
+	return words
+}
+
+// The bash script passes shellcheck, when it is installed: a user who
+// checks their dotfiles with it sees nothing (COMPREPLY=($(compgen ...))
+// was SC2207, the very word splitting that broke names with blanks).
+func TestBashCompletionPassesShellcheck(t *testing.T) {
+	t.Parallel()
+	shellcheck, err := exec.LookPath("shellcheck")
+	if err != nil {
+		t.Skip("no shellcheck (apt-get install shellcheck)")
+	}
+	script := filepath.Join(t.TempDir(), "hogsync.bash")
+	r := newHarness(t).run("completion", "bash").must(t, exitOK)
+	if err := os.WriteFile(script, []byte(r.stdout), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(shellcheck, "--shell=bash", script).CombinedOutput(); err != nil {
+		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}

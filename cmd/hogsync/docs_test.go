@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
-	"github.com/hogsync/hogsync/internal/golden"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hogsync/hogsync/internal/golden"
+	"github.com/hogsync/hogsync/run"
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
@@ -27,7 +30,7 @@ func cliCommands(t *testing.T) []string {
 	var c cli
 	h := newHarness(t)
 	var out strings.Builder
-	e := &env{stdout: newStream(&out, &redactor{}), stderr: newStream(&out, &redactor{}), getenv: func(k string) string { return h.env[k] }}
+	e := run.NewEnv(context.Background(), nil, &out, &out, func(k string) string { return h.env[k] }, "dev")
 	parser, err := newParser(&c, e)
 	if err != nil {
 		t.Fatal(err)

@@ -109,8 +109,8 @@ func TestSyncUpdatesEachField(t *testing.T) {
 			dry := h.sync().must(t, exitOK)
 			dry.contains(t, fmt.Sprintf(`~ update holdout "checkout-q4" (id %d)`, before.ID))
 			dry.contains(t, tt.diff...)
-			if got := dry.lastLine(); got != "Plan: 0 to create, 1 to update, 0 to delete." {
-				t.Errorf("summary = %q", got)
+			if !strings.HasSuffix(dry.stdout, "\nPlan: 0 to create, 1 to update, 0 to delete.\n"+dryRunClosing) {
+				t.Errorf("stdout does not end with the summary and the closing line:\n%s", dry.stdout)
 			}
 			h.sync("--apply").must(t, exitOK).contains(t, fmt.Sprintf(`~ updated holdout "checkout-q4" (id %d)`, before.ID), "Apply complete: 0 created, 1 updated, 0 deleted.")
 			after, ok := h.emu.Holdout(1, before.ID)
@@ -238,7 +238,7 @@ func TestSyncMaxDeletes(t *testing.T) {
 		seed(h, n, nil, map[string]any{"rollout_percentage": 1})
 	}
 	h.sync("--apply", "--prune", "--max-deletes", "2").must(t, exitFailure).contains(t,
-		"refusing a plan that deletes 3 holdouts: --max-deletes allows 2", "Nothing was changed")
+		"refusing a plan that deletes 3 holdouts: the limit is 2, set by --max-deletes", "Nothing was changed")
 	if len(h.emu.Holdouts(1)) != 3 {
 		t.Fatalf("holdouts = %v, want the 3 untouched (and keep not created)", h.state())
 	}

@@ -62,7 +62,7 @@ func TestServerErrorsAreOneLineWithHintAndNoKey(t *testing.T) {
 				h.emu.AddKey(secretKey, posthogtest.Key{Scopes: []string{"*"}, CurrentProject: 1})
 			},
 			args: []string{"--project", "999"},
-			want: []string{"404 Not Found", "Project not found.", "Hint: check --project/POSTHOG_PROJECT_ID"},
+			want: []string{"404 Not Found", "Project not found.", "Hint: check the project (--project, POSTHOG_PROJECT_ID or hogsync.yaml's project"},
 		},
 		{
 			name:  "no key",
@@ -157,7 +157,7 @@ func TestApplyValidationErrorFromServer(t *testing.T) {
 			failLine = l
 		}
 	}
-	for _, want := range []string{`✗ create holdout "bad" failed`, "400 Bad Request (invalid_input): Rollout percentage must be between 0 and 100. [field filters]", "Hint: PostHog rejected the holdout"} {
+	for _, want := range []string{`✗ create holdout "bad" failed`, "400 Bad Request (invalid_input): Rollout percentage must be between 0 and 100. [field filters]", "Hint: PostHog rejected the change: fix the field named above in its manifest, or, if it names an approval policy"} {
 		if !strings.Contains(failLine, want) {
 			t.Errorf("failure line %q lacks %q", failLine, want)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/hogsync/hogsync/internal/golden"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hogsync/hogsync/internal/golden"
 
 	"github.com/hogsync/hogsync/client/posthogtest"
 )
@@ -75,7 +76,7 @@ func (h *harness) run(args ...string) result {
 	h.t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string { return h.env[k] }
-	code := run(context.Background(), args, &out, &errb, getenv)
+	code := runCLI(context.Background(), args, &out, &errb, getenv)
 	return result{stdout: out.String(), stderr: errb.String(), code: code}
 }
 
@@ -137,3 +138,6 @@ func (h *harness) golden(name, got string) {
 	got = portRE.ReplaceAllString(got, "127.0.0.1:PORT")
 	golden.Check(t, filepath.Join("testdata", name), []byte(got))
 }
+
+// dryRunClosing is the last line of sync's dry run, on stdout.
+const dryRunClosing = "This was a dry run: nothing was changed. Run again with --apply to make these changes.\n"

@@ -54,7 +54,7 @@ func TestHelpGroupsFlags(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"Default: 4.", "Env: POSTHOG_PROJECT_ID.", "Default: https://us.posthog.com. Env: POSTHOG_HOST."} {
+	for _, want := range []string{"Default: 4.", "Env: POSTHOG_PROJECT_ID.", "else https://us.posthog.com. Env: POSTHOG_HOST."} {
 		if !strings.Contains(strings.Join(strings.Fields(help), " "), want) {
 			t.Errorf("sync --help lacks %q", want)
 		}

@@ -137,7 +137,7 @@ func TestRefusalIsPublished(t *testing.T) {
 	if !strings.Contains(string(md), "**Refused: nothing will be changed.**") {
 		t.Errorf("summary:\n%s", md)
 	}
-	if got := readOutputs(t, outputs)["summary"]; !strings.HasPrefix(got, "Refused: refusing a plan that deletes 1 holdouts") {
+	if got := readOutputs(t, outputs)["summary"]; !strings.HasPrefix(got, "Refused: refusing a plan that deletes 1 holdout: the limit is 0, set by --max-deletes") {
 		t.Errorf("summary output = %q", got)
 	}
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/hogsync/hogsync/client/posthogtest"
 )
 
+// clearLine is what the status line writes to clear its row.
+const clearLine = "\r\x1b[K"
+
 // ptyRun runs the built binary with stdin and stdout on a pseudo-terminal,
 // and stderr there too unless stderrPiped. It returns what the terminal
 // showed, and stderr when piped.

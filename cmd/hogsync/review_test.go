@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -26,7 +27,7 @@ func TestConfigFileTiesTheDirectoryToItsProject(t *testing.T) {
 
 	// No --project: the file names it, and the plan says so.
 	dry := h.run("sync", h.dir, "--host", h.srv.URL, "--prune").must(t, exitOK)
-	dry.contains(t, "Plan for PostHog project 1 (from hogsync.yaml)", `"manual-x"`, "protected")
+	dry.contains(t, "Plan for PostHog project 1 (from "+filepath.Join(h.dir, "hogsync.yaml")+":1:1)", `"manual-x"`, "protected")
 
 	// Another project on the command line or in the environment: refused.
 	r := h.run("sync", h.dir, "--host", h.srv.URL, "--project", "2", "--prune", "--apply").must(t, exitUsage)
@@ -50,9 +51,12 @@ func TestConfigFileTiesTheDirectoryToItsProject(t *testing.T) {
 		t.Errorf("after --prune --apply (-want +got):\n%s", d)
 	}
 
-	// A host the client refuses is reported where the file sets it.
+	// A host plan would refuse is refused by the manifest rules first
+	// (netaddr.CheckSite, one rule for validate and plan), where the file
+	// sets it.
 	h.write("hogsync.yaml", "host: http://example.com\nproject: 1\n")
-	h.run("sync", h.dir).must(t, exitUsage).contains(t, "hogsync.yaml:1:1", "refusing plain http://")
+	h.run("sync", h.dir).must(t, exitFailure).contains(t, "hogsync.yaml:1:7", "plain http://", "[invalid-host]")
+	h.run("validate", h.dir).must(t, exitFailure).contains(t, "hogsync.yaml:1:7", "[invalid-host]")
 
 	// Unknown keys are errors with a suggestion.
 	h.write("hogsync.yaml", "projct: 1\n")
@@ -75,8 +79,8 @@ func TestTargetGlobPlansOnlyWhatItMatches(t *testing.T) {
 			t.Errorf("the plan mentions %s, outside --target:\n%s", other, dry.stdout)
 		}
 	}
-	if want := "This was a dry run: nothing was changed. Run again with --apply to make these changes.\n"; dry.stderr != want {
-		t.Errorf("stderr of a dry run = %q, want %q", dry.stderr, want)
+	if dry.stderr != "" || !strings.HasSuffix(dry.stdout, "\n"+dryRunClosing) {
+		t.Errorf("a dry run's closing line is not stdout's last:\nstdout:\n%s\nstderr:\n%s", dry.stdout, dry.stderr)
 	}
 	h.sync("--target", "a*", "--prune", "--apply").must(t, exitOK)
 	names := map[string]bool{}

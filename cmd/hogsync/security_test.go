@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/hogsync/hogsync/internal/escape/runnertest"
 	stdsync "sync"
 	"testing"
 	"time"
@@ -167,5 +169,29 @@ func TestKeyFileIsMaskedOnGitHubActions(t *testing.T) {
 	h2.write("a.yaml", "name: a\nfilters:\n  - rollout_percentage: 1\n")
 	if r := h2.sync("--api-key-file", keyFile); strings.Contains(r.stdout, "add-mask") {
 		t.Errorf("masked outside GitHub Actions:\n%s", r.stdout)
+	}
+}
+
+// Issue 19: the runner trims every Unicode white space (.NET's TrimStart)
+// before looking for "::". A manifest named "\u3000::warning::x.yaml",
+// reported by validate on GitHub Actions, must not become a command of
+// its own: hogsync's only commands are its annotations, and each names a
+// manifest file.
+func TestValidateOnActionsMakesNoCommandOfAFileName(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.env["GITHUB_ACTIONS"] = "true"
+	for _, name := range []string{"\u3000::warning::x.yaml", "\u2003::error title=Deploy key expired::re-authenticate.yaml"} {
+		h.write(name, "name: a\nfilters: []\n")
+	}
+	r := h.run("validate", h.dir).must(t, exitFailure)
+	out := r.stdout + r.stderr
+	for _, c := range runnertest.Commands(out, runnertest.AnyName) {
+		if c.Name != "error" || !strings.HasPrefix(c.Properties["file"], filepath.ToSlash(h.dir)) {
+			t.Errorf("a file name became the command %+v:\n%s", c, out)
+		}
+	}
+	if len(runnertest.Commands(out, runnertest.AnyName)) == 0 {
+		t.Errorf("no annotation at all:\n%s", out)
 	}
 }

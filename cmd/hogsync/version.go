@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/hogsync/hogsync/run"
 )
 
 // version, commit and date are set at release time with -ldflags
@@ -19,8 +21,8 @@ var (
 
 type versionCmd struct{}
 
-func (versionCmd) Run(e *env) error {
-	_, err := fmt.Fprintln(e.stdout, versionString())
+func (versionCmd) Run(e *run.Env) error {
+	_, err := fmt.Fprintln(e.Stdout(), versionString())
 	return err
 }
 

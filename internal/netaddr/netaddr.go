@@ -1,6 +1,8 @@
 // Package netaddr decides which hosts may be sent a secret over plain
 // http: only this machine's own. The PostHog client and the GitHub client
-// both ask it, so the rule is written once.
+// both ask it, so the rule is written once. CheckSite, the whole rule for
+// a PostHog site's URL in hogsync.yaml, asks it too, and SitePattern and
+// PlainHTTPSitePattern carry the same rule into the config's JSON Schema.
 package netaddr
 
 import (

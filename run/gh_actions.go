@@ -1,4 +1,4 @@
-package main
+package run
 
 // Plain functions for what hogsync does through GitHub's API on GitHub
 // Actions: find the plan reviewed on a merged pull request, comment on

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	stdsync "sync"
 
 	"github.com/hogsync/hogsync/internal/escape"
+	hsync "github.com/hogsync/hogsync/sync"
 )
 
 // redactor holds the secrets of a run (the PostHog key, the GitHub token)
@@ -28,7 +29,7 @@ type redactor struct {
 const minSecret = 8
 
 // redacted replaces a secret in output.
-const redacted = "[REDACTED]"
+const redacted = hsync.RedactedMark // the saved plan knows it (sync/saved.go)
 
 // keyShaped is anything that looks like a PostHog personal API key (phx_)
 // or project secret (phs_), in plain or markdown-escaped form, whether or

@@ -1,26 +1,26 @@
-package main
+package run
 
 import (
 	"errors"
 	"fmt"
-	"github.com/hogsync/hogsync/internal/words"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/hogsync/hogsync/client"
+	"github.com/hogsync/hogsync/internal/words"
+
 	"github.com/hogsync/hogsync/internal/escape"
 	"github.com/hogsync/hogsync/manifest"
 	hsync "github.com/hogsync/hogsync/sync"
 )
 
-type exportCmd struct {
-	remoteFlags
-	connFlags
+type Export struct {
+	Remote
+	Conn
 
-	OutDir    string `name:"out-dir" required:"" placeholder:"DIR" predictor:"dir" help:"Write the manifests into this directory (created if missing)."`
-	Overwrite bool   `help:"Replace files in --out-dir that have the names of exported files. Without it, export writes nothing when any of them exists."`
+	OutDir    string
+	Overwrite bool
 }
 
 // Run writes one manifest per remote holdout (see hsync.Export for names
@@ -39,21 +39,29 @@ type exportCmd struct {
 // duplicates commented out was rejected: sync would then see no manifest
 // for them, so they would not be migrated, and sync --prune on the source
 // project would delete them.
-func (c *exportCmd) Run(e *env) error {
-	if c.Project == "" {
-		return &exitError{code: exitUsage, err: errors.New("no project: pass --project ID or set POSTHOG_PROJECT_ID")}
-	}
-	if err := client.CheckTarget(c.Host, c.Project); err != nil {
+func (c *Export) Run(e *env) error {
+	if err := c.Conn.validate(); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	if err := c.connFlags.validate(); err != nil {
-		return &exitError{code: exitUsage, err: err}
+	// --out-dir's hogsync.yaml, when there is one, names the project and
+	// host to export, as it does for sync: an export of another project
+	// into it would be planned against the wrong one.
+	var cfg *manifest.Config
+	if _, err := os.Stat(c.OutDir); err == nil {
+		if cfg, err = manifest.LoadConfig(c.OutDir); err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("--out-dir: %w", err)}
+		}
 	}
-	key, err := apiKey(e, c.APIKeyFile)
+	set, err := resolve(e, c.Remote, nil, cfg, false)
 	if err != nil {
 		return err
 	}
-	api, err := c.connFlags.client(e, c.remoteFlags, key)
+	c.Host, c.Project = set.host, set.project
+	key, err := apiKey(e, c.APIKeyFile, set.keyEnv)
+	if err != nil {
+		return err
+	}
+	api, err := c.Conn.client(e, c.Remote, key)
 	if err != nil {
 		return err
 	}
@@ -103,7 +111,7 @@ func (c *exportCmd) Run(e *env) error {
 	return c.verdict(e, files)
 }
 
-func (c *exportCmd) path(f hsync.ExportFile) string { return filepath.Join(c.OutDir, f.Name) }
+func (c *Export) path(f hsync.ExportFile) string { return filepath.Join(c.OutDir, f.Name) }
 
 // shown is a path as messages show it.
 func shown(path string) string { return escape.Text(path) }
@@ -111,7 +119,7 @@ func shown(path string) string { return escape.Text(path) }
 // checkTargets makes sure writing will replace nothing without
 // --overwrite, and never a directory. It checks every file before any is
 // written, so a refused export leaves the directory as it was.
-func (c *exportCmd) checkTargets(files []hsync.ExportFile) error {
+func (c *Export) checkTargets(files []hsync.ExportFile) error {
 	var exist, dirs []string
 	for _, f := range files {
 		p := c.path(f)
@@ -160,7 +168,7 @@ func holdKeyBack(e *env, files []hsync.ExportFile, key string) (keep, withKey []
 // a temporary file in --out-dir: a symbolic link at the file's path is
 // replaced, never written through. Without --overwrite the file is put
 // in place only if nothing took its name since checkTargets.
-func (c *exportCmd) write(f hsync.ExportFile) error {
+func (c *Export) write(f hsync.ExportFile) error {
 	path := c.path(f)
 	if c.Overwrite {
 		if err := writePrivateFile(path, f.Content); err != nil {
@@ -176,7 +184,7 @@ func (c *exportCmd) write(f hsync.ExportFile) error {
 
 // verdict reports, once every file is written, what keeps the directory
 // from being one that sync accepts, and returns the exit code's error.
-func (c *exportCmd) verdict(e *env, files []hsync.ExportFile) error {
+func (c *Export) verdict(e *env, files []hsync.ExportFile) error {
 	var invalid int
 	for _, f := range files {
 		if f.Err != nil {
@@ -184,18 +192,21 @@ func (c *exportCmd) verdict(e *env, files []hsync.ExportFile) error {
 			fmt.Fprintf(e.stderr, "hogsync: %s: holdout %q (id %d) is %v\n", shown(c.path(f)), f.Holdout, f.ID, f.Err)
 		}
 	}
-	dups := c.reportDuplicates(e, files)
+	dups, extra := c.reportDuplicates(e, files)
 	var errs []error
 	if invalid > 0 {
 		errs = append(errs, fmt.Errorf("%d %s written as PostHog stores %s, which is not a valid manifest (see above); edit %s until `hogsync validate %s` passes",
 			invalid, words.Plural(invalid, "holdout was", "holdouts were"), words.Plural(invalid, "it", "them"), words.Plural(invalid, "that file", "those files"), shown(c.OutDir)))
 	}
 	if dups > 0 {
+		// The extra files would outlive a rename in PostHog: the next
+		// export writes the renamed holdout to a new file, and the old
+		// one would still hold the shared name.
 		errs = append(errs, fmt.Errorf("%d %s shared by several holdouts (above). Every one was written, none merged or dropped, "+
 			"but names must be unique in a manifest directory, so validate and sync refuse %s until they are. "+
-			"Rename them in PostHog and export again with --overwrite (until then sync on this project reports a conflict), "+
-			"or, to migrate them, edit the name in, or delete, the extra files",
-			dups, words.Plural(dups, "name is", "names are"), shown(c.OutDir)))
+			"Either rename them in PostHog, delete %s, and export again with --overwrite (until then sync on this project reports a conflict), "+
+			"or, to migrate them, edit the name in, or delete, %s",
+			dups, words.Plural(dups, "name is", "names are"), shown(c.OutDir), strings.Join(extra, ", "), words.Plural(len(extra), "that file", "those files")))
 	}
 	if len(errs) > 0 {
 		for _, err := range errs {
@@ -207,8 +218,9 @@ func (c *exportCmd) verdict(e *env, files []hsync.ExportFile) error {
 }
 
 // reportDuplicates prints one line per name that several holdouts share
-// and returns how many names that is.
-func (c *exportCmd) reportDuplicates(e *env, files []hsync.ExportFile) int {
+// and returns how many names that is, and the files beyond the first of
+// each name.
+func (c *Export) reportDuplicates(e *env, files []hsync.ExportFile) (int, []string) {
 	byName := map[string][]hsync.ExportFile{}
 	var names []string
 	for _, f := range files {
@@ -220,20 +232,24 @@ func (c *exportCmd) reportDuplicates(e *env, files []hsync.ExportFile) int {
 		}
 		byName[f.Holdout] = append(byName[f.Holdout], f)
 	}
+	var extra []string
 	for _, n := range names {
 		var where []string
-		for _, f := range byName[n] {
+		for i, f := range byName[n] {
 			where = append(where, fmt.Sprintf("%s (id %d)", shown(c.path(f)), f.ID))
+			if i > 0 {
+				extra = append(extra, shown(c.path(f)))
+			}
 		}
 		fmt.Fprintf(e.stderr, "hogsync: warning: PostHog has %d holdouts named %q: %s\n", len(where), n, strings.Join(where, ", "))
 	}
-	return len(names)
+	return len(names), extra
 }
 
 // checkDir loads --out-dir as sync will. Files that were there before the
 // export (an earlier export, hand-written manifests) can clash with the
 // new ones, and would be read by sync alongside them.
-func (c *exportCmd) checkDir(e *env, files []hsync.ExportFile) error {
+func (c *Export) checkDir(e *env, files []hsync.ExportFile) error {
 	loaded, err := manifest.LoadFS(os.DirFS(c.OutDir), filepath.ToSlash(c.OutDir))
 	var list manifest.List
 	if errors.As(err, &list) {

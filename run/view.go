@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"bytes"
@@ -89,16 +89,16 @@ func (vs views) failure(o *outcome, err error) {
 
 // newViews chooses the views of a run once: the output format, the plan
 // file and GitHub Actions.
-func newViews(e *env, opts *syncCmd) views {
+func newViews(e *env, opts *Sync) views {
 	var vs views
 	// Workflow commands go to stdout, unless stdout must stay one JSON or
 	// markdown document (the runner reads commands from both streams).
 	cmds := e.stderr
 	switch opts.Output {
 	case "json":
-		vs = append(vs, &documentView{e: e, render: renderJSON})
+		vs = append(vs, &documentView{e: e, render: renderJSON, units: opts.units, unit: opts.unit})
 	case "markdown":
-		vs = append(vs, &documentView{e: e, render: func(b *bytes.Buffer, o *outcome) error {
+		vs = append(vs, &documentView{e: e, units: opts.units, unit: opts.unit, render: func(b *bytes.Buffer, o *outcome) error {
 			return hsync.RenderMarkdown(b, o.plan, o.meta, o.report, hsync.MarkdownOptions{})
 		}})
 	default:
@@ -110,12 +110,17 @@ func newViews(e *env, opts *syncCmd) views {
 		vs = append(views{e.progress}, vs...)
 	}
 	if opts.PlanOut != "" {
-		vs = append(vs, &planFileView{e: e, path: opts.PlanOut})
+		vs = append(vs, &planFileView{e: e, path: opts.PlanOut, units: opts.units, unit: opts.unit})
 	}
 	if onGitHubActions(e) {
 		vs = append(vs, newGitHubView(e, opts, cmds))
-	} else if opts.Comment {
-		e.warnf("--comment works only on GitHub Actions (GITHUB_ACTIONS=true); no comment was posted")
+	} else {
+		if opts.Comment {
+			e.warnf("--comment works only on GitHub Actions (GITHUB_ACTIONS=true); no comment was posted")
+		}
+		if opts.DriftIssue {
+			e.warnf("--drift-issue works only on GitHub Actions (GITHUB_ACTIONS=true); no issue was opened or updated")
+		}
 	}
 	return vs
 }
@@ -156,7 +161,13 @@ func (v *textView) done(o *outcome) error {
 	return v.e.stdout.Flush()
 }
 
-func (v *textView) diagnostic(d diagnostic) { printDiagnostic(v.e, d) }
+func (v *textView) diagnostic(d diagnostic) {
+	if d.severity == "closing" {
+		fmt.Fprintln(v.e.stdout, oneLineText(d.msg))
+		return
+	}
+	printDiagnostic(v.e, d)
+}
 func (v *textView) failure(*outcome, error) {}
 
 // printDiagnostic writes d to stderr as one line: file:line:col: message
@@ -174,7 +185,7 @@ func printDiagnostic(e *env, d diagnostic) {
 		fmt.Fprintf(e.stderr, "%s:%d:%d: %s\n", escape.Text(d.file), d.line, d.col, msg)
 	case d.severity == "warning":
 		fmt.Fprintf(e.stderr, "hogsync: warning: %s\n", oneLineText(d.msg))
-	case d.severity == "note":
+	case d.severity == "note", d.severity == "closing":
 		if !e.quiet {
 			fmt.Fprintln(e.stderr, oneLineText(d.msg))
 		}
@@ -191,20 +202,32 @@ func oneLineText(s string) string {
 }
 
 // documentView writes the whole run as one document on stdout at the end
-// (json, markdown), so stdout stays one parseable document.
+// (json, markdown), so stdout stays one parseable document. In a run over
+// several units, it hands its unit's document to units instead, which
+// writes them all as one.
 type documentView struct {
 	e      *env
 	render func(*bytes.Buffer, *outcome) error
+	units  *unitDocs
+	unit   string
 }
 
 func (v *documentView) plan(*outcome) error           { return nil }
 func (v *documentView) result(*outcome, hsync.Result) {}
 func (v *documentView) diagnostic(d diagnostic)       { printDiagnostic(v.e, d) }
-func (v *documentView) failure(*outcome, error)       {}
+func (v *documentView) failure(_ *outcome, err error) {
+	if v.units != nil {
+		v.units.fail(v.unit, err)
+	}
+}
 func (v *documentView) done(o *outcome) error {
 	var b bytes.Buffer
 	if err := v.render(&b, o); err != nil {
 		return err
+	}
+	if v.units != nil {
+		v.units.add(v.unit, b.Bytes())
+		return nil
 	}
 	if _, err := v.e.stdout.Write(b.Bytes()); err != nil {
 		return err
@@ -215,8 +238,10 @@ func (v *documentView) done(o *outcome) error {
 // planFileView saves the plan (and results) as JSON in --plan-out: 0600,
 // written whole through a temporary file, redacted.
 type planFileView struct {
-	e    *env
-	path string
+	e     *env
+	path  string
+	units *unitDocs // several units: one file holds them all
+	unit  string
 }
 
 func (v *planFileView) plan(*outcome) error           { return nil }
@@ -227,6 +252,11 @@ func (v *planFileView) done(o *outcome) error {
 	var b bytes.Buffer
 	if err := renderJSON(&b, o); err != nil {
 		return err
+	}
+	if v.units != nil {
+		v.units.addPlan(v.unit, b.Bytes())
+		o.planFile = v.path
+		return nil
 	}
 	if err := writePrivateFile(v.path, v.e.red.bytes(b.Bytes())); err != nil {
 		return fmt.Errorf("--plan-out: %w", err)

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"context"
@@ -156,4 +156,12 @@ func TestSyncDriftIssue(t *testing.T) {
 	if is := gh.Issues(); len(is) != 1 || is[0].Body != ghactions.DriftMarker("p1")+"\nb moved" {
 		t.Errorf("issues: %+v", is)
 	}
+}
+
+// newGitHub starts a fake GitHub API for a test.
+func newGitHub(t *testing.T) *githubtest.Server {
+	t.Helper()
+	gh := githubtest.New("ghs_fake_token_for_tests_000")
+	t.Cleanup(gh.Close)
+	return gh
 }

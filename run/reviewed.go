@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"context"
@@ -15,10 +15,19 @@ import (
 // githubOptions are the options of every GitHub API call a run makes:
 // hogsync's user agent, and --request-timeout for each request (the run's
 // deadline bounds them all through the context).
-func (c *syncCmd) githubOptions() []ghactions.Option {
+func (c *Sync) githubOptions(e *env) []ghactions.Option {
+	// A reviewed plan must come from a pull_request run of this
+	// repository's plan workflow: --plan-workflow, else this run's own
+	// workflow (one workflow that plans and applies).
+	workflow := c.PlanWorkflow
+	if workflow == "" {
+		workflow = e.getenv("GITHUB_WORKFLOW_REF")
+	}
 	return []ghactions.Option{
-		ghactions.WithUserAgent("hogsync/" + currentVersion()),
+		ghactions.WithUserAgent("hogsync/" + e.version),
 		ghactions.WithTimeout(c.RequestTimeout),
+		ghactions.WithRepositoryID(e.getenv("GITHUB_REPOSITORY_ID")),
+		ghactions.WithPlanWorkflow(workflow),
 	}
 }
 
@@ -27,11 +36,11 @@ func (c *syncCmd) githubOptions() []ghactions.Option {
 // request merged as this commit and makes the run apply exactly it, as
 // --plan does. With require, no reviewed plan is a refusal; with prefer,
 // a warning and a plan made afresh.
-func (c *syncCmd) useReviewedPlan(ctx context.Context, e *env, vs views) error {
+func (c *Sync) useReviewedPlan(ctx context.Context, e *env, vs views) error {
 	if c.ReviewedPlan == reviewedPlanOff || c.ReviewedPlan == "" {
 		return nil
 	}
-	rp, err := fetchReviewedPlan(ctx, e.getenv, c.githubOptions()...)
+	rp, err := fetchReviewedPlan(ctx, e.getenv, c.githubOptions(e)...)
 	if err != nil && c.ReviewedPlan == reviewedPlanPrefer {
 		vs.diagnostic(diagnostic{severity: "warning", msg: fmt.Sprintf("%v; planning afresh (--reviewed-plan=prefer)", err)})
 		return nil
@@ -59,7 +68,7 @@ func (c *syncCmd) useReviewedPlan(ctx context.Context, e *env, vs views) error {
 
 // reviewedPlanHolds says, once the reviewed plan was found not stale,
 // that it is the plan being applied.
-func (c *syncCmd) reviewedPlanHolds(e *env) {
+func (c *Sync) reviewedPlanHolds(e *env) {
 	if c.reviewedPR != 0 {
 		fmt.Fprintf(e.stderr, "hogsync: PostHog and the manifests are as they were when pull request #%d's plan was reviewed: applying that plan\n", c.reviewedPR)
 	}
@@ -68,7 +77,7 @@ func (c *syncCmd) reviewedPlanHolds(e *env) {
 // dropReviewedPlan removes the reviewed plan's temporary file, if the run
 // made one, when the run ends. Only useReviewedPlan sets c.Plan alongside
 // c.reviewedPR: --plan and --reviewed-plan do not go together.
-func (c *syncCmd) dropReviewedPlan() {
+func (c *Sync) dropReviewedPlan() {
 	if c.reviewedPR != 0 && c.Plan != "" {
 		_ = os.Remove(c.Plan)
 	}
@@ -78,7 +87,7 @@ func (c *syncCmd) dropReviewedPlan() {
 // open while PostHog differs from the manifests (changes to make,
 // conflicts, holdouts no manifest names), updates it when the drift
 // changes, and closes it once there is none. A failure is a warning.
-func (c *syncCmd) keepDriftIssue(ctx context.Context, e *env, vs views, o *outcome) {
+func (c *Sync) keepDriftIssue(ctx context.Context, e *env, vs views, o *outcome) {
 	p := o.plan
 	drift := p.HasChanges() || len(p.Conflicts) > 0 || len(p.Unmanaged) > 0
 	var md strings.Builder
@@ -88,7 +97,7 @@ func (c *syncCmd) keepDriftIssue(ctx context.Context, e *env, vs views, o *outco
 	}
 	id := strings.TrimPrefix(commentMarker(c.Host, o.meta.Project, c.Dir), "hogsync-plan:")
 	title := fmt.Sprintf("hogsync: PostHog project %s has drifted from %s", o.meta.Project, filepath.ToSlash(filepath.Clean(c.Dir)))
-	res, err := syncDriftIssue(ctx, e.getenv, id, title, e.red.string(md.String()), drift, c.githubOptions()...)
+	res, err := syncDriftIssue(ctx, e.getenv, id, title, e.red.string(md.String()), drift, c.githubOptions(e)...)
 	if err != nil {
 		vs.diagnostic(diagnostic{severity: "warning", msg: err.Error()})
 		return

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"bytes"
@@ -6,12 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hogsync/hogsync/internal/words"
 	"net/http"
-	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hogsync/hogsync/internal/words"
 
 	"github.com/hogsync/hogsync/client"
 	"github.com/hogsync/hogsync/internal/escape"
@@ -19,45 +20,59 @@ import (
 	hsync "github.com/hogsync/hogsync/sync"
 )
 
-type syncCmd struct {
-	Dir string `arg:"" optional:"" default:"." predictor:"dir" help:"Directory of holdout manifests (*.yaml, *.yml, recursively); default: the current directory."`
-	remoteFlags
+type Sync struct {
+	Dir string
+	Remote
 
-	Apply            bool     `help:"Make the changes. Without it, sync only shows them."`
-	Prune            bool     `group:"safety" help:"Also delete holdouts in PostHog that no manifest names (never those hogsync.yaml protects)."`
-	DetailedExitcode bool     `name:"detailed-exitcode" group:"output" help:"On a dry run, exit 2 when there are changes (0: none, 1: error)."`
-	MaxDeletes       int      `name:"max-deletes" default:"-1" placeholder:"N" group:"safety" help:"Refuse a plan that deletes more than N holdouts (-1: no limit)."`
-	Target           []string `placeholder:"PATTERN" sep:"none" group:"target" help:"Only plan for the holdouts this glob matches (path.Match: * ? [...]), by name or previous name; name=EXACT matches a name holding glob characters as it is. Repeatable; a name may hold commas. Nothing outside the targets is planned or pruned."`
-	Output           string   `short:"o" enum:"text,json,markdown" default:"text" placeholder:"FORMAT" group:"output" help:"Plan format: text, json (a versioned document, see docs/json-format.md) or markdown."`
-	PlanOut          string   `name:"plan-out" placeholder:"FILE" group:"output" help:"Also save the plan (and results) as JSON in FILE, for apply --plan."`
-	Comment          bool     `group:"output" help:"On GitHub Actions, keep the plan in one comment on the pull request (needs GITHUB_TOKEN)."`
-	Force            bool     `group:"safety" help:"Change or delete holdouts that running experiments use (their feature flags are rewritten mid-run)."`
-	IDMap            string   `name:"id-map" placeholder:"FILE" group:"output" help:"With --apply, write which id each exported holdout (its source id comment) has in this project, as JSON."`
-	Plan             string   `name:"plan" placeholder:"FILE" group:"safety" help:"With --apply, apply exactly the plan saved in FILE by --plan-out, refusing if PostHog or the manifests moved since."`
-	OverrideConfig   bool     `name:"override-config" group:"safety" help:"Use --host/--project even when they differ from what the directory's hogsync.yaml names."`
-	ReviewedPlan     string   `name:"reviewed-plan" enum:"off,require,prefer" default:"off" placeholder:"MODE" group:"safety" help:"On GitHub Actions, on a push to the default branch with --apply: apply exactly the plan reviewed on the merged pull request (its hogsync-plan artifact): require refuses without one; prefer plans afresh with a warning."`
-	DriftIssue       bool     `name:"drift-issue" group:"output" help:"On GitHub Actions, on a dry run: keep one issue open while PostHog differs from the manifests, and close it when it no longer does."`
+	Apply            bool
+	Prune            bool
+	DetailedExitcode bool
+	MaxDeletes       int
+	// MaxDeletesSet says --max-deletes was given; otherwise hogsync.yaml
+	// (or the action's input) decides, else no limit.
+	MaxDeletesSet  bool
+	Target         []string
+	Output         string
+	PlanOut        string
+	Comment        bool
+	Force          bool
+	IDMap          string
+	Plan           string
+	OverrideConfig bool
+	// KeepGoing applies the other units when one fails or is refused.
+	KeepGoing    bool
+	ReviewedPlan string
+	// PlanWorkflow is the workflow file whose pull_request runs save the
+	// reviewed plans; "" for this run's own (GITHUB_WORKFLOW_REF).
+	PlanWorkflow string
+	DriftIssue   bool
+	// Verb is the command that runs: "plan", "apply" or "sync" (what the
+	// closing line tells the user to run next).
+	Verb string
 
-	applyFlags
-	connFlags
+	Pacing
+	Conn
 
-	// hostSource and projectSource say where --host and --project came
-	// from, for the plan's header; Run fills them, demo sets its own.
-	hostSource, projectSource string
-	// protect are the names --prune never deletes (hogsync.yaml).
-	protect []string
+	// set is what the run resolved from the options, the environment and
+	// hogsync.yaml; Run fills it, demo sets its own.
+	set settings
+	// unit is the unit's folder as shown ("us", "holdouts/eu") in a run
+	// over several units, whose documents units collects; "" and nil in
+	// a run of one.
+	unit  string
+	units *unitDocs
 	// reviewedPR is the pull request whose reviewed plan this run applies
 	// (--reviewed-plan): a refusal is commented there.
 	reviewedPR int
 }
 
-// applyFlags bound an apply.
-type applyFlags struct {
-	Parallelism int           `default:"4" placeholder:"N" group:"pacing" help:"Changes in flight at once during --apply."`
-	Timeout     time.Duration `default:"30m" placeholder:"DURATION" group:"pacing" help:"Give up after this long: no new change starts, those in flight finish."`
+// Pacing bound an apply.
+type Pacing struct {
+	Parallelism int
+	Timeout     time.Duration
 }
 
-func (f applyFlags) validate() error {
+func (f Pacing) validate() error {
 	if f.Parallelism < 1 {
 		return fmt.Errorf("--parallelism %d: must be at least 1", f.Parallelism)
 	}
@@ -68,47 +83,71 @@ func (f applyFlags) validate() error {
 }
 
 // Run is `hogsync sync`.
-func (c *syncCmd) Run(e *env) error {
-	c.hostSource, c.projectSource = source(e, "--host", "POSTHOG_HOST"), source(e, "--project", "POSTHOG_PROJECT_ID")
+func (c *Sync) Run(e *env) error {
 	vs := newViews(e, c)
 	if err := c.check(); err != nil {
 		return c.fail(vs, err)
 	}
 	// The manifests are read and parsed from the start, while the
 	// directory's config decides where to connect and PostHog is read.
-	var loaded manifest.Result
+	// Most directories are one unit; one that holds several (folders with
+	// a hogsync.yaml each) is found when the load is done, and then run
+	// unit by unit.
+	var units []manifest.Unit
 	var loadErr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		loaded, loadErr = manifest.LoadDir(c.Dir)
+		units, loadErr = manifest.LoadUnits(c.Dir)
 	}()
 	defer func() { <-done }()
-	load := func() ([]manifest.Holdout, error) {
+	several := func() bool {
 		<-done
-		return loaded.Holdouts, reportLoad(vs, loaded, loadErr)
+		return loadErr == nil && (len(units) != 1 || filepath.Clean(units[0].OSDir) != filepath.Clean(c.Dir))
+	}
+	load := func() ([]manifest.Holdout, error) {
+		if several() {
+			return nil, errUnits
+		}
+		if loadErr != nil {
+			return nil, reportLoad(vs, manifest.Result{}, loadErr)
+		}
+		return units[0].Result.Holdouts, reportLoad(vs, units[0].Result, units[0].Err)
 	}
 	cfg, err := manifest.LoadConfig(c.Dir)
 	if err != nil {
 		return c.fail(vs, reportLoad(vs, manifest.Result{}, err))
 	}
-	if err := c.applyConfig(e, cfg); err != nil {
+	var maxDeletes *int
+	if c.MaxDeletesSet {
+		maxDeletes = &c.MaxDeletes
+	}
+	if c.set, err = resolve(e, c.Remote, maxDeletes, cfg, c.OverrideConfig); err != nil {
+		if cfg == nil && several() {
+			return c.runUnits(e, units)
+		}
 		return c.fail(vs, err)
 	}
-	key, err := apiKey(e, c.APIKeyFile)
+	c.Host, c.Project = c.set.host, c.set.project
+	key, err := apiKey(e, c.APIKeyFile, c.set.keyEnv)
 	if err != nil {
 		// Broken manifests are worth knowing about even without a key.
-		if _, lerr := load(); lerr != nil {
+		if _, lerr := load(); errors.Is(lerr, errUnits) {
+			return c.runUnits(e, units)
+		} else if lerr != nil {
 			return c.fail(vs, lerr)
 		}
 		return c.fail(vs, err)
 	}
-	return c.run(e, vs, load, key)
+	if err := c.run(e, vs, load, key); !errors.Is(err, errUnits) {
+		return err
+	}
+	return c.runUnits(e, units)
 }
 
 // check validates the flags on their own, before anything is read.
-func (c *syncCmd) check() error {
-	if err := errors.Join(c.applyFlags.validate(), c.connFlags.validate()); err != nil {
+func (c *Sync) check() error {
+	if err := errors.Join(c.Pacing.validate(), c.Conn.validate()); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
 	if c.IDMap != "" && !c.Apply {
@@ -123,17 +162,15 @@ func (c *syncCmd) check() error {
 	if c.DriftIssue && c.Apply {
 		return &exitError{code: exitUsage, err: errors.New("--drift-issue reports drift from a dry run; drop --apply")}
 	}
-	if c.Project != "" {
-		if err := client.CheckTarget(c.Host, c.Project); err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-	}
 	return nil
 }
 
 // fail reports a run that could make no plan to the views (on GitHub, the
 // job summary and the comment say why) and returns err for the exit code.
-func (c *syncCmd) fail(vs views, err error) error {
+func (c *Sync) fail(vs views, err error) error {
+	if errors.Is(err, errUnits) {
+		return err // not a failure: Run goes on unit by unit
+	}
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.err != nil || ee.code == exitUsage {
 		vs.failure(&outcome{}, err)
@@ -144,21 +181,52 @@ func (c *syncCmd) fail(vs views, err error) error {
 // run plans, shows the plan, and applies it when asked. It is shared by
 // `sync` and `demo`, which fills the same options. load gives the desired
 // holdouts (and reports their problems); it runs while PostHog is read.
-func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error), key string) error {
+func (c *Sync) run(e *env, vs views, load func() ([]manifest.Holdout, error), key string) error {
 	ctx, cancel := context.WithTimeout(e.ctx, c.Timeout)
 	defer cancel()
-	if err := c.useReviewedPlan(ctx, e, vs); err != nil {
-		return c.fail(vs, err)
+	u, err := c.planUnit(ctx, e, vs, load, func() (*client.Client, error) { return c.Conn.client(e, c.Remote, key) })
+	defer u.close()
+	if err != nil {
+		return err
 	}
-	defer c.dropReviewedPlan()
+	return c.finishUnit(ctx, e, vs, u)
+}
+
+// unitRun is one unit's run between its plan and its apply.
+type unitRun struct {
+	api     *client.Client
+	o       *outcome
+	desired []manifest.Holdout
+	closers []func()
+}
+
+func (u *unitRun) close() {
+	for i := len(u.closers) - 1; i >= 0; i-- {
+		u.closers[i]()
+	}
+}
+
+// planUnit reads PostHog and the manifests, makes the plan, checks it
+// against a saved plan and the deletion limit, and shows it. Nothing is
+// changed. The unitRun it returns is never nil; close it.
+func (c *Sync) planUnit(ctx context.Context, e *env, vs views, load func() ([]manifest.Holdout, error), connect func() (*client.Client, error)) (*unitRun, error) {
+	u := &unitRun{}
+	if err := c.useReviewedPlan(ctx, e, vs); err != nil {
+		return u, c.fail(vs, err)
+	}
+	u.closers = append(u.closers, c.dropReviewedPlan)
 	var saved *hsync.SavedPlan
 	if c.Plan != "" {
-		s, err := readSavedPlan(c.Plan)
+		s, targets, err := readSavedPlan(c.Plan, c.unit)
 		if err != nil {
-			return c.fail(vs, err)
+			return u, c.fail(vs, err)
+		}
+		if !sameTargets(targets, c.Target) {
+			return u, c.fail(vs, usageErrorf("--plan %s was made with %s, and this run has %s: pass the --target flags the plan was made with, or make a new plan",
+				shown(c.Plan), targetsText(targets), targetsText(c.Target)))
 		}
 		if c.Prune != s.Prune {
-			return c.fail(vs, &exitError{code: exitUsage, err: fmt.Errorf("--plan %s was made with prune=%v: pass --prune exactly when the plan had it", c.Plan, s.Prune)})
+			return u, c.fail(vs, &exitError{code: exitUsage, err: fmt.Errorf("--plan %s was made with prune=%v: pass --prune exactly when the plan had it", c.Plan, s.Prune)})
 		}
 		saved = &s
 	}
@@ -167,32 +235,34 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 			continue
 		}
 		if err := checkWritable(f[0], f[1]); err != nil {
-			return c.fail(vs, &exitError{code: exitUsage, err: err})
+			return u, c.fail(vs, &exitError{code: exitUsage, err: err})
 		}
 	}
-	api, err := c.connFlags.client(e, c.remoteFlags, key)
+	api, err := connect()
 	if err != nil {
-		return c.fail(vs, err)
+		return u, c.fail(vs, err)
 	}
 	if api, err = c.pin(ctx, e, api); err != nil {
-		return c.fail(vs, err)
+		return u, c.fail(vs, err)
 	}
+	u.api = api
 	fetchCtx, stopFetch := context.WithCancel(ctx)
-	defer stopFetch()
+	u.closers = append(u.closers, stopFetch)
 	fetched := make(chan remoteState, 1)
 	go func() { fetched <- fetch(fetchCtx, api) }()
 	desired, err := load()
 	if err != nil {
 		stopFetch()
 		<-fetched
-		return c.fail(vs, err)
+		return u, c.fail(vs, err)
 	}
+	u.desired = desired
 	plan, err := c.makePlan(e, <-fetched, desired)
 	if err != nil {
-		return c.fail(vs, err)
+		return u, c.fail(vs, err)
 	}
-	o := &outcome{plan: plan, meta: hsync.Meta{Version: currentVersion(), Host: api.Host(), Project: api.Project(), Prune: c.Prune, Apply: c.Apply,
-		HostSource: c.hostSource, ProjectSource: c.projectSource}}
+	o := &outcome{plan: plan, meta: hsync.Meta{Version: e.version, Host: api.Host(), Project: api.Project(), Prune: c.Prune, Apply: c.Apply,
+		HostSource: c.set.hostFrom, ProjectSource: c.set.projectFrom}}
 	if saved != nil {
 		if diffs := saved.Stale(plan, o.meta); len(diffs) > 0 {
 			for _, d := range diffs {
@@ -202,20 +272,30 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 			if c.reviewedPR != 0 {
 				what = fmt.Sprintf("the plan reviewed on pull request #%d", c.reviewedPR)
 			}
-			return c.fail(vs, fmt.Errorf("%s is stale, so nothing was changed: what it would do now differs from what it shows: %s. Make and review a new plan", what, strings.Join(diffs, "; ")))
+			return u, c.fail(vs, fmt.Errorf("%s is stale, so nothing was changed: what it would do now differs from what it shows: %s. Make and review a new plan", what, strings.Join(diffs, "; ")))
 		}
 		// What the reviewed plan held back stays held back, --force or not.
 		o.plan = saved.Enforce(plan)
 		c.reviewedPlanHolds(e)
 	}
+	u.o = o
 	if err := vs.plan(o); err != nil {
-		return err
+		return u, err
 	}
-	if err := plan.CheckMaxDeletes(c.MaxDeletes); err != nil {
-		o.refused = fmt.Errorf("%w. Nothing was changed", err)
+	var over *hsync.MaxDeletesError
+	if errors.As(o.plan.CheckMaxDeletes(c.set.maxDeletes), &over) {
+		o.refused = fmt.Errorf("%w. Nothing was changed", c.set.maxDeletesRefusal(over.Deletes))
 		o.meta.Refused = o.refused.Error()
-	} else if c.Apply && plan.HasChanges() {
-		rep := c.apply(ctx, e, api, o, vs)
+	}
+	return u, nil
+}
+
+// finishUnit applies a unit's plan when asked (and not refused), lets the
+// views finish, and decides the unit's exit code.
+func (c *Sync) finishUnit(ctx context.Context, e *env, vs views, u *unitRun) error {
+	o := u.o
+	if o.refused == nil && c.Apply && o.plan.HasChanges() {
+		rep := c.apply(ctx, e, u.api, o, vs)
 		o.report = &rep
 	}
 	if err := vs.done(o); err != nil {
@@ -225,11 +305,11 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 		c.keepDriftIssue(ctx, e, vs, o)
 	}
 	if c.IDMap != "" && o.refused == nil {
-		if err := writeIDMap(e, c.IDMap, desired, o); err != nil {
+		if err := writeIDMap(e, c.IDMap, u.desired, o); err != nil {
 			return err
 		}
 	}
-	code, diags := conclude(o, c.Apply, c.DetailedExitcode)
+	code, diags := conclude(o, c.Apply, c.DetailedExitcode, c.Verb)
 	for _, d := range diags {
 		vs.diagnostic(d)
 	}
@@ -237,20 +317,6 @@ func (c *syncCmd) run(e *env, vs views, load func() ([]manifest.Holdout, error),
 		return nil
 	}
 	return quiet(code)
-}
-
-// readSavedPlan reads a plan saved by --plan-out.
-func readSavedPlan(path string) (hsync.SavedPlan, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return hsync.SavedPlan{}, fmt.Errorf("--plan: %w", err)
-	}
-	defer f.Close()
-	s, err := hsync.ReadSavedPlan(f)
-	if err != nil {
-		return hsync.SavedPlan{}, fmt.Errorf("--plan %s: %w", path, err)
-	}
-	return s, nil
 }
 
 // writeIDMap saves which id each exported holdout has in this project.
@@ -286,7 +352,7 @@ type outcome struct {
 
 // conclude decides the exit code of a run from its outcome, and the
 // closing diagnostics that explain it. It is the only place that does.
-func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
+func conclude(o *outcome, applied, detailedExitcode bool, verb string) (int, []diagnostic) {
 	var diags []diagnostic
 	errorf := func(format string, args ...any) {
 		diags = append(diags, diagnostic{severity: "error", msg: fmt.Sprintf(format, args...)})
@@ -328,18 +394,24 @@ func conclude(o *outcome, applied, detailedExitcode bool) (int, []diagnostic) {
 	case !applied && o.plan.HasChanges() && detailedExitcode:
 		return exitChanges, diags
 	case !applied && o.plan.HasChanges():
-		note("This was a dry run: nothing was changed. Run again with --apply to make these changes.")
+		// The closing line, on stdout with the plan (it must not vanish
+		// when stdout is piped), naming what the verb accepts.
+		next := "Run again with --apply to make these changes."
+		if verb == "plan" {
+			next = "Run `hogsync apply` with the same arguments to make these changes."
+		}
+		diags = append(diags, diagnostic{severity: "closing", msg: "This was a dry run: nothing was changed. " + next})
 	}
 	return exitOK, diags
 }
 
 // makePlan lists what PostHog has and computes the plan.
-func (c *syncCmd) makePlan(e *env, r remoteState, desired []manifest.Holdout) (hsync.Plan, error) {
+func (c *Sync) makePlan(e *env, r remoteState, desired []manifest.Holdout) (hsync.Plan, error) {
 	if r.err != nil {
 		return hsync.Plan{}, r.err
 	}
 	experiments := r.experiments
-	opts := hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force, Protect: c.protect}
+	opts := hsync.Options{Prune: c.Prune, Targets: c.Target, Force: c.Force, Protect: c.set.protect}
 	if r.expErr != nil {
 		reason, ok := experimentsUnreadable(r.expErr)
 		if !ok {
@@ -408,7 +480,7 @@ func experimentsUnreadable(err error) (string, bool) {
 // owner last opened, which can change mid-run. Without the project:read
 // scope it cannot be resolved: an apply is then refused; a dry run goes
 // on, warning that it may mix projects.
-func (c *syncCmd) pin(ctx context.Context, e *env, api *client.Client) (*client.Client, error) {
+func (c *Sync) pin(ctx context.Context, e *env, api *client.Client) (*client.Client, error) {
 	pinned, err := api.Pin(ctx)
 	if err == nil {
 		return pinned, nil
@@ -420,20 +492,9 @@ func (c *syncCmd) pin(ctx context.Context, e *env, api *client.Client) (*client.
 	return api, nil
 }
 
-// source says where a flag's value came from, for the plan's header.
-func source(e *env, flag, envVar string) string {
-	switch {
-	case len(flagValues(e.args, flag)) > 0:
-		return flag
-	case e.getenv(envVar) != "":
-		return envVar
-	}
-	return "default"
-}
-
 // apply executes the plan, passing each result to the views as it
 // completes.
-func (c *syncCmd) apply(ctx context.Context, e *env, api *client.Client, o *outcome, vs views) hsync.Report {
+func (c *Sync) apply(ctx context.Context, e *env, api *client.Client, o *outcome, vs views) hsync.Report {
 	if w := budgetWarning(len(o.plan.Changes)); w != "" {
 		e.warnf("%s", w)
 	}
@@ -530,4 +591,23 @@ func manifestDiagnostic(p *manifest.Error) diagnostic {
 		sev = manifest.SeverityError
 	}
 	return diagnostic{severity: sev, file: p.Pos.File, line: p.Pos.Line, col: p.Pos.Col, code: p.Code, msg: p.Msg}
+}
+
+// sameTargets reports whether two sets of --target patterns are the same.
+func sameTargets(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+func targetsText(t []string) string {
+	if len(t) == 0 {
+		return "no --target"
+	}
+	q := make([]string, len(t))
+	for i, p := range t {
+		q[i] = fmt.Sprintf("--target %q", p)
+	}
+	return strings.Join(q, " ")
 }

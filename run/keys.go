@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"errors"
@@ -69,7 +69,7 @@ func readKeyFile(path string) string {
 // apiKey reads the personal API key from --api-key-file or
 // POSTHOG_PERSONAL_API_KEY (registerSecrets has already registered it for
 // redaction; registering again is harmless).
-func apiKey(e *env, file string) (string, error) {
+func apiKey(e *env, file, keyEnv string) (string, error) {
 	var key string
 	if file != "" {
 		if looksLikeKey(file) {
@@ -87,6 +87,16 @@ func apiKey(e *env, file string) (string, error) {
 			return "", fmt.Errorf("--api-key-file %s is empty; put the personal API key in it", file)
 		}
 	} else {
+		if keyEnv != "" {
+			// hogsync.yaml's api_key_env: this unit's key lives elsewhere
+			// (US and EU PostHog are separate instances with separate keys).
+			key = strings.TrimSpace(e.getenv(keyEnv))
+			if key == "" {
+				return "", fmt.Errorf("no API key: hogsync.yaml's api_key_env says the key is in %s, which is empty or unset; set it from a secret, or pass --api-key-file", keyEnv)
+			}
+			e.red.add(key)
+			return key, nil
+		}
 		key = strings.TrimSpace(e.getenv("POSTHOG_PERSONAL_API_KEY"))
 		if key == "" {
 			return "", errors.New("no API key: set POSTHOG_PERSONAL_API_KEY to a personal API key (PostHog, Settings, Personal API keys; scopes experiment_holdout:read, plus :write to apply, and experiment:read for the blast radius), or pass --api-key-file")

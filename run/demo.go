@@ -1,8 +1,9 @@
-package main
+package run
 
 import (
 	"errors"
 	"fmt"
+	"github.com/hogsync/hogsync/internal/words"
 	"net"
 	"net/http"
 	"time"
@@ -12,12 +13,12 @@ import (
 	"github.com/hogsync/hogsync/manifest"
 )
 
-type demoCmd struct{}
+type Demo struct{}
 
 // Run starts the PostHog emulator on loopback, seeds it with holdouts that
 // drifted from the built-in example manifests, and runs sync three times:
 // dry, applied with --prune, and dry again, which must find nothing to do.
-func (demoCmd) Run(e *env) error {
+func (Demo) Run(e *env) error {
 	emu := posthogtest.New()
 	seedDemo(emu)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -31,18 +32,23 @@ func (demoCmd) Run(e *env) error {
 
 	const dir = "examples/manifests"
 	project := fmt.Sprint(posthogtest.DefaultProject)
-	base := syncCmd{Dir: dir, remoteFlags: remoteFlags{Host: host, Project: project}, MaxDeletes: -1, Prune: true, Output: "text",
-		hostSource: "the demo's emulator", projectSource: "the demo's emulator",
+	base := Sync{Dir: dir, Remote: Remote{Host: host, Project: project}, Prune: true, Output: "text",
+		set: settings{host: host, hostFrom: "the demo's emulator", project: project, projectFrom: "the demo's emulator", maxDeletes: -1},
 		// One change at a time, so the demo prints the same every run.
-		applyFlags: applyFlags{Parallelism: 1, Timeout: time.Minute},
-		connFlags:  connFlags{RequestTimeout: 10 * time.Second, MaxRetryWait: time.Second, BudgetTimeScale: 1}}
+		Pacing: Pacing{Parallelism: 1, Timeout: time.Minute},
+		Conn:   Conn{RequestTimeout: 10 * time.Second, MaxRetryWait: time.Second, BudgetTimeScale: 1}}
 	vs := newViews(e, &base)
 	holdouts, err := manifest.LoadFS(examples.Manifests(), dir)
 	if err := reportLoad(vs, manifest.Result{}, err); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "hogsync demo: a PostHog emulator listens on %s (project %s).\n", host, project)
-	fmt.Fprintf(e.stdout, "Its holdouts have drifted from the %d example manifests built into hogsync (%s).\n", len(holdouts), dir)
+	files := map[string]bool{}
+	for _, h := range holdouts {
+		files[h.Pos.File] = true
+	}
+	fmt.Fprintf(e.stdout, "Its holdouts have drifted from the %d example %s built into hogsync (%s), which describe %d %s.\n",
+		len(files), words.Plural(len(files), "manifest", "manifests"), dir, len(holdouts), words.Plural(len(holdouts), "holdout", "holdouts"))
 	e.red.add(posthogtest.DefaultKey)
 	steps := []struct {
 		title, command string
@@ -81,13 +87,8 @@ func seedDemo(emu *posthogtest.Emulator) {
 
 	checkout := emu.Seed(p, posthogtest.Holdout{
 		Name:        "checkout-q4",
-		Description: str("Held out of all checkout experiments in Q4 2026 (US and CA only)"),
-		Filters: []map[string]any{{
-			"rollout_percentage": 5,
-			"properties": []any{map[string]any{
-				"key": "$geoip_country_code", "type": "person", "operator": "exact", "value": []any{"US"},
-			}},
-		}},
+		Description: str("Held out of all checkout experiments in Q4 2026"),
+		Filters:     []map[string]any{{"rollout_percentage": 5}},
 	})
 	// A draft: a running experiment would block the update without --force.
 	emu.AddExperiment(p, posthogtest.Experiment{Name: "one-page-checkout", HoldoutID: checkout.ID})
@@ -100,12 +101,7 @@ func seedDemo(emu *posthogtest.Emulator) {
 	emu.Seed(p, posthogtest.Holdout{
 		Name:        "onboarding-2026",
 		Description: str("Onboarding flow experiments"),
-		Filters: []map[string]any{{
-			"rollout_percentage": 5.0,
-			"properties": []any{map[string]any{
-				"value": []any{"free"}, "operator": "exact", "type": "person", "key": "plan",
-			}},
-		}},
+		Filters:     []map[string]any{{"rollout_percentage": 5.0}},
 	})
 	legacy := emu.Seed(p, posthogtest.Holdout{
 		Name:        "signup-2025",

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"errors"
@@ -39,13 +39,13 @@ func apiHint(ae *client.APIError) string {
 	case ae.StatusCode == http.StatusForbidden && strings.Contains(ae.Detail, "scope"):
 		return "edit the personal API key in PostHog, Settings, Personal API keys, and grant the scope named above"
 	case ae.StatusCode == http.StatusForbidden:
-		return "the key cannot reach this project; check --project/POSTHOG_PROJECT_ID and the key's project access"
+		return "the key cannot reach this project, or an approval policy in PostHog denied the change; check the project (--project, POSTHOG_PROJECT_ID or hogsync.yaml's project), the key's project access, and PostHog's approval policies"
 	case ae.StatusCode == http.StatusNotFound && strings.Contains(ae.Detail, "Project"):
-		return "check --project/POSTHOG_PROJECT_ID (the number after /project/ in PostHog's URL, or @current) and --host (https://us.posthog.com, https://eu.posthog.com or your own)"
+		return "check the project (--project, POSTHOG_PROJECT_ID or hogsync.yaml's project: the number after /project/ in PostHog's URL, or @current) and the host (https://us.posthog.com, https://eu.posthog.com or your own)"
 	case ae.StatusCode == http.StatusNotFound:
-		return "check --host: it should be PostHog's app URL, not its ingestion URL"
+		return "check the host (--host, POSTHOG_HOST or hogsync.yaml's host): it should be PostHog's app URL, not its ingestion URL; a self-hosted PostHog without the enterprise edition (ee) serves no holdout routes at all"
 	case ae.StatusCode == http.StatusBadRequest:
-		return "PostHog rejected the holdout; fix the field named above in its manifest and run again"
+		return "PostHog rejected the change: fix the field named above in its manifest, or, if it names an approval policy, see that policy in PostHog (a policy it cannot settle answers 400 on an update)"
 	case ae.StatusCode == http.StatusTooManyRequests:
 		return "PostHog is rate limiting this key; wait a minute and run again: sync picks up where it stopped"
 	case ae.StatusCode >= 500:

@@ -1,13 +1,14 @@
-package main
+package run
 
 import (
 	"fmt"
-	"github.com/hogsync/hogsync/internal/words"
 	"io"
 	"strings"
 	stdsync "sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hogsync/hogsync/internal/words"
 
 	"github.com/hogsync/hogsync/client"
 	hsync "github.com/hogsync/hogsync/sync"

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"context"
@@ -14,6 +14,9 @@ import (
 )
 
 // onGitHubActions reports whether hogsync runs as a GitHub Actions step.
+// CommentMarker is the id of a plan comment (see commentMarker).
+func CommentMarker(host, project, dir string) string { return commentMarker(host, project, dir) }
+
 func onGitHubActions(e *env) bool { return e.getenv("GITHUB_ACTIONS") == "true" }
 
 // commentMarker identifies this sync's pull request comment: one per
@@ -33,13 +36,13 @@ func commentMarker(host, project, dir string) string {
 type githubView struct {
 	e         *env
 	cmds      *stream
-	opts      *syncCmd // nil for validate
+	opts      *Sync // nil for validate
 	deadline  time.Time
 	published bool
 }
 
 // newGitHubView writes workflow commands to cmds.
-func newGitHubView(e *env, opts *syncCmd, cmds *stream) *githubView {
+func newGitHubView(e *env, opts *Sync, cmds *stream) *githubView {
 	return &githubView{e: e, cmds: cmds, opts: opts, deadline: time.Now().Add(opts.Timeout)}
 }
 
@@ -108,7 +111,7 @@ func (v *githubView) failure(o *outcome, cause error) {
 		defer cancel()
 		id := strings.TrimPrefix(v.marker(), "hogsync-plan:")
 		body := strings.Replace(v.e.red.string(md.String()), hsync.MarkerComment(v.marker()), mergeMarker(id), 1)
-		if _, err := commentOnPullRequest(ctx, v.e.getenv, pr, mergeMarker(id), body, v.opts.githubOptions()...); err != nil {
+		if _, err := commentOnPullRequest(ctx, v.e.getenv, pr, mergeMarker(id), body, v.opts.githubOptions(v.e)...); err != nil {
 			v.cmds.command(ghactions.Warning(fmt.Sprintf("hogsync: comment on pull request #%d: %v", pr, err)))
 		} else {
 			fmt.Fprintf(v.e.stderr, "hogsync: said on pull request #%d why its reviewed plan was not applied\n", pr)
@@ -167,7 +170,7 @@ func (v *githubView) upsertComment(md string) error {
 		fmt.Fprintln(e.stderr, "hogsync: this event is not about a pull request; no comment was posted (the plan is in the job summary)")
 		return nil
 	}
-	c, err := githubClient(e.getenv, v.opts.githubOptions()...)
+	c, err := githubClient(e.getenv, v.opts.githubOptions(v.e)...)
 	if err != nil {
 		return err
 	}
