@@ -66,7 +66,26 @@ if [[ -z "${POSTHOG_PERSONAL_API_KEY:-}" ]]; then
   exit "$code"
 fi
 
-plan_json="${RUNNER_TEMP:-/tmp}/hogsync-plan.json"
+# One plan file and one artifact per hogsync step: two steps in a job
+# share RUNNER_TEMP, and two on one pull request its head commit. The key
+# is the first 12 hex digits of the SHA-256 of the path input, byte for
+# byte, so a step's pull request run and its run on merge agree
+# (ghactions.PlanKey computes the same).
+plan_key() {
+  if command -v sha256sum > /dev/null; then
+    printf '%s' "$1" | sha256sum
+  else
+    printf '%s' "$1" | shasum -a 256
+  fi | cut -c1-12
+}
+key="$(plan_key "$HOGSYNC_PATH")"
+[[ "$key" =~ ^[0-9a-f]{12}$ ]] || fail "cannot name this step's plan: neither sha256sum nor shasum works here"
+plan_json="${RUNNER_TEMP:-/tmp}/hogsync-plan-$key.json"
+# On a pull request, the artifact the next step saves the plan as.
+if [[ -n "${HOGSYNC_HEAD_SHA:-}" ]]; then
+  [[ "$HOGSYNC_HEAD_SHA" =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]] || fail "the pull request's head commit '$HOGSYNC_HEAD_SHA' is not a commit SHA"
+  out artifact-name "hogsync-plan-$HOGSYNC_HEAD_SHA-$key"
+fi
 args=(sync "--plan-out=$plan_json")
 [[ "$HOGSYNC_APPLY" == true ]] && args+=(--apply)
 [[ "$HOGSYNC_PRUNE" == true ]] && args+=(--prune)

@@ -67,6 +67,9 @@ type Client struct {
 	// WithRepositoryID.
 	workflow string
 	repoID   int64
+	// planKey is PlanKey of the path WithPlanPath gave: which hogsync
+	// step's plan ReviewedPlan takes ("" when not told).
+	planKey string
 }
 
 // Comments is the client's former name.

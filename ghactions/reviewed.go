@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,17 +19,78 @@ import (
 // The plan a pull request's workflow saved, as an artifact.
 const (
 	// PlanArtifactPrefix starts the artifact's name; the pull request's
-	// head commit ends it (PlanArtifactName).
+	// head commit follows it, then the step's key (StepPlanArtifactName).
 	PlanArtifactPrefix = "hogsync-plan-"
-	// PlanFileName is the plan's file name inside the artifact.
+	// PlanFileName is the plan's file name inside an artifact saved
+	// before plans were named per step (StepPlanFileName).
 	PlanFileName = "hogsync-plan.json"
 	// MaxPlanArtifact caps the artifact's archive, and the plan in it.
 	MaxPlanArtifact = 64 << 20
 )
 
-// PlanArtifactName is the name of the artifact holding the plan made for
-// a pull request whose head commit is headSHA.
+// PlanArtifactName is the name the action gave the artifact holding the
+// plan made for a pull request whose head commit is headSHA before it
+// saved one per hogsync step (StepPlanArtifactName). ReviewedPlan still
+// takes it.
 func PlanArtifactName(headSHA string) string { return PlanArtifactPrefix + headSHA }
+
+// PlanKey tells apart the hogsync steps of a workflow: the first 12 hex
+// digits of the SHA-256 of the manifests path the step was given (the
+// action's path input, hogsync's directory argument), byte for byte, so
+// a step's pull request run and its run on merge agree. action/run.sh
+// computes the same.
+func PlanKey(path string) string {
+	sum := sha256.Sum256([]byte(path))
+	return hex.EncodeToString(sum[:])[:12]
+}
+
+// StepPlanArtifactName is the artifact the action saves the plan of the
+// step given path as, on a pull request whose head commit is headSHA:
+// hogsync-plan-<head sha>-<PlanKey(path)>.
+func StepPlanArtifactName(headSHA, path string) string {
+	return stepArtifactName(headSHA, PlanKey(path))
+}
+
+func stepArtifactName(headSHA, key string) string { return PlanArtifactName(headSHA) + "-" + key }
+
+// StepPlanFileName is the plan's file name inside that artifact, and in
+// the runner's temporary folder: hogsync-plan-<PlanKey(path)>.json.
+func StepPlanFileName(path string) string { return stepFileName(PlanKey(path)) }
+
+func stepFileName(key string) string { return PlanArtifactPrefix + key + ".json" }
+
+var planKeyRE = regexp.MustCompile(`^[0-9a-f]{12}$`)
+
+// artifactKey says whether name is a plan artifact's for headSHA, and the
+// step key it carries ("" for PlanArtifactName's, which names none).
+func artifactKey(name, headSHA string) (key string, ok bool) {
+	base := PlanArtifactName(headSHA)
+	if name == base {
+		return "", true
+	}
+	key, ok = strings.CutPrefix(name, base+"-")
+	return key, ok && planKeyRE.MatchString(key)
+}
+
+// planFileKey says whether name is a plan's file name inside an artifact,
+// and the step key it carries ("" for PlanFileName).
+func planFileKey(name string) (key string, ok bool) {
+	if name == PlanFileName {
+		return "", true
+	}
+	key, ok = strings.CutPrefix(name, PlanArtifactPrefix)
+	key, ok2 := strings.CutSuffix(key, ".json")
+	return key, ok && ok2 && planKeyRE.MatchString(key)
+}
+
+// WithPlanPath says which hogsync step's plan ReviewedPlan takes: the one
+// saved for the manifests path given (hogsync's directory argument, the
+// action's path input), by PlanKey; an artifact from before plans were
+// saved per step when there is none. Without it ReviewedPlan takes the
+// plan only when the pull request's head commit has one step's.
+func WithPlanPath(path string) Option {
+	return func(c *Client) { c.planKey = PlanKey(path) }
+}
 
 // ReviewedPlanStatus says whether a reviewed plan was found, or why not.
 type ReviewedPlanStatus int
@@ -75,8 +138,9 @@ type ReviewedPlan struct {
 	// (both unset with NoPullRequest).
 	PR      int
 	HeadSHA string
-	// Artifact is the artifact's name (set unless NoPullRequest), and
-	// ArtifactID its id (with ReviewedPlanFound).
+	// Artifact is the artifact's name (set unless NoPullRequest; with
+	// NoPlanArtifact, the name looked for, ending in * when any step's
+	// would do), and ArtifactID its id (with ReviewedPlanFound).
 	Artifact   string
 	ArtifactID int64
 	// Plan is the plan file's bytes (with ReviewedPlanFound).
@@ -107,13 +171,17 @@ var shaRE = regexp.MustCompile(`^[0-9a-f]{40}([0-9a-f]{24})?$`)
 // ReviewedPlan finds the plan reviewed on the pull request that was
 // merged as commit sha (GITHUB_SHA of a push to the default branch): the
 // merged pull request whose merge commit is sha, then the newest
-// unexpired artifact named PlanArtifactName(its head commit) made by a
-// run for that head commit, then PlanFileName inside it.
+// unexpired plan artifact made by a run for that head commit, then the
+// plan file inside it. A plan artifact is named StepPlanArtifactName (one
+// per hogsync step) or, saved by an older action, PlanArtifactName; with
+// WithPlanPath only that step's (else an older one) is taken, and without
+// it the head commit must have one step's plan only.
 //
 // A result other than ReviewedPlanFound is not an error: the caller
 // decides (refuse, or plan afresh). An error is a failure to ask GitHub,
-// or an artifact that is not what hogsync saves (too large, a path in
-// the archive, two plans).
+// an artifact that is not what hogsync saves (too large, a path in the
+// archive, two plans for one step), or, without WithPlanPath, plans of
+// several steps.
 func (c *Client) ReviewedPlan(ctx context.Context, sha string) (ReviewedPlan, error) {
 	res := ReviewedPlan{SHA: sha}
 	if !shaRE.MatchString(sha) {
@@ -156,7 +224,10 @@ func (c *Client) ReviewedPlan(ctx context.Context, sha string) (ReviewedPlan, er
 	if !shaRE.MatchString(res.HeadSHA) {
 		return res, fmt.Errorf("pull request #%d: GitHub gives its head commit as %q, not a commit SHA", res.PR, res.HeadSHA)
 	}
-	res.Artifact = PlanArtifactName(res.HeadSHA)
+	res.Artifact = PlanArtifactName(res.HeadSHA) + "*"
+	if c.planKey != "" {
+		res.Artifact = stepArtifactName(res.HeadSHA, c.planKey)
+	}
 
 	repoID, err := c.repositoryID(ctx)
 	if err != nil {
@@ -166,13 +237,16 @@ func (c *Client) ReviewedPlan(ctx context.Context, sha string) (ReviewedPlan, er
 	if p.Head.Repo != nil {
 		origin.headRepoID = p.Head.Repo.ID
 	}
-	id, status, refused, err := c.findPlanArtifact(ctx, res.Artifact, res.HeadSHA, origin)
+	found, status, refused, err := c.findPlanArtifact(ctx, res.HeadSHA, origin)
+	if found.name != "" {
+		res.Artifact = found.name
+	}
 	if err != nil || status != ReviewedPlanFound {
 		res.Status, res.Refused = status, refused
 		return res, err
 	}
-	res.ArtifactID = id
-	archive, expired, err := c.downloadArtifact(ctx, id)
+	res.ArtifactID = found.id
+	archive, expired, err := c.downloadArtifact(ctx, found.id)
 	if err != nil {
 		return res, err
 	}
@@ -180,7 +254,11 @@ func (c *Client) ReviewedPlan(ctx context.Context, sha string) (ReviewedPlan, er
 		res.Status = PlanArtifactExpired
 		return res, nil
 	}
-	plan, err := planFromZip(archive, res.Artifact, c.maxArtifact)
+	key := c.planKey
+	if key == "" {
+		key = found.key
+	}
+	plan, err := planFromZip(archive, res.Artifact, c.maxArtifact, key)
 	if err != nil {
 		return res, err
 	}
@@ -216,16 +294,32 @@ func (c *Client) repositoryID(ctx context.Context) (int64, error) {
 	return repo.ID, nil
 }
 
-// findPlanArtifact returns the newest unexpired artifact called name made
-// by a workflow run for headSHA that came from the merged pull request.
-// Only runs for that very commit count: a run of another pull request (a
-// fork's, whose workflow its author controls) could upload an artifact
-// of any name. And of those only a pull_request run of this workflow file
-// (WithPlanWorkflow), in this repository, from the pull request's head
-// repository, for that pull request (see runFrom): another workflow, a
-// workflow_run, or a pull request to another base with the same head
-// could save one too. refused says why the newest refused one was.
-func (c *Client) findPlanArtifact(ctx context.Context, name, headSHA string, origin prOrigin) (int64, ReviewedPlanStatus, string, error) {
+// planArtifact is the artifact findPlanArtifact chose: its id, name and
+// step key ("" for PlanArtifactName's).
+type planArtifact struct {
+	id       int64
+	name     string
+	key      string
+	expired  bool
+	created  time.Time
+	runID    int64
+	repoID   int64
+	headRepo int64
+}
+
+// findPlanArtifact returns the newest unexpired plan artifact made by a
+// workflow run for headSHA that came from the merged pull request: with
+// WithPlanPath, the step's (else one named PlanArtifactName); without,
+// the only step's, by artifact name (an error when several steps saved
+// one). Only runs for that very commit count: a run of another pull
+// request (a fork's, whose workflow its author controls) could upload an
+// artifact of any name. And of those only a pull_request run of this
+// workflow file (WithPlanWorkflow), in this repository, from the pull
+// request's head repository, for that pull request (see runFrom): another
+// workflow, a workflow_run, or a pull request to another base with the
+// same head could save one too. refused says why the newest refused one
+// was. The artifact's name is set whenever one was listed.
+func (c *Client) findPlanArtifact(ctx context.Context, headSHA string, origin prOrigin) (planArtifact, ReviewedPlanStatus, string, error) {
 	type artifact struct {
 		ID          int64     `json:"id"`
 		Name        string    `json:"name"`
@@ -238,59 +332,131 @@ func (c *Client) findPlanArtifact(ctx context.Context, name, headSHA string, ori
 			HeadRepositoryID int64  `json:"head_repository_id"`
 		} `json:"workflow_run"`
 	}
-	var candidates []artifact
+	// The names asked for: the step's and the older one by name; without
+	// a step, every artifact, as GitHub filters names only exactly.
+	queries := []string{""}
+	if c.planKey != "" {
+		queries = []string{stepArtifactName(headSHA, c.planKey), PlanArtifactName(headSHA)}
+	}
+	byKey := map[string][]planArtifact{} // each step's artifacts, expired ones too
+	for _, name := range queries {
+		for page := 1; page <= maxPages; page++ {
+			var batch struct {
+				Artifacts []artifact `json:"artifacts"`
+			}
+			path := fmt.Sprintf("/repos/%s/actions/artifacts?per_page=100&page=%d", c.repo, page)
+			if name != "" {
+				path = fmt.Sprintf("/repos/%s/actions/artifacts?name=%s&per_page=100&page=%d", c.repo, url.QueryEscape(name), page)
+			}
+			if err := c.send(ctx, http.MethodGet, path, nil, &batch); err != nil {
+				return planArtifact{}, 0, "", err
+			}
+			for _, a := range batch.Artifacts {
+				key, ok := artifactKey(a.Name, headSHA)
+				if !ok || name != "" && a.Name != name || a.WorkflowRun == nil || a.WorkflowRun.HeadSHA != headSHA {
+					continue
+				}
+				wr := a.WorkflowRun
+				byKey[key] = append(byKey[key], planArtifact{id: a.ID, name: a.Name, key: key, expired: a.Expired, created: a.CreatedAt,
+					runID: wr.ID, repoID: wr.RepositoryID, headRepo: wr.HeadRepositoryID})
+			}
+			if len(batch.Artifacts) < 100 {
+				break
+			}
+		}
+	}
+
+	if c.planKey != "" {
+		for _, key := range []string{c.planKey, ""} {
+			if arts := byKey[key]; len(arts) > 0 {
+				return c.pickPlanArtifact(ctx, arts, origin)
+			}
+		}
+		return planArtifact{}, NoPlanArtifact, "", nil
+	}
+	keys := make([]string, 0, len(byKey))
+	for key := range byKey {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	var found []planArtifact
+	var other struct {
+		pa      planArtifact
+		status  ReviewedPlanStatus
+		refused string
+	}
+	for _, key := range keys {
+		pa, status, refused, err := c.pickPlanArtifact(ctx, byKey[key], origin)
+		if err != nil {
+			return pa, 0, "", err
+		}
+		switch {
+		case status == ReviewedPlanFound:
+			found = append(found, pa)
+		case other.status == 0 || status == PlanArtifactRefused && other.status != PlanArtifactRefused:
+			other.pa, other.status, other.refused = pa, status, refused
+		}
+	}
+	switch len(found) {
+	case 0:
+		if other.status == 0 {
+			return planArtifact{}, NoPlanArtifact, "", nil
+		}
+		return other.pa, other.status, other.refused, nil
+	case 1:
+		return found[0], ReviewedPlanFound, "", nil
+	}
+	names := make([]string, len(found))
+	for i, pa := range found {
+		names[i] = pa.name
+	}
+	return planArtifact{}, 0, "", fmt.Errorf("pull request #%d saved the plans of %d hogsync steps (artifacts %s) and this hogsync was not told which step it is, so it cannot tell which plan is its own",
+		origin.number, len(found), strings.Join(names, ", "))
+}
+
+// pickPlanArtifact returns the newest unexpired of one step's artifacts
+// whose run came from the merged pull request (see findPlanArtifact);
+// else PlanArtifactRefused with why the newest refused one was, or
+// PlanArtifactExpired, or NoPlanArtifact.
+func (c *Client) pickPlanArtifact(ctx context.Context, arts []planArtifact, origin prOrigin) (planArtifact, ReviewedPlanStatus, string, error) {
+	var candidates []planArtifact
 	sawExpired := false
-	for page := 1; page <= maxPages; page++ {
-		var batch struct {
-			Artifacts []artifact `json:"artifacts"`
+	for _, a := range arts {
+		if a.expired {
+			sawExpired = true
+			continue
 		}
-		path := fmt.Sprintf("/repos/%s/actions/artifacts?name=%s&per_page=100&page=%d", c.repo, url.QueryEscape(name), page)
-		if err := c.send(ctx, http.MethodGet, path, nil, &batch); err != nil {
-			return 0, 0, "", err
-		}
-		for _, a := range batch.Artifacts {
-			if a.Name != name || a.WorkflowRun == nil || a.WorkflowRun.HeadSHA != headSHA {
-				continue
-			}
-			if a.Expired {
-				sawExpired = true
-				continue
-			}
-			candidates = append(candidates, a)
-		}
-		if len(batch.Artifacts) < 100 {
-			break
-		}
+		candidates = append(candidates, a)
 	}
 	// Newest first; each is checked against its run until one holds.
 	sort.SliceStable(candidates, func(i, j int) bool {
 		a, b := candidates[i], candidates[j]
-		return a.CreatedAt.After(b.CreatedAt) || a.CreatedAt.Equal(b.CreatedAt) && a.ID > b.ID
+		return a.created.After(b.created) || a.created.Equal(b.created) && a.id > b.id
 	})
 	refused := ""
 	for _, a := range candidates {
-		wr := a.WorkflowRun
-		why := origin.repos(wr.RepositoryID, wr.HeadRepositoryID)
+		why := origin.repos(a.repoID, a.headRepo)
 		if why == "" {
 			var err error
-			if why, err = c.runFrom(ctx, wr.ID, origin); err != nil {
-				return 0, 0, "", err
+			if why, err = c.runFrom(ctx, a.runID, origin); err != nil {
+				return planArtifact{}, 0, "", err
 			}
 		}
 		if why == "" {
-			return a.ID, ReviewedPlanFound, "", nil
+			return a, ReviewedPlanFound, "", nil
 		}
 		if refused == "" {
-			refused = fmt.Sprintf("artifact %d: %s", a.ID, why)
+			refused = fmt.Sprintf("artifact %d: %s", a.id, why)
 		}
 	}
+	named := planArtifact{name: arts[0].name, key: arts[0].key}
 	switch {
 	case refused != "":
-		return 0, PlanArtifactRefused, refused, nil
+		return named, PlanArtifactRefused, refused, nil
 	case sawExpired:
-		return 0, PlanArtifactExpired, "", nil
+		return named, PlanArtifactExpired, "", nil
 	}
-	return 0, NoPlanArtifact, "", nil
+	return planArtifact{}, NoPlanArtifact, "", nil
 }
 
 // repos says why a run in repository repoID from head repository
@@ -399,42 +565,58 @@ func (c *Client) downloadArtifact(ctx context.Context, id int64) (archive []byte
 	return resp.body, false, nil
 }
 
-// planFromZip returns PlanFileName's bytes from an artifact's archive.
-// An archive holding a path (a/b, ../x, /x, c:\x) is refused whole; other
-// files beside the plan are ignored.
-func planFromZip(archive []byte, name string, limit int64) ([]byte, error) {
+// planFromZip returns the plan's bytes from an artifact's archive: the
+// file named for step key (StepPlanFileName) or PlanFileName; with key
+// "", the one plan file there is. An archive holding a path (a/b, ../x,
+// /x, c:\x) is refused whole; other files beside the plans are ignored.
+func planFromZip(archive []byte, name string, limit int64, key string) ([]byte, error) {
 	zr, err := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
 	if err != nil {
 		return nil, fmt.Errorf("artifact %s is not a zip archive: %v", name, err)
 	}
-	var plan *zip.File
+	plans := map[string]*zip.File{}
+	var names []string
 	for _, f := range zr.File {
 		if strings.ContainsAny(f.Name, `/\:`) || f.Name == ".." || f.Name == "." || f.Name == "" {
-			return nil, fmt.Errorf("artifact %s holds %q, a path: hogsync saves only %s at its top; refusing it", name, f.Name, PlanFileName)
+			return nil, fmt.Errorf("artifact %s holds %q, a path: hogsync saves only its plan file at its top; refusing it", name, f.Name)
 		}
-		if f.Name != PlanFileName {
+		k, ok := planFileKey(f.Name)
+		if !ok {
 			continue
 		}
-		if plan != nil {
-			return nil, fmt.Errorf("artifact %s holds %s twice; refusing it", name, PlanFileName)
+		if plans[k] != nil {
+			return nil, fmt.Errorf("artifact %s holds %s twice; refusing it", name, f.Name)
 		}
-		plan = f
+		plans[k] = f
+		names = append(names, f.Name)
 	}
-	if plan == nil {
-		return nil, fmt.Errorf("artifact %s holds no %s", name, PlanFileName)
+	plan := plans[key]
+	if plan == nil && len(plans) == 1 && (key == "" || plans[""] != nil) {
+		for _, f := range plans {
+			plan = f
+		}
 	}
-	tooLarge := fmt.Errorf("artifact %s: %s is larger than %d bytes; refusing it", name, PlanFileName, limit)
+	switch {
+	case plan != nil:
+	case len(plans) == 0:
+		return nil, fmt.Errorf("artifact %s holds no %s (nor a step's %sKEY.json)", name, PlanFileName, PlanArtifactPrefix)
+	case key != "":
+		return nil, fmt.Errorf("artifact %s holds no plan of this hogsync step (%s), only %s; refusing it", name, stepFileName(key), strings.Join(names, ", "))
+	default:
+		return nil, fmt.Errorf("artifact %s holds the plans of %d hogsync steps (%s) and this hogsync cannot tell which is its own; refusing it", name, len(names), strings.Join(names, ", "))
+	}
+	tooLarge := fmt.Errorf("artifact %s: %s is larger than %d bytes; refusing it", name, plan.Name, limit)
 	if plan.UncompressedSize64 > uint64(limit) {
 		return nil, tooLarge
 	}
 	rc, err := plan.Open()
 	if err != nil {
-		return nil, fmt.Errorf("artifact %s: %s: %v", name, PlanFileName, err)
+		return nil, fmt.Errorf("artifact %s: %s: %v", name, plan.Name, err)
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("artifact %s: %s: %v", name, PlanFileName, err)
+		return nil, fmt.Errorf("artifact %s: %s: %v", name, plan.Name, err)
 	}
 	if int64(len(b)) > limit {
 		return nil, tooLarge

@@ -1,7 +1,10 @@
 package ghactions
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +67,7 @@ func TestReviewedPlan(t *testing.T) {
 		{
 			name:  "no artifact",
 			pulls: []githubtest.Pull{merged},
-			want:  ReviewedPlan{Status: NoPlanArtifact, PR: 7, HeadSHA: headSHA, Artifact: name},
+			want:  ReviewedPlan{Status: NoPlanArtifact, PR: 7, HeadSHA: headSHA, Artifact: name + "*"},
 		},
 		{
 			// Another pull request's run (a fork's, whose workflow its
@@ -72,7 +75,7 @@ func TestReviewedPlan(t *testing.T) {
 			name:      "an artifact of that name from a run for another commit",
 			pulls:     []githubtest.Pull{merged},
 			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: otherSHA, Zip: good}},
-			want:      ReviewedPlan{Status: NoPlanArtifact, PR: 7, HeadSHA: headSHA, Artifact: name},
+			want:      ReviewedPlan{Status: NoPlanArtifact, PR: 7, HeadSHA: headSHA, Artifact: name + "*"},
 		},
 		{
 			name:      "expired",
@@ -102,7 +105,7 @@ func TestReviewedPlan(t *testing.T) {
 			name:      "no plan inside",
 			pulls:     []githubtest.Pull{merged},
 			artifacts: []githubtest.Artifact{{ID: 10, Name: name, HeadSHA: headSHA, Zip: planZip(map[string][]byte{"plan.json": planJSON})}},
-			wantErr:   "holds no hogsync-plan.json",
+			wantErr:   "holds no hogsync-plan.json (nor a step's hogsync-plan-KEY.json)",
 		},
 		{
 			name:      "not a zip",
@@ -151,6 +154,125 @@ func TestReviewedPlan(t *testing.T) {
 			}
 			if (got.Reason() == "") != (got.Status == ReviewedPlanFound) || strings.Contains(got.Reason(), "\n") {
 				t.Errorf("Reason() = %q for %v", got.Reason(), got.Status)
+			}
+		})
+	}
+}
+
+// The key run.sh names a step's plan by: the first 12 hex digits of the
+// SHA-256 of the path, byte for byte (vectors from sha256sum).
+func TestPlanKey(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]string{"holdouts": "4a943033650d", "teams/eu": "04d298242f74"} {
+		if got := PlanKey(path); got != want {
+			t.Errorf("PlanKey(%q) = %q, want %q", path, got, want)
+		}
+	}
+	if StepPlanArtifactName(headSHA, "holdouts") != "hogsync-plan-"+headSHA+"-4a943033650d" || StepPlanFileName("holdouts") != "hogsync-plan-4a943033650d.json" {
+		t.Errorf("names %q, %q", StepPlanArtifactName(headSHA, "holdouts"), StepPlanFileName("holdouts"))
+	}
+}
+
+// Issue 19: two hogsync steps on one pull request save a plan each, as
+// two artifacts for one head commit. WithPlanPath takes its own step's
+// (else one saved before plans were per step); without it, one step's is
+// taken and two are an error, never a guess.
+func TestReviewedPlanPerStep(t *testing.T) {
+	t.Parallel()
+	const a, b, c = "holdouts", "teams/eu", "teams/us"
+	planA, planB, planOld := []byte(`{"plan":"a"}`), []byte(`{"plan":"b"}`), []byte(`{"plan":"old"}`)
+	stepA := githubtest.Artifact{ID: 10, Name: StepPlanArtifactName(headSHA, a), HeadSHA: headSHA, Zip: planZip(map[string][]byte{StepPlanFileName(a): planA})}
+	stepB := githubtest.Artifact{ID: 11, Name: StepPlanArtifactName(headSHA, b), HeadSHA: headSHA, Zip: planZip(map[string][]byte{StepPlanFileName(b): planB})}
+	older := githubtest.Artifact{ID: 12, Name: PlanArtifactName(headSHA), HeadSHA: headSHA, Zip: planZip(map[string][]byte{PlanFileName: planOld})}
+	with := func(x githubtest.Artifact, f func(*githubtest.Artifact)) githubtest.Artifact { f(&x); return x }
+	tests := []struct {
+		name      string
+		path      string // WithPlanPath's; none when empty
+		artifacts []githubtest.Artifact
+		status    ReviewedPlanStatus
+		artifact  string
+		plan      []byte
+		wantErr   string
+	}{
+		{name: "step a", path: a, artifacts: []githubtest.Artifact{stepA, stepB}, status: ReviewedPlanFound, artifact: stepA.Name, plan: planA},
+		{name: "step b", path: b, artifacts: []githubtest.Artifact{stepA, stepB}, status: ReviewedPlanFound, artifact: stepB.Name, plan: planB},
+		{name: "a step that saved none", path: c, artifacts: []githubtest.Artifact{stepA, stepB}, status: NoPlanArtifact, artifact: StepPlanArtifactName(headSHA, c)},
+		{name: "a step that saved none, beside an older action's plan", path: c, artifacts: []githubtest.Artifact{stepA, older}, status: ReviewedPlanFound, artifact: older.Name, plan: planOld},
+		{name: "the step's own before an older action's", path: a, artifacts: []githubtest.Artifact{older, stepA}, status: ReviewedPlanFound, artifact: stepA.Name, plan: planA},
+		{name: "the step's, from another commit's run", path: a, artifacts: []githubtest.Artifact{with(stepA, func(x *githubtest.Artifact) { x.HeadSHA = otherSHA })},
+			status: NoPlanArtifact, artifact: stepA.Name},
+		{name: "the step's name holding another step's plan", path: a, artifacts: []githubtest.Artifact{with(stepA, func(x *githubtest.Artifact) { x.Zip = stepB.Zip })},
+			wantErr: "holds no plan of this hogsync step (" + StepPlanFileName(a) + "), only " + StepPlanFileName(b)},
+		{name: "an older artifact holding both steps' plans", path: b,
+			artifacts: []githubtest.Artifact{with(older, func(x *githubtest.Artifact) {
+				x.Zip = planZip(map[string][]byte{StepPlanFileName(a): planA, StepPlanFileName(b): planB})
+			})},
+			status: ReviewedPlanFound, artifact: older.Name, plan: planB},
+		{name: "one step's, without a path", artifacts: []githubtest.Artifact{stepB}, status: ReviewedPlanFound, artifact: stepB.Name, plan: planB},
+		{name: "an older action's, without a path", artifacts: []githubtest.Artifact{older}, status: ReviewedPlanFound, artifact: older.Name, plan: planOld},
+		{name: "two steps', without a path", artifacts: []githubtest.Artifact{stepA, stepB},
+			wantErr: "pull request #7 saved the plans of 2 hogsync steps (artifacts " + stepB.Name + ", " + stepA.Name + ")"}, // by key
+		{name: "one step's, and another's from elsewhere, without a path",
+			artifacts: []githubtest.Artifact{stepA, with(stepB, func(x *githubtest.Artifact) { x.Run = githubtest.Run{Event: "workflow_run"} })},
+			status:    ReviewedPlanFound, artifact: stepA.Name, plan: planA},
+		{name: "a step's name with its plan under another key, without a path", artifacts: []githubtest.Artifact{with(stepA, func(x *githubtest.Artifact) { x.Zip = stepB.Zip })},
+			wantErr: "holds no plan of this hogsync step"},
+		{name: "an artifact holding two steps' plans, without a path",
+			artifacts: []githubtest.Artifact{with(older, func(x *githubtest.Artifact) {
+				x.Zip = planZip(map[string][]byte{StepPlanFileName(a): planA, StepPlanFileName(b): planB})
+			})},
+			wantErr: "holds the plans of 2 hogsync steps"},
+		{name: "names that only start like a plan's", artifacts: []githubtest.Artifact{
+			with(stepA, func(x *githubtest.Artifact) { x.Name = PlanArtifactName(headSHA) + "-evil" }),
+			with(stepB, func(x *githubtest.Artifact) { x.Name = PlanArtifactName(headSHA) + "-04D298242F74" }),
+			with(older, func(x *githubtest.Artifact) { x.Name = PlanArtifactName(headSHA) + "x" }),
+		}, status: NoPlanArtifact, artifact: PlanArtifactName(headSHA) + "*"},
+		{name: "another step's expired, without a path", artifacts: []githubtest.Artifact{stepA, with(stepB, func(x *githubtest.Artifact) { x.Expired = true })},
+			status: ReviewedPlanFound, artifact: stepA.Name, plan: planA},
+		{name: "the step's expired", path: b, artifacts: []githubtest.Artifact{stepA, with(stepB, func(x *githubtest.Artifact) { x.Expired = true })},
+			status: PlanArtifactExpired, artifact: stepB.Name},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			gh := newFake(t)
+			gh.AddPull(githubtest.Pull{Number: 7, HeadSHA: headSHA, Merged: true, MergeCommitSHA: mergeSHA})
+			for _, x := range tt.artifacts {
+				gh.AddArtifact(x)
+			}
+			var opts []Option
+			if tt.path != "" {
+				opts = append(opts, WithPlanPath(tt.path))
+			}
+			cl, _ := newTestClient(t, gh, opts...)
+			got, err := cl.ReviewedPlan(context.Background(), mergeSHA)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("got %v, err = %v, want one line saying %q", got.Status, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tt.status || got.Artifact != tt.artifact || string(got.Plan) != string(tt.plan) {
+				t.Errorf("got %v, artifact %q, plan %q; want %v, %q, %q", got.Status, got.Artifact, got.Plan, tt.status, tt.artifact, tt.plan)
+			}
+			// Told its step, the client asks GitHub for two names; not
+			// told, it lists every artifact, as GitHub filters names
+			// only exactly.
+			var queries []string
+			for _, r := range gh.Requests() {
+				if r.Path == "/repos/o/r/actions/artifacts" {
+					queries = append(queries, r.Query)
+				}
+			}
+			wantQueries := []string{"per_page=100&page=1"}
+			if tt.path != "" {
+				wantQueries = []string{"name=" + StepPlanArtifactName(headSHA, tt.path) + "&per_page=100&page=1", "name=" + PlanArtifactName(headSHA) + "&per_page=100&page=1"}
+			}
+			if d := cmp.Diff(wantQueries, queries); d != "" {
+				t.Errorf("artifact listings (-want +got):\n%s", d)
 			}
 		})
 	}
@@ -316,4 +438,46 @@ func TestWorkflowFile(t *testing.T) {
 			t.Errorf("workflowFile(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// An artifact's archive is untrusted (its run could be anyone's until it
+// is checked, and a broken upload is possible): planFromZip never panics,
+// never returns more than the cap, and returns only a plan file's bytes.
+func FuzzPlanFromZip(f *testing.F) {
+	f.Add(planZip(map[string][]byte{PlanFileName: planJSON}), "")
+	f.Add(planZip(map[string][]byte{StepPlanFileName("holdouts"): planJSON, StepPlanFileName("x"): []byte("{}")}), PlanKey("holdouts"))
+	f.Add(planZip(map[string][]byte{"../" + PlanFileName: planJSON}), "")
+	f.Add([]byte("PK\x03\x04 not really"), PlanKey("x"))
+	f.Fuzz(func(t *testing.T, archive []byte, key string) {
+		const limit = 1 << 12
+		plan, err := planFromZip(archive, "a", limit, key)
+		if err != nil {
+			if plan != nil || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("plan %q with error %q", plan, err)
+			}
+			return
+		}
+		if len(plan) > limit {
+			t.Fatalf("%d bytes past the cap", len(plan))
+		}
+		zr, zerr := zip.NewReader(bytes.NewReader(archive), int64(len(archive)))
+		if zerr != nil {
+			t.Fatalf("no error for an archive zip cannot read: %v", zerr)
+		}
+		for _, zf := range zr.File {
+			if _, ok := planFileKey(zf.Name); !ok {
+				continue
+			}
+			rc, err := zf.Open()
+			if err != nil {
+				continue
+			}
+			b, _ := io.ReadAll(io.LimitReader(rc, limit+1))
+			rc.Close()
+			if bytes.Equal(b, plan) {
+				return
+			}
+		}
+		t.Fatalf("plan %q is no plan file's bytes", plan)
+	})
 }

@@ -29,8 +29,9 @@ import (
 // machine: each run: script through bash with the step's env (expressions
 // evaluated), GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_PATH and
 // GITHUB_EVENT_PATH files, against the PostHog emulator and a fake GitHub
-// API on loopback. Steps that use other actions (setup-go) are skipped:
-// Go is already here.
+// API on loopback. The steps that install hogsync (build.sh's install,
+// setup-go and the build from source) are not run: the binary this test
+// run built once stands in for whatever they would put on PATH.
 
 type actionSpec struct {
 	Inputs map[string]struct {
@@ -84,6 +85,9 @@ type actionResult struct {
 	stepEnv map[string]map[string]string
 	// skipped names the steps whose if: was false.
 	skipped []string
+	// installSteps names the steps that install hogsync, which the
+	// prebuilt binary stood in for.
+	installSteps []string
 	// uploads are the artifacts upload-artifact steps made.
 	uploads []upload
 }
@@ -224,7 +228,12 @@ func (a *actionRun) run() actionResult {
 		if strings.Contains(st.Run, "${{") {
 			t.Fatalf("step %q puts an expression inside run:; pass it through env: instead", st.Name)
 		}
-		if !cond(st.If) {
+		// The install steps stand aside whatever their if: says: which
+		// of them a real run takes depends on the action's ref, and
+		// build.sh is tested on its own (action/install_test.go for a
+		// release, TestActionReportsItsRefAsVersion for a build).
+		install := isInstallStep(st)
+		if !install && !cond(st.If) {
 			res.skipped = append(res.skipped, st.Name)
 			continue
 		}
@@ -256,28 +265,25 @@ func (a *actionRun) run() actionResult {
 			env[k] = eval(v)
 		}
 		res.stepEnv[st.Name] = env
-		if st.Uses != "" {
+		if install {
+			// The binary the test run built once goes on the job's
+			// PATH, once, as the install would put it there.
+			if len(res.installSteps) == 0 {
+				if err := appendFile(pathFile, filepath.Dir(builtBinary(t))+"\n"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res.installSteps = append(res.installSteps, st.Name)
+		} else if st.Uses != "" {
 			switch {
-			case strings.HasPrefix(st.Uses, "actions/setup-go@"):
-				// Go is already here.
 			case strings.HasPrefix(st.Uses, "actions/upload-artifact@"):
 				res.uploads = append(res.uploads, a.upload(st, eval))
 			default:
 				t.Fatalf("step %d uses %s, which this test cannot stand in for", i, st.Uses)
 			}
 			continue
-		}
-		if st.Shell != "bash" {
+		} else if st.Shell != "bash" {
 			t.Fatalf("step %q: shell %q, want bash", st.Name, st.Shell)
-		}
-		if strings.Contains(st.Run, "action/build.sh") {
-			// The install step is not run: it is tested on its own
-			// (TestActionReportsItsRefAsVersion builds from source as
-			// it does). The binary the test run built once goes on
-			// the job's PATH, as the step would put it there.
-			if err := appendFile(pathFile, filepath.Dir(builtBinary(t))+"\n"); err != nil {
-				t.Fatal(err)
-			}
 		} else if a.runStep(st, i, env, extraPath, &res) != nil {
 			res.failed = true
 		}
@@ -300,6 +306,12 @@ func (a *actionRun) run() actionResult {
 	b, _ := os.ReadFile(summaryPath)
 	res.summary = string(b)
 	return res
+}
+
+// isInstallStep says whether st is one of the steps that put hogsync on
+// the job's PATH: one that runs action/build.sh, or sets up Go for it.
+func isInstallStep(st actionStep) bool {
+	return strings.Contains(st.Run, "action/build.sh") || strings.HasPrefix(st.Uses, "actions/setup-go@")
 }
 
 // runStep runs step i's script through bash, as the runner does, with env
@@ -716,8 +728,8 @@ func TestActionPassesArgs(t *testing.T) {
 	if d := gocmp.Diff([]string{"checkout-q4"}, names); d != "" {
 		t.Errorf("holdouts after a targeted apply (-want +got):\n%s", d)
 	}
-	if len(res.uploads) != 0 || len(res.skipped) != 1 {
-		t.Errorf("a push saved a plan artifact (skipped steps: %v)", res.skipped)
+	if d := gocmp.Diff([]string{"Save the plan for the merge"}, res.skipped); len(res.uploads) != 0 || d != "" {
+		t.Errorf("a push saved a plan artifact (%d uploads; skipped steps -want +got):\n%s", len(res.uploads), d)
 	}
 }
 
@@ -754,8 +766,9 @@ func TestActionReportsItsRefAsVersion(t *testing.T) {
 		// pseudo-version go build stamps from a clean git checkout).
 		{"v1 -X main.x=$(touch pwned)", "", "hogsync "},
 		// github.action_ref empty (actions/runner#2473): the checkout
-		// path says it.
-		{"", "_actions/hogsync/hogsync/v7.7.7", "hogsync v7.7.7 ("},
+		// path says it. (A branch: a release tag there installs the
+		// release, which action/install_test.go tests.)
+		{"", "_actions/hogsync/hogsync/release-7.x", "hogsync release-7.x ("},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			// With the real go, one after another: the first compiles
@@ -906,6 +919,11 @@ func TestActionKeyReachesOnlyTheRunStep(t *testing.T) {
 	if res.failed || len(res.skipped) != 0 {
 		t.Fatalf("failed=%v skipped=%v\n%s", res.failed, res.skipped, res.stdout)
 	}
+	// Each install step's env is checked too, though the prebuilt binary
+	// stood in for them.
+	if d := gocmp.Diff([]string{"Install hogsync", "Set up Go", "Build hogsync"}, res.installSteps); d != "" {
+		t.Errorf("install steps (-want +got):\n%s", d)
+	}
 	spec := loadAction(t, a.repo)
 	for _, st := range spec.Runs.Steps {
 		key, ok := res.stepEnv[st.Name]["POSTHOG_PERSONAL_API_KEY"]
@@ -922,7 +940,7 @@ func TestActionKeyReachesOnlyTheRunStep(t *testing.T) {
 }
 
 // On a pull request the plan is saved as artifact hogsync-plan-<head
-// sha>, which ghactions.ReviewedPlan finds once the pull request is
+// sha>-<key>, which ghactions.ReviewedPlan finds once the pull request is
 // merged: the action and the library agree on its name and its file.
 func TestActionSavesThePlanForTheMerge(t *testing.T) {
 	t.Parallel()
@@ -940,17 +958,116 @@ func TestActionSavesThePlanForTheMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	up := res.uploads[0]
-	if up.name != "hogsync-plan-"+prHeadSHA || up.retention != "7" {
-		t.Errorf("artifact %q kept %q days", up.name, up.retention)
+	want := ghactions.StepPlanArtifactName(prHeadSHA, "holdouts")
+	if up.name != want || res.outputs["artifact-name"] != want || up.retention != "7" {
+		t.Errorf("artifact %q (output artifact-name %q) kept %q days, want %q", up.name, res.outputs["artifact-name"], up.retention, want)
+	}
+	if filepath.Base(res.outputs["plan-json"]) != ghactions.StepPlanFileName("holdouts") {
+		t.Errorf("plan-json = %q, want it named %s", res.outputs["plan-json"], ghactions.StepPlanFileName("holdouts"))
 	}
 	gh.AddPull(githubtest.Pull{Number: 7, HeadSHA: prHeadSHA, Merged: true, MergeCommitSHA: mergeSHA})
-	c, err := ghactions.NewClient(gh.URL, gh.Token, gh.Repo)
-	if err != nil {
+	// Told the step's path or not: there is one step's plan.
+	for _, opts := range [][]ghactions.Option{nil, {ghactions.WithPlanPath("holdouts")}} {
+		c, err := ghactions.NewClient(gh.URL, gh.Token, gh.Repo, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp, err := c.ReviewedPlan(context.Background(), mergeSHA)
+		if err != nil || rp.Status != ghactions.ReviewedPlanFound || rp.PR != 7 || !bytes.Equal(rp.Plan, plan) {
+			t.Errorf("ReviewedPlan (%d options): %v %v (plan equal: %v)", len(opts), rp.Status, err, bytes.Equal(rp.Plan, plan))
+		}
+	}
+}
+
+// Issue 19: two hogsync steps on one pull request, in one job (one
+// RUNNER_TEMP), with different paths, write two plan files and save two
+// artifacts, each named for its step's path; neither overwrites the
+// other, and ghactions.ReviewedPlan told a step's path finds that step's.
+func TestActionTwoStepsSaveTwoPlans(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	gh := newGitHub(t)
+	first := newActionRun(t, h, gh)
+	writeWorkspace(t, first.workspace, "checkout.yaml", checkoutYAML)
+	second := newActionRun(t, h, gh)
+	second.workspace, second.temp = first.workspace, first.temp
+	second.inputs["path"], second.inputs["prune"] = "teams/eu", "false"
+	eu := filepath.Join(first.workspace, "teams", "eu")
+	if err := os.MkdirAll(eu, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	rp, err := c.ReviewedPlan(context.Background(), mergeSHA)
-	if err != nil || rp.Status != ghactions.ReviewedPlanFound || rp.PR != 7 || !bytes.Equal(rp.Plan, plan) {
-		t.Errorf("ReviewedPlan: %v %v (plan equal: %v)", rp.Status, err, bytes.Equal(rp.Plan, plan))
+	if err := os.WriteFile(filepath.Join(eu, "pricing.yaml"), []byte("name: pricing\nfilters:\n  - rollout_percentage: 2.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	runs := map[string]actionResult{"holdouts": first.run(), "teams/eu": second.run()}
+	saved := map[string][]byte{}
+	for path, res := range runs {
+		if res.failed || len(res.uploads) != 1 {
+			t.Fatalf("step with path %s: failed=%v uploads=%d\n%s", path, res.failed, len(res.uploads), res.stdout)
+		}
+		want := ghactions.StepPlanArtifactName(prHeadSHA, path)
+		if up := res.uploads[0]; up.name != want || res.outputs["artifact-name"] != want {
+			t.Errorf("step with path %s: artifact %q (output %q), want %q", path, up.name, res.outputs["artifact-name"], want)
+		}
+		// Read once both steps ran: the second must not have
+		// overwritten the first's.
+		plan, err := os.ReadFile(res.outputs["plan-json"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(plan, res.uploads[0].files[filepath.Base(res.outputs["plan-json"])]) {
+			t.Errorf("step with path %s: its plan file is not the plan it uploaded", path)
+		}
+		saved[path] = plan
+	}
+	if runs["holdouts"].outputs["plan-json"] == runs["teams/eu"].outputs["plan-json"] {
+		t.Fatalf("both steps wrote %s", runs["holdouts"].outputs["plan-json"])
+	}
+	if !bytes.Contains(saved["holdouts"], []byte("checkout-q4")) || bytes.Contains(saved["holdouts"], []byte("pricing")) ||
+		!bytes.Contains(saved["teams/eu"], []byte("pricing")) || bytes.Contains(saved["teams/eu"], []byte("checkout-q4")) {
+		t.Errorf("plans:\nholdouts: %s\nteams/eu: %s", saved["holdouts"], saved["teams/eu"])
+	}
+
+	gh.AddPull(githubtest.Pull{Number: 7, HeadSHA: prHeadSHA, Merged: true, MergeCommitSHA: mergeSHA})
+	for path, plan := range saved {
+		c, err := ghactions.NewClient(gh.URL, gh.Token, gh.Repo, ghactions.WithPlanPath(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp, err := c.ReviewedPlan(context.Background(), mergeSHA)
+		if err != nil || rp.Status != ghactions.ReviewedPlanFound || !bytes.Equal(rp.Plan, plan) {
+			t.Errorf("ReviewedPlan for path %s: %v %v (its plan: %v)", path, rp.Status, err, bytes.Equal(rp.Plan, plan))
+		}
+	}
+}
+
+// run.sh names a step's plan file and artifact with the key
+// ghactions.PlanKey computes, for any path, and refuses a head commit
+// that is not a commit SHA.
+func TestActionPlanKeyMatchesTheLibrary(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{"holdouts", "holdouts/", "./holdouts", "teams/eu", "dir with spaces/ünï", `a'b"c$(touch pwned)`, "-n", "x\n"} {
+		t.Run(path, func(t *testing.T) {
+			t.Parallel()
+			output := filepath.Join(t.TempDir(), "output")
+			out, calls, failed := runScript(t, map[string]string{"HOGSYNC_PATH": path, "HOGSYNC_HEAD_SHA": prHeadSHA, "GITHUB_OUTPUT": output})
+			if failed || len(calls) != 1 {
+				t.Fatalf("failed=%v, hogsync ran %d times:\n%s", failed, len(calls), out)
+			}
+			var planOut string
+			for _, a := range calls[0] {
+				if v, ok := strings.CutPrefix(a, "--plan-out="); ok {
+					planOut = v
+				}
+			}
+			if filepath.Base(planOut) != ghactions.StepPlanFileName(path) {
+				t.Errorf("--plan-out=%s, want a file named %s", planOut, ghactions.StepPlanFileName(path))
+			}
+			if got := readOutputs(t, output)["artifact-name"]; got != ghactions.StepPlanArtifactName(prHeadSHA, path) {
+				t.Errorf("artifact-name = %q, want %q", got, ghactions.StepPlanArtifactName(prHeadSHA, path))
+			}
+		})
 	}
 }
 
@@ -1028,6 +1145,7 @@ func TestActionRunScript(t *testing.T) {
 		{"drift issue with apply", map[string]string{"HOGSYNC_DRIFT_ISSUE": "true", "HOGSYNC_APPLY": "true"}, nil, "::error::input drift-issue reports drift and never changes PostHog"},
 		{"unsplittable args", map[string]string{"HOGSYNC_ARGS": "--target 'a"}, nil, "::error::input args: cannot split it into words"},
 		{"an input cannot forge a command", map[string]string{"HOGSYNC_REVIEWED_PLAN": "x\n::add-mask::y"}, nil, "not 'x%0A::add-mask::y'"},
+		{"a head commit that is not a SHA", map[string]string{"HOGSYNC_HEAD_SHA": "abc\n::add-mask::y"}, nil, "::error::the pull request's head commit 'abc%0A::add-mask::y' is not a commit SHA"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
