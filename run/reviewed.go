@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -28,6 +29,9 @@ func (c *Sync) githubOptions(e *env) []ghactions.Option {
 		ghactions.WithTimeout(c.RequestTimeout),
 		ghactions.WithRepositoryID(e.getenv("GITHUB_REPOSITORY_ID")),
 		ghactions.WithPlanWorkflow(workflow),
+		// The step's own plan among those the pull request saved: the
+		// action keys each by its path input, the directory argument.
+		ghactions.WithPlanPath(cmp.Or(c.dirArg, c.Dir)),
 	}
 }
 

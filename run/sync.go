@@ -61,6 +61,9 @@ type Sync struct {
 	// a run of one.
 	unit  string
 	units *unitDocs
+	// dirArg is Dir as the command line gave it, which a unit's run
+	// replaces by the unit's folder.
+	dirArg string
 	// reviewedPR is the pull request whose reviewed plan this run applies
 	// (--reviewed-plan): a refusal is commented there.
 	reviewedPR int
@@ -84,6 +87,7 @@ func (f Pacing) validate() error {
 
 // Run is `hogsync sync`.
 func (c *Sync) Run(e *env) error {
+	c.dirArg = c.Dir
 	vs := newViews(e, c)
 	if err := c.check(); err != nil {
 		return c.fail(vs, err)

@@ -1040,6 +1040,18 @@ func TestActionTwoStepsSaveTwoPlans(t *testing.T) {
 			t.Errorf("ReviewedPlan for path %s: %v %v (its plan: %v)", path, rp.Status, err, bytes.Equal(rp.Plan, plan))
 		}
 	}
+
+	// Through the binary: each step of the merge applies its own reviewed
+	// plan (the step's path picks it among the pull request's two).
+	for _, a := range []*actionRun{first, second} {
+		a.asMerge("require")
+		if res := a.run(); res.failed || !strings.Contains(res.stdout, "applying the plan reviewed on pull request #7") {
+			t.Fatalf("merge of step with path %s:\n%s", a.inputs["path"], res.stdout)
+		}
+	}
+	if d := gocmp.Diff([]string{"checkout-q4", "pricing"}, holdoutNames(h)); d != "" {
+		t.Errorf("holdouts after both merges (-want +got):\n%s", d)
+	}
 }
 
 // run.sh names a step's plan file and artifact with the key
