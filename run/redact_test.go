@@ -1,7 +1,6 @@
 package run
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	stdsync "sync"
@@ -129,20 +128,3 @@ func TestStreamGuaranteesWithBuffering(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe to read while a run writes to it.
-type lockedBuffer struct {
-	mu stdsync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
