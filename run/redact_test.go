@@ -127,4 +127,3 @@ func TestStreamGuaranteesWithBuffering(t *testing.T) {
 		t.Errorf("writes (-want +got):\n%s", diff)
 	}
 }
-
