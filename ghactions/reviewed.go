@@ -601,7 +601,7 @@ func planFromZip(archive []byte, name string, limit int64, key string) ([]byte, 
 	case len(plans) == 0:
 		return nil, fmt.Errorf("artifact %s holds no %s (nor a step's %sKEY.json)", name, PlanFileName, PlanArtifactPrefix)
 	case key != "":
-		return nil, fmt.Errorf("artifact %s holds no plan of this hogsync step (%s), only %s; refusing it", name, stepFileName(key), strings.Join(names, ", "))
+		return nil, fmt.Errorf("artifact %s holds no plan of this hogsync step (%q), only %s; refusing it", name, stepFileName(key), strings.Join(names, ", "))
 	default:
 		return nil, fmt.Errorf("artifact %s holds the plans of %d hogsync steps (%s) and this hogsync cannot tell which is its own; refusing it", name, len(names), strings.Join(names, ", "))
 	}

@@ -202,7 +202,7 @@ func TestReviewedPlanPerStep(t *testing.T) {
 		{name: "the step's, from another commit's run", path: a, artifacts: []githubtest.Artifact{with(stepA, func(x *githubtest.Artifact) { x.HeadSHA = otherSHA })},
 			status: NoPlanArtifact, artifact: stepA.Name},
 		{name: "the step's name holding another step's plan", path: a, artifacts: []githubtest.Artifact{with(stepA, func(x *githubtest.Artifact) { x.Zip = stepB.Zip })},
-			wantErr: "holds no plan of this hogsync step (" + StepPlanFileName(a) + "), only " + StepPlanFileName(b)},
+			wantErr: "holds no plan of this hogsync step (\"" + StepPlanFileName(a) + "\"), only " + StepPlanFileName(b)},
 		{name: "an older artifact holding both steps' plans", path: b,
 			artifacts: []githubtest.Artifact{with(older, func(x *githubtest.Artifact) {
 				x.Zip = planZip(map[string][]byte{StepPlanFileName(a): planA, StepPlanFileName(b): planB})
@@ -448,6 +448,9 @@ func FuzzPlanFromZip(f *testing.F) {
 	f.Add(planZip(map[string][]byte{StepPlanFileName("holdouts"): planJSON, StepPlanFileName("x"): []byte("{}")}), PlanKey("holdouts"))
 	f.Add(planZip(map[string][]byte{"../" + PlanFileName: planJSON}), "")
 	f.Add([]byte("PK\x03\x04 not really"), PlanKey("x"))
+	// A key never comes from outside (PlanKey makes it), yet the error
+	// quoting it must still be one line.
+	f.Add(planZip(map[string][]byte{StepPlanFileName("holdouts"): planJSON, StepPlanFileName("x"): []byte("{}")}), "\n")
 	f.Fuzz(func(t *testing.T, archive []byte, key string) {
 		const limit = 1 << 12
 		plan, err := planFromZip(archive, "a", limit, key)
