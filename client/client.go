@@ -198,6 +198,13 @@ func parseHost(host string) (base, prefix string, err error) {
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return "", "", fmt.Errorf("host %q must not have a query or fragment: use the site's base URL, such as %s", host, example)
 	}
+	// What the checks above let through, the rule validate and the schema
+	// apply to hogsync.yaml's host still judges: one rule for the host
+	// ("https://x#", a %-escape in the host name, a backslash...).
+	var se *netaddr.SiteError
+	if errors.As(netaddr.CheckSite(host), &se) && se.Kind != netaddr.SitePlainHTTP {
+		return "", "", fmt.Errorf("host %q %v: use the site's base URL, such as %s", host, se, example)
+	}
 	switch u.Scheme {
 	case "https":
 	case "http":

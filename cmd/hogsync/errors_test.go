@@ -81,6 +81,13 @@ func TestServerErrorsAreOneLineWithHintAndNoKey(t *testing.T) {
 			code: exitUsage,
 		},
 		{
+			// validate refuses it in hogsync.yaml: plan refuses it anywhere.
+			name: "a host with an empty fragment",
+			args: []string{"--host", "https://eu.posthog.com#"},
+			want: []string{`host "https://eu.posthog.com#" has a query or fragment ("#")`},
+			code: exitUsage,
+		},
+		{
 			name: "project that is no id",
 			args: []string{"--project", "abc"},
 			want: []string{`"abc"`},
