@@ -77,6 +77,8 @@ func (v *githubView) done(o *outcome) error {
 	}
 	outs := [][2]string{
 		{"has-changes", fmt.Sprint(o.plan.HasChanges())},
+		{"refused", fmt.Sprint(o.meta.Refused != "")},
+		{"to-apply", fmt.Sprint(hsync.ToApply(o.plan, o.meta))},
 		{"summary", summary},
 	}
 	if o.planFile != "" {

@@ -322,21 +322,29 @@ func (c *Sync) unitsOutputs(e *env, states []*unitState, worst int) {
 	if !onGitHubActions(e) || path == "" {
 		return
 	}
-	changes := false
+	changes, refused, toApply := false, false, 0
 	var parts []string
 	for _, st := range states {
-		switch {
-		case st.run == nil || st.run.o == nil:
+		if st.run == nil || st.run.o == nil {
 			parts = append(parts, st.c.unit+": no plan")
-		case st.run.o.report != nil:
-			changes = changes || st.run.o.plan.HasChanges()
-			parts = append(parts, st.c.unit+": "+hsync.ApplySummary(*st.run.o.report))
-		default:
-			changes = changes || st.run.o.plan.HasChanges()
-			parts = append(parts, st.c.unit+": "+hsync.Summary(st.run.o.plan))
+			continue
+		}
+		o := st.run.o
+		changes = changes || o.plan.HasChanges()
+		refused = refused || o.meta.Refused != ""
+		toApply += hsync.ToApply(o.plan, o.meta)
+		if o.report != nil {
+			parts = append(parts, st.c.unit+": "+hsync.ApplySummary(*o.report))
+		} else {
+			parts = append(parts, st.c.unit+": "+hsync.Summary(o.plan))
 		}
 	}
-	outs := [][2]string{{"has-changes", fmt.Sprint(changes)}, {"summary", e.red.string(strings.Join(parts, " "))}}
+	outs := [][2]string{
+		{"has-changes", fmt.Sprint(changes)},
+		{"refused", fmt.Sprint(refused)},
+		{"to-apply", fmt.Sprint(toApply)},
+		{"summary", e.red.string(strings.Join(parts, " "))},
+	}
 	if err := ghactions.SetOutputs(path, outs); err != nil {
 		e.warnf("step outputs: %v", err)
 	}

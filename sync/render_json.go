@@ -220,6 +220,10 @@ func RenderJSON(w io.Writer, p Plan, meta Meta, rep *Report) error {
 
 // toApply is how many changes applying p sends to PostHog: none when the
 // plan is refused, else every change that is not blocked.
+// ToApply is how many changes an apply of p sends to PostHog: none when
+// the plan was refused, else those not blocked.
+func ToApply(p Plan, meta Meta) int { return toApply(p, meta) }
+
 func toApply(p Plan, meta Meta) int {
 	if meta.Refused != "" {
 		return 0

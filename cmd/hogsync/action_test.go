@@ -1471,12 +1471,21 @@ func TestActionObeysHogsyncYAMLWithItsDefaults(t *testing.T) {
 	if n := len(h.emu.Holdouts(1)); n != 3 {
 		t.Errorf("%d holdouts in PostHog after a refused apply, want the 3 seeded", n)
 	}
+	// A later step tells the refusal from a plan to apply (issue 20).
+	for k, want := range map[string]string{"has-changes": "true", "refused": "true", "to-apply": "0"} {
+		if got := res.outputs[k]; got != want {
+			t.Errorf("output %s = %q on a refused run, want %q", k, got, want)
+		}
+	}
 
 	// A limit the workflow sets on purpose outranks hogsync.yaml, and says so.
 	a.inputs["max-deletes"] = "5"
 	res = a.run()
 	if res.failed || res.outputs["summary"] != "Apply complete: 1 created, 0 updated, 3 deleted." {
 		t.Fatalf("max-deletes: 5 did not allow 3 deletes (summary %q):\n%s", res.outputs["summary"], res.stdout)
+	}
+	if res.outputs["refused"] != "false" || res.outputs["to-apply"] != "4" {
+		t.Errorf("outputs refused %q, to-apply %q after applying 4 changes, want false and 4", res.outputs["refused"], res.outputs["to-apply"])
 	}
 }
 
@@ -1524,6 +1533,9 @@ func TestActionRunsEveryUnit(t *testing.T) {
 	}
 	if s := res.outputs["summary"]; !strings.Contains(s, "holdouts/eu: Plan: 1 to create") || !strings.Contains(s, "holdouts/us: Plan: 1 to create") {
 		t.Errorf("summary output = %q", s)
+	}
+	if res.outputs["to-apply"] != "2" || res.outputs["refused"] != "false" {
+		t.Errorf("outputs to-apply %q, refused %q over two units of one create each, want 2 and false", res.outputs["to-apply"], res.outputs["refused"])
 	}
 	if bodies := commentBodies(gh); len(bodies) != 2 {
 		t.Errorf("%d comments, want one per unit:\n%q", len(bodies), bodies)
