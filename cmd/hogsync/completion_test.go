@@ -288,7 +288,7 @@ func TestBashCompletionQuotesNamesOnATerminal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.typed, func(t *testing.T) {
 			t.Parallel()
-			got := completeOnTerminal(t, bash, script, work, tt.typed)
+			got := completeOnTerminal(t, bashOnTerminal(bash, script), work, tt.typed)[0]
 			if d := cmp.Diff(tt.want, got); d != "" {
 				t.Errorf("%q then TAB gives other words (-want +got):\n%s", tt.typed, d)
 			}
@@ -296,17 +296,43 @@ func TestBashCompletionQuotesNamesOnATerminal(t *testing.T) {
 	}
 }
 
-// completeOnTerminal types typed and a TAB into an interactive bash on a
-// pseudo-terminal, in the folder work, with the completion script
-// sourced; then it moves to the line's start, puts a printf in front and
-// runs the line. It returns the words bash parsed from the completed line.
-func completeOnTerminal(t *testing.T, bash, script, work, typed string) []string {
+// terminalShell is an interactive shell that completeOnTerminal drives:
+// how to start it, and the line that loads the completion script.
+type terminalShell struct {
+	name string   // for messages
+	argv []string // the shell and its arguments
+	env  []string // besides PATH, HOME, TERM=dumb and LC_ALL=C
+	// setup is typed first: it loads the script, and leaves "$ " as the
+	// prompt and "MORE> " as the prompt for a line that goes on.
+	setup string
+}
+
+// bashOnTerminal is an interactive bash with no startup files.
+func bashOnTerminal(bash, script string) terminalShell {
+	return terminalShell{
+		name:  "bash",
+		argv:  []string{bash, "--norc", "--noprofile", "-i"},
+		env:   []string{"PS1=$ ", "PS2=MORE> ", "INPUTRC=/dev/null"},
+		setup: "bind 'set enable-bracketed-paste off' 2>/dev/null; source " + bashQuote(script),
+	}
+}
+
+// escapeSequence is a terminal control sequence (CSI), as zsh's line
+// editor writes some even for TERM=dumb (bracketed paste on and off).
+var escapeSequence = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+
+// completeOnTerminal types each of typed and a TAB into one interactive
+// shell on a pseudo-terminal, in the folder work, with the completion
+// script loaded by sh.setup; after each TAB it moves to the line's start
+// (Ctrl-A), puts a printf in front and runs the line. It returns, for
+// each line typed, the words the shell parsed from the completed line.
+func completeOnTerminal(t *testing.T, sh terminalShell, work string, typed ...string) [][]string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a guard against a hang, not a measure
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bash, "--norc", "--noprofile", "-i")
+	cmd := exec.CommandContext(ctx, sh.argv[0], sh.argv[1:]...)
 	cmd.Dir = work
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + work, "TERM=dumb", "PS1=$ ", "PS2=MORE> ", "INPUTRC=/dev/null", "LC_ALL=C"}
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + work, "TERM=dumb", "LC_ALL=C"}, sh.env...)
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 300})
 	if err != nil {
 		t.Skipf("no pseudo-terminal: %v", err)
@@ -334,23 +360,23 @@ func completeOnTerminal(t *testing.T, bash, script, work, typed string) []string
 		}
 	}()
 	// waitFor waits until the screen holds one of ss after the first from
-	// bytes, and returns which and the offset after it.
-	waitFor := func(from int, ss ...string) (string, int) {
+	// bytes, and returns which and the offsets of its start and end.
+	waitFor := func(from int, ss ...string) (string, int, int) {
 		for {
 			mu.Lock()
 			shown := screen.String()[from:]
 			mu.Unlock()
 			for _, s := range ss {
 				if i := strings.Index(shown, s); i >= 0 {
-					return s, from + i + len(s)
+					return s, from + i, from + i + len(s)
 				}
 			}
 			select {
 			case <-grew:
 			case <-done:
-				t.Fatalf("bash ended before printing %q:\n%s", ss, screen.String())
+				t.Fatalf("%s ended before printing %q:\n%s", sh.name, ss, screen.String())
 			case <-ctx.Done():
-				t.Fatalf("bash did not print %q:\n%s", ss, screen.String())
+				t.Fatalf("%s did not print %q:\n%s", sh.name, ss, screen.String())
 			}
 		}
 	}
@@ -359,29 +385,41 @@ func completeOnTerminal(t *testing.T, bash, script, work, typed string) []string
 			t.Fatal(err)
 		}
 	}
-	// The marker is printed by printf, not by the echo of what is typed.
-	write("bind 'set enable-bracketed-paste off' 2>/dev/null; source " + bashQuote(script) + "; printf '%s\\n' RE''ADY\r")
-	_, at := waitFor(0, "READY\r\n")
-	_, at = waitFor(at, "$ ") // readline reads the next line from here: the TAB is a key
-	write(typed + "\t\x01printf '<%s>\\n' \r")
-	// A quote the completion left open makes bash ask for more (PS2).
-	if prompt, end := waitFor(at, "\n$ ", "MORE> "); prompt == "MORE> " {
-		t.Errorf("%q then TAB leaves a quote open", typed)
-		write("\x03")
-		waitFor(end, "$ ")
+	// The markers are printed by printf, not by the echo of what is typed.
+	write(sh.setup + "; printf '%s\\n' RE''ADY\r")
+	_, _, at := waitFor(0, "READY\r\n")
+	var ends [][2]int // where each line's output starts and ends
+	for _, line := range typed {
+		_, _, at = waitFor(at, "$ ") // the line editor reads the next line from here: the TAB is a key
+		write(line + "\t\x01printf '<%s>\\n' \r")
+		write("printf '%s\\n' DO''NE\r")
+		// A quote the completion left open makes the shell ask for more
+		// (PS2) and read the DONE line as part of the first.
+		prompt, end, after := waitFor(at, "DONE\r\n", "MORE> ")
+		if prompt == "MORE> " {
+			t.Errorf("%q then TAB leaves a quote open", line)
+			write("\x03")
+			_, end, after = waitFor(after, "$ ")
+			after -= len("$ ")
+		}
+		ends = append(ends, [2]int{at, end})
+		at = after
 	}
 	write("exit 0\r")
 	if err := cmd.Wait(); err != nil {
-		t.Fatalf("bash: %v\n%s", err, screen.String())
+		t.Fatalf("%s: %v\n%s", sh.name, err, screen.String())
 	}
 	<-done
-	var words []string
-	for _, line := range strings.Split(strings.ReplaceAll(screen.String()[at:], "\r", ""), "\n") {
-		if w, ok := strings.CutPrefix(line, "<"); ok && strings.HasSuffix(w, ">") {
-			words = append(words, strings.TrimSuffix(w, ">"))
+	all := make([][]string, len(typed))
+	for i, e := range ends {
+		shown := escapeSequence.ReplaceAllString(screen.String()[e[0]:e[1]], "")
+		for _, line := range strings.Split(strings.ReplaceAll(shown, "\r", ""), "\n") {
+			if w, ok := strings.CutPrefix(line, "<"); ok && strings.HasSuffix(w, ">") {
+				all[i] = append(all[i], strings.TrimSuffix(w, ">"))
+			}
 		}
 	}
-	return words
+	return all
 }
 
 // The bash script passes shellcheck, when it is installed: a user who
