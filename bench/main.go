@@ -152,15 +152,24 @@ func render(w io.Writer, r *report) {
 	fmt.Fprintf(w, "\n### Acceptance (issue 18): the plan against what it cannot avoid\n\n")
 	for _, p := range r.plans {
 		u := p.unavoidable()
+		judged := verdict(u > 0 && float64(p.hogsync) <= unavoidableBound*float64(u))
+		if p.n < unavoidableFrom {
+			// Below it a plan's few milliseconds of fixed cost (start,
+			// three requests' round trips) weigh more than the work.
+			judged = fmt.Sprintf("no goal below %s holdouts", thousands(unavoidableFrom))
+		}
 		fmt.Fprintf(w, "- %s holdouts: hogsync plan %s / max(floor %s, validate alone %s) = %s (≤ %.1f×): %s\n",
 			thousands(p.n), seconds(p.hogsync), seconds(p.floor), seconds(p.validate), ratio(p.hogsync, u),
-			unavoidableBound, verdict(u > 0 && float64(p.hogsync) <= unavoidableBound*float64(u)))
+			unavoidableBound, judged)
 	}
 }
 
 // unavoidableBound is issue 18's bound on the plan's wall time against
 // planRow.unavoidable.
 const unavoidableBound = 1.3
+
+// unavoidableFrom is the smallest project issue 18's bound is set for.
+const unavoidableFrom = 10000
 
 // unavoidable is what a plan cannot take less than: listing PostHog (the
 // one-request floor) and loading the manifests (validate alone), which can
